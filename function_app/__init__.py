@@ -1,0 +1,13 @@
+"""The Functions app: one FunctionApp, one Blueprint per trigger family, registered here only.
+
+The worker checks that `function_app.py` exists beside host.json and then imports the module name
+`function_app`, which Python resolves to this package (a package directory wins over a same-named .py).
+"""
+
+import azure.functions as func
+
+from function_app.entrypoints import realtime, timers
+
+app = func.FunctionApp()
+app.register_functions(realtime.blueprint)
+app.register_functions(timers.blueprint)

@@ -1,0 +1,95 @@
+"""In-memory storage with the same semantics as the Azure adapters: for unit tests of orchestration."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime
+
+from function_app.domain.journal import JournalFact
+from function_app.service_layer.ports import (
+    ContractChange,
+    ContractStore,
+    DeadLetter,
+    DeadLetterStore,
+    HeldMarker,
+    InboxEntry,
+    Journal,
+    Snapshot,
+    StoredContract,
+)
+
+
+class MemoryContractStore(ContractStore):
+    def __init__(self) -> None:
+        self.records: dict[str, StoredContract] = {}
+        self.inbox: dict[str, InboxEntry] = {}
+        self._versions = itertools.count(1)
+
+    def load(self, routing_keys: Iterable[str], inbox_keys: Mapping[str, str]) -> Snapshot:
+        contracts = {k: self.records[k] for k in routing_keys if k in self.records}
+        return Snapshot(contracts, {k: self.inbox[k] for k in inbox_keys if k in self.inbox})
+
+    def save(self, changes: Sequence[ContractChange]) -> set[str]:
+        lost = {c.routing_key for c in changes if not self._applicable(c)}
+        for change in changes:
+            if change.routing_key not in lost:
+                self._apply(change)
+        return lost
+
+    def _applicable(self, change: ContractChange) -> bool:
+        current = self.records.get(change.routing_key)
+        if (change.record_changed or change.before.etag) and (current.etag if current else None) != change.before.etag:
+            return False
+        return not any(e.input_key in self.inbox for e in change.new_entries)
+
+    def _apply(self, change: ContractChange) -> None:
+        if change.record_changed:
+            self.records[change.routing_key] = StoredContract(change.after, f"v{next(self._versions)}")
+        for entry in [*change.new_entries, *change.replaced_entries]:
+            self.inbox[entry.input_key] = entry
+
+    def held_before(self, cutoff: datetime) -> list[HeldMarker]:
+        markers = [
+            HeldMarker(key, held.input_key, held.received_at)
+            for key, stored in self.records.items()
+            for held in stored.record.held
+            if held.received_at < cutoff
+        ]
+        return sorted(markers, key=lambda m: (m.received_at, m.input_key))
+
+
+class MemoryJournal(Journal):
+    def __init__(self) -> None:
+        self.facts: dict[tuple[date, str], JournalFact] = {}
+
+    def append(self, facts: Sequence[JournalFact]) -> None:
+        for fact in facts:
+            self.facts[(fact.business_date, fact.position)] = fact
+
+    def read(self, business_date: date, after: str | None = None) -> Iterator[JournalFact]:
+        for (day, position), fact in sorted(self.facts.items()):
+            if day == business_date and (after is None or position > after):
+                yield fact
+
+
+class MemoryDeadLetters(DeadLetterStore):
+    def __init__(self) -> None:
+        self.letters: dict[str, DeadLetter] = {}
+        self.replays: dict[str, str] = {}
+
+    def put(self, letters: Sequence[DeadLetter]) -> None:
+        for letter in letters:
+            self.letters[letter.blob_name] = letter
+
+    def names(self, prefix: str = "") -> Iterator[str]:
+        return iter(sorted(n for n in self.letters if n.startswith(prefix)))
+
+    def get(self, blob_name: str) -> DeadLetter:
+        return self.letters[blob_name]
+
+    def mark_replayed(self, blob_name: str, outcome: str) -> None:
+        self.replays[blob_name] = outcome
+
+    def replayed(self, blob_name: str) -> str | None:
+        return self.replays.get(blob_name)

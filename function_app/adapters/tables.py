@@ -1,0 +1,274 @@
+"""Contract records, the inbox and the journal in Azure Table Storage.
+
+Contracts are spread over a fixed number of partitions (`b00`..`bNN`, by a hash of the contract number),
+so one batch's writes for many contracts travel as a few entity-group transactions, and a contract's
+record, its inbox entries and its held-cancellation markers share a partition and change atomically.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from azure.core import MatchConditions
+from azure.core.exceptions import ResourceExistsError
+from azure.data.tables import TableClient, TableEntity, TableServiceClient, TableTransactionError, UpdateMode
+
+from function_app.domain.contracts import ContractRecord
+from function_app.domain.journal import FactKind, JournalFact
+from function_app.service_layer.ports import (
+    ContractChange,
+    ContractStore,
+    HeldMarker,
+    InboxEntry,
+    Journal,
+    Snapshot,
+    StoredContract,
+)
+
+TRANSACTION_LIMIT = 100
+QUERY_COMPARISONS = 14  # Table service filters allow 15 comparisons; one is the PartitionKey
+CONFLICT_CODES = {"EntityAlreadyExists", "UpdateConditionNotSatisfied", "ResourceNotFound"}
+Operation = tuple[Any, ...]
+
+
+def ensure_table(service: TableServiceClient, name: str) -> TableClient:
+    with contextlib.suppress(ResourceExistsError):
+        service.create_table(name)
+    return service.get_table_client(name)
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _query_keys(table: TableClient, partition: str, row_keys: Sequence[str]) -> Iterator[TableEntity]:
+    for start in range(0, len(row_keys), QUERY_COMPARISONS):
+        chunk = row_keys[start : start + QUERY_COMPARISONS]
+        rows = " or ".join(f"RowKey eq {_quote(k)}" for k in chunk)
+        yield from table.query_entities(f"PartitionKey eq {_quote(partition)} and ({rows})")
+
+
+class TableContractStore(ContractStore):
+    def __init__(self, table: TableClient, partitions: int) -> None:
+        self._table = table
+        self._partitions = partitions
+
+    def partition_of(self, routing_key: str) -> str:
+        digest = hashlib.sha256(routing_key.encode("utf-8")).digest()
+        return f"b{int.from_bytes(digest[:4], 'big') % self._partitions:02d}"
+
+    def load(self, routing_keys: Iterable[str], inbox_keys: Mapping[str, str]) -> Snapshot:
+        wanted: dict[str, list[str]] = defaultdict(list)
+        for key in routing_keys:
+            wanted[self.partition_of(key)].append(_record_row(key))
+        for input_key, routing_key in inbox_keys.items():
+            wanted[self.partition_of(routing_key)].append(_inbox_row(input_key))
+        contracts: dict[str, StoredContract] = {}
+        inbox: dict[str, InboxEntry] = {}
+        for partition, rows in wanted.items():
+            for entity in _query_keys(self._table, partition, sorted(set(rows))):
+                if entity["RowKey"].startswith("k|"):
+                    record = ContractRecord.from_json(json.loads(entity["record"]))
+                    contracts[record.contract_number] = StoredContract(record, entity.metadata["etag"])
+                else:
+                    entry = InboxEntry.from_json(json.loads(entity["entry"]))
+                    inbox[entry.input_key] = entry
+        return Snapshot(contracts, inbox)
+
+    def save(self, changes: Sequence[ContractChange]) -> set[str]:
+        by_partition: dict[str, list[ContractChange]] = defaultdict(list)
+        for change in changes:
+            by_partition[self.partition_of(change.routing_key)].append(change)
+        lost: set[str] = set()
+        for partition, group in by_partition.items():
+            for chunk in _chunks(partition, group):
+                lost.update(self._submit(chunk))
+        return lost
+
+    def _submit(self, chunk: list[tuple[ContractChange, list[Operation]]]) -> set[str]:
+        """Submits a transaction; a change that conflicts is left out and the rest submitted again."""
+        lost: set[str] = set()
+        while chunk:
+            operations = [op for _, ops in chunk for op in ops]
+            if not operations:
+                break
+            try:
+                self._table.submit_transaction(operations)
+                break
+            except TableTransactionError as exc:
+                if getattr(exc, "error_code", None) not in CONFLICT_CODES:
+                    raise
+                culprit = _owner(chunk, exc.index)
+                lost.add(chunk[culprit][0].routing_key)
+                chunk = chunk[:culprit] + chunk[culprit + 1 :]
+        return lost
+
+    def held_before(self, cutoff: datetime) -> list[HeldMarker]:
+        upper = "h|" + cutoff.isoformat()
+        markers = []
+        for index in range(self._partitions):
+            query = f"PartitionKey eq 'b{index:02d}' and RowKey ge 'h|' and RowKey lt {_quote(upper)}"
+            for entity in self._table.query_entities(query):
+                received = datetime.fromisoformat(entity["received_at"])
+                markers.append(HeldMarker(entity["routing_key"], entity["input_key"], received))
+        return sorted(markers, key=lambda m: (m.received_at, m.input_key))
+
+
+def _owner(chunk: list[tuple[ContractChange, list[Operation]]], index: int) -> int:
+    """Which change the failed operation belongs to."""
+    seen = 0
+    for position, (_, ops) in enumerate(chunk):
+        seen += len(ops)
+        if index < seen:
+            return position
+    return 0
+
+
+def _record_row(routing_key: str) -> str:
+    return "k|" + routing_key
+
+
+def _inbox_row(input_key: str) -> str:
+    return "e|" + hashlib.sha256(input_key.encode("utf-8")).hexdigest()[:40]
+
+
+def _held_row(routing_key: str, input_key: str, received_at: datetime) -> str:
+    return f"h|{received_at.isoformat()}|{routing_key}|{_inbox_row(input_key)[2:]}"
+
+
+def _chunks(
+    partition: str, changes: list[ContractChange]
+) -> Iterator[list[tuple[ContractChange, list[Operation]]]]:
+    """Packs whole changes into transactions of at most 100 operations; a change is never split."""
+    chunk: list[tuple[ContractChange, list[Operation]]] = []
+    size = 0
+    for change in changes:
+        ops = _operations(partition, change)
+        if len(ops) > TRANSACTION_LIMIT:
+            raise ValueError(f"contract {change.routing_key} needs {len(ops)} writes in one transaction")
+        if size + len(ops) > TRANSACTION_LIMIT:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append((change, ops))
+        size += len(ops)
+    if chunk:
+        yield chunk
+
+
+def _operations(partition: str, change: ContractChange) -> list[Operation]:
+    ops: list[Operation] = []
+    before = change.before
+    if change.record_changed or before.etag:
+        entity = {
+            "PartitionKey": partition,
+            "RowKey": _record_row(change.routing_key),
+            "record": json.dumps(change.after.to_json(), ensure_ascii=False, sort_keys=True),
+            "status": change.after.status.value if change.after.status else "",
+        }
+        if before.etag is None:
+            ops.append(("create", entity))
+        else:
+            guard = {"mode": UpdateMode.REPLACE, "etag": before.etag, "match_condition": MatchConditions.IfNotModified}
+            ops.append(("update", entity, guard))
+    ops.extend(_held_operations(partition, change))
+    for entry in change.new_entries:
+        ops.append(("create", _inbox_entity(partition, entry)))
+    for entry in change.replaced_entries:
+        ops.append(("upsert", _inbox_entity(partition, entry), {"mode": UpdateMode.REPLACE}))
+    return ops
+
+
+def _held_operations(partition: str, change: ContractChange) -> list[Operation]:
+    """Markers index held cancellations by arrival time, so the expiry timer reads a key range."""
+    old = {h.input_key: h for h in change.before.record.held}
+    new = {h.input_key: h for h in change.after.held}
+    ops: list[Operation] = []
+    for key in old.keys() - new.keys():
+        row = _held_row(change.routing_key, key, old[key].received_at)
+        ops.append(("delete", {"PartitionKey": partition, "RowKey": row}))
+    for key in new.keys() - old.keys():
+        held = new[key]
+        entity = {
+            "PartitionKey": partition,
+            "RowKey": _held_row(change.routing_key, key, held.received_at),
+            "routing_key": change.routing_key,
+            "input_key": key,
+            "received_at": held.received_at.isoformat(),
+        }
+        ops.append(("upsert", entity, {"mode": UpdateMode.REPLACE}))
+    return ops
+
+
+def _inbox_entity(partition: str, entry: InboxEntry) -> dict[str, Any]:
+    return {
+        "PartitionKey": partition,
+        "RowKey": _inbox_row(entry.input_key),
+        "entry": json.dumps(entry.to_json(), ensure_ascii=False, sort_keys=True),
+        "status": entry.status.value,
+    }
+
+
+class TableJournal(Journal):
+    """One partition per business date, rows keyed by position: a date reads as one ordered range."""
+
+    def __init__(self, table: TableClient) -> None:
+        self._table = table
+
+    def append(self, facts: Sequence[JournalFact]) -> None:
+        by_date: dict[date, dict[str, JournalFact]] = defaultdict(dict)
+        for fact in facts:
+            by_date[fact.business_date][fact.position] = fact
+        for rows in by_date.values():
+            ordered = [rows[p] for p in sorted(rows)]
+            for start in range(0, len(ordered), TRANSACTION_LIMIT):
+                chunk = ordered[start : start + TRANSACTION_LIMIT]
+                self._table.submit_transaction(
+                    [("upsert", _fact_entity(f), {"mode": UpdateMode.REPLACE}) for f in chunk]
+                )
+
+    def read(self, business_date: date, after: str | None = None) -> Iterator[JournalFact]:
+        query = f"PartitionKey eq {_quote(business_date.isoformat())}"
+        if after is not None:
+            query += f" and RowKey gt {_quote(after)}"
+        for entity in self._table.query_entities(query, results_per_page=1000):
+            yield _fact_from_entity(entity)
+
+
+def _fact_entity(fact: JournalFact) -> dict[str, Any]:
+    return {
+        "PartitionKey": fact.business_date.isoformat(),
+        "RowKey": fact.position,
+        "kind": fact.kind.value,
+        "contract_number": fact.contract_number,
+        "revision": fact.revision,
+        "dealer_code": fact.dealer_code,
+        "product_type": fact.product_type,
+        "oem": fact.oem or "",
+        "administrator": fact.administrator,
+        "event_id": fact.event_id,
+        "source": fact.source,
+        "data": json.dumps(fact.data, ensure_ascii=False, sort_keys=True),
+    }
+
+
+def _fact_from_entity(entity: Mapping[str, Any]) -> JournalFact:
+    return JournalFact(
+        business_date=date.fromisoformat(entity["PartitionKey"]),
+        position=entity["RowKey"],
+        kind=FactKind(entity["kind"]),
+        contract_number=entity["contract_number"],
+        revision=int(entity["revision"]),
+        dealer_code=entity["dealer_code"],
+        product_type=entity["product_type"],
+        oem=entity["oem"] or None,
+        administrator=entity["administrator"],
+        event_id=entity["event_id"],
+        source=entity["source"],
+        data=json.loads(entity["data"]),
+    )

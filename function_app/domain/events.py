@@ -1,0 +1,299 @@
+"""The dealer-facing event contract (spec/EVENTS.md): envelope, payloads and their validation."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, ValidationError
+
+from function_app.domain.catalogue import ProductType
+from function_app.domain.feedback import Reason, ReasonCode
+from function_app.domain.messages import MAX_BODY_BYTES, InboundMessage, short_hash
+from function_app.domain.money import parse_money
+from function_app.domain.vin import vin_problem
+
+CONTRACT_SUBMITTED = "fni.contract.submitted.v1"
+CANCEL_REQUESTED = "fni.contract.cancel_requested.v1"
+HUB_TYPES = {"contracts": CONTRACT_SUBMITTED, "cancellations": CANCEL_REQUESTED}
+KNOWN_TYPES = frozenset(HUB_TYPES.values())
+
+US_STATES = frozenset(
+    {
+        "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN",
+        "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV",
+        "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN",
+        "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "DC", "PR", "VI", "GU", "AS", "MP",
+    }
+)
+CancelReason = Literal["CUSTOMER_REQUEST", "LOAN_PAYOFF", "TOTAL_LOSS", "REPOSSESSION", "TRADE_IN"]
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: object) -> date:
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise ValueError("expected an ISO date YYYY-MM-DD")
+    return date.fromisoformat(value)
+
+
+def _money(value: object) -> Decimal:
+    parsed = parse_money(value) if isinstance(value, str) else None
+    if parsed is None:
+        raise ValueError("expected a decimal string with exactly 2 places, e.g. \"2495.00\"")
+    return parsed
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("expected non-empty text")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Money = Annotated[Decimal, BeforeValidator(_money)]
+ContractNumber = Annotated[str, Field(pattern=r"^[A-Z0-9-]{6,20}$", strict=True)]
+DealerCode = Annotated[str, Field(pattern=r"^[A-Z0-9]{3,10}$", strict=True)]
+Text40 = Annotated[str, BeforeValidator(_text), Field(max_length=40)]
+Text50 = Annotated[str, BeforeValidator(_text), Field(max_length=50)]
+Code = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,39}$", strict=True)]
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Product(Payload):
+    code: Code
+    type: ProductType
+
+
+class Vehicle(Payload):
+    vin: Annotated[str, Field(strict=True)]
+    year: Annotated[StrictInt, Field(ge=1981)]
+    make: Text40
+    model: Text40
+    odometer: Annotated[StrictInt, Field(ge=0, le=999_999)]
+    condition: Literal["NEW", "USED", "CPO"]
+
+
+class Customer(Payload):
+    first_name: Text50
+    last_name: Text50
+    state: Annotated[str, Field(strict=True)]
+    postal_code: Annotated[str, Field(pattern=r"^\d{5}(-\d{4})?$", strict=True)]
+
+
+class Lienholder(Payload):
+    name: Annotated[str, BeforeValidator(_text), Field(max_length=100)]
+    code: Code
+
+
+class Pricing(Payload):
+    retail_price: Money
+    dealer_cost: Money
+    currency: Literal["USD"]
+
+
+class ContractSubmission(Payload):
+    contract_number: ContractNumber
+    revision: Annotated[StrictInt, Field(ge=1)] = 1
+    dealer_code: DealerCode
+    product: Product
+    term_months: Annotated[StrictInt, Field(ge=1, le=144)]
+    term_miles: Annotated[StrictInt, Field(ge=1)] | None = None
+    sale_date: IsoDate
+    effective_date: IsoDate | None = None
+    vehicle: Vehicle
+    customer: Customer
+    lienholder: Lienholder | None = None
+    pricing: Pricing
+    oem: Code | None = None
+    administrator: Code
+
+    @property
+    def effective(self) -> date:
+        return self.effective_date or self.sale_date
+
+
+class CancellationRequest(Payload):
+    contract_number: ContractNumber
+    dealer_code: DealerCode
+    cancel_date: IsoDate
+    odometer: Annotated[StrictInt, Field(ge=0, le=9_999_999)]
+    reason: CancelReason
+
+
+@dataclass(frozen=True)
+class ParsedEvent:
+    """One message after parsing: its identity, and either a valid payload or the reasons it has none."""
+
+    message: InboundMessage
+    event_id: str | None
+    source: str | None
+    event_type: str | None
+    subject: str | None
+    routing_key: str
+    payload: ContractSubmission | CancellationRequest | None
+    reasons: tuple[Reason, ...]
+
+    @property
+    def input_key(self) -> str:
+        """The idempotency key: `source` + `id`, or the body's digest when the envelope is unreadable."""
+        if self.event_id is not None and self.source is not None:
+            return f"{self.source}\n{self.event_id}"
+        return "body:" + self.message.body_digest()
+
+    @property
+    def content_hash(self) -> str:
+        assert self.payload is not None
+        return short_hash(self.payload.model_dump_json(), 32)
+
+
+def parse_message(message: InboundMessage) -> ParsedEvent:
+    envelope, problem = _read_envelope(message.body)
+    if envelope is None:
+        return _parsed(message, {}, (Reason(ReasonCode.MALFORMED, None, problem),))
+    reasons = _envelope_reasons(envelope, message.hub)
+    if reasons:
+        return _parsed(message, envelope, reasons)
+    payload, reasons = _validate_payload(envelope)
+    return _parsed(message, envelope, reasons, payload if not reasons else None)
+
+
+def _parsed(
+    message: InboundMessage,
+    envelope: dict[str, Any],
+    reasons: tuple[Reason, ...],
+    payload: ContractSubmission | CancellationRequest | None = None,
+) -> ParsedEvent:
+    event_id = _bounded_str(envelope.get("id"), 128)
+    source = _bounded_str(envelope.get("source"), 512)
+    subject = _bounded_str(envelope.get("subject"), 64)
+    data = envelope.get("data")
+    number = data.get("contract_number") if isinstance(data, dict) else None
+    routing = _bounded_str(number, 64) or subject or (f"{source}\n{event_id}" if event_id and source else "")
+    event_type = _bounded_str(envelope.get("type"), 128)
+    return ParsedEvent(message, event_id, source, event_type, subject, routing, payload, reasons)
+
+
+def _bounded_str(value: object, limit: int) -> str | None:
+    return value if isinstance(value, str) and 0 < len(value) <= limit else None
+
+
+def _read_envelope(body: bytes) -> tuple[dict[str, Any] | None, str]:
+    if len(body) > MAX_BODY_BYTES:
+        return None, f"message body is {len(body)} bytes; the limit is {MAX_BODY_BYTES}"
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, f"message body is not UTF-8 (byte {exc.start})"
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        return None, f"message body is not JSON: {exc}"
+    if not isinstance(document, dict):
+        return None, "message body is not a JSON object"
+    return document, ""
+
+
+def _envelope_reasons(envelope: dict[str, Any], hub: str) -> tuple[Reason, ...]:
+    problems = [_envelope_problem(envelope, name) for name in _ENVELOPE_RULES]
+    reasons = [Reason(ReasonCode.MALFORMED, name, text) for name, text in problems if text]
+    if reasons:
+        return tuple(reasons)
+    event_type = envelope["type"]
+    if event_type not in KNOWN_TYPES:
+        return (Reason(ReasonCode.UNKNOWN_TYPE, "type", f"unknown event type {event_type!r}"),)
+    if HUB_TYPES.get(hub) != event_type:
+        return (Reason(ReasonCode.UNKNOWN_TYPE, "type", f"type {event_type!r} is not accepted on hub {hub!r}"),)
+    return ()
+
+
+def _is_rfc3339(value: object) -> bool:
+    if not isinstance(value, str) or "T" not in value.upper():
+        return False
+    try:
+        parsed = datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError:
+        return False
+    return parsed.tzinfo is not None
+
+
+_ENVELOPE_RULES: dict[str, tuple[str, Any]] = {
+    "specversion": ('must be "1.0"', lambda v: v == "1.0"),
+    "id": ("must be a string of 1-128 characters", lambda v: _bounded_str(v, 128) is not None),
+    "source": ("must be a non-empty URI-reference", lambda v: _bounded_str(v, 512) is not None),
+    "type": ("must be a string", lambda v: _bounded_str(v, 128) is not None),
+    "time": ("must be an RFC 3339 timestamp with offset", _is_rfc3339),
+    "subject": ("must be the contract number", lambda v: _bounded_str(v, 64) is not None),
+    "datacontenttype": ('must be "application/json" when present', lambda v: v in (None, "application/json")),
+}
+
+
+def _envelope_problem(envelope: dict[str, Any], name: str) -> tuple[str, str]:
+    message, check = _ENVELOPE_RULES[name]
+    return name, "" if check(envelope.get(name)) else f"envelope attribute {name!r} {message}"
+
+
+def _validate_payload(
+    envelope: dict[str, Any],
+) -> tuple[ContractSubmission | CancellationRequest | None, tuple[Reason, ...]]:
+    data = envelope.get("data")
+    if not isinstance(data, dict):
+        return None, (Reason(ReasonCode.SCHEMA_INVALID, "data", "data must be a JSON object"),)
+    model = ContractSubmission if envelope["type"] == CONTRACT_SUBMITTED else CancellationRequest
+    try:
+        payload = model.model_validate(data)
+    except ValidationError as exc:
+        return None, tuple(_schema_reason(error) for error in exc.errors(include_url=False))
+    checks = _submission_reasons if isinstance(payload, ContractSubmission) else _cancellation_reasons
+    return payload, tuple(checks(payload, envelope["subject"]))  # type: ignore[arg-type]
+
+
+def _schema_reason(error: Any) -> Reason:
+    where = ".".join(str(part) for part in error["loc"]) or None
+    return Reason(ReasonCode.SCHEMA_INVALID, where, f"{where}: {error['msg']}")
+
+
+def _subject_reasons(number: str, subject: str) -> list[Reason]:
+    if number == subject:
+        return []
+    return [Reason(ReasonCode.SCHEMA_INVALID, "subject", "subject must equal data.contract_number")]
+
+
+def _submission_reasons(contract: ContractSubmission, subject: str) -> list[Reason]:
+    reasons = _subject_reasons(contract.contract_number, subject)
+    vin_error = vin_problem(contract.vehicle.vin)
+    if vin_error:
+        reasons.append(Reason(ReasonCode.VIN_INVALID, "vehicle.vin", vin_error))
+    if contract.vehicle.year > contract.sale_date.year + 2:
+        message = f"vehicle.year {contract.vehicle.year} is after {contract.sale_date.year + 2}"
+        reasons.append(Reason(ReasonCode.SCHEMA_INVALID, "vehicle.year", message))
+    if contract.customer.state not in US_STATES:
+        message = f"customer.state {contract.customer.state!r} is not a US state, DC or territory code"
+        reasons.append(Reason(ReasonCode.SCHEMA_INVALID, "customer.state", message))
+    gap = (contract.effective - contract.sale_date).days
+    if not 0 <= gap <= 30:
+        message = f"effective_date must be 0-30 days after sale_date, it is {gap}"
+        reasons.append(Reason(ReasonCode.DATE_INCONSISTENT, "effective_date", message))
+    reasons.extend(_pricing_reasons(contract.pricing))
+    return reasons
+
+
+def _pricing_reasons(pricing: Pricing) -> list[Reason]:
+    reasons = []
+    if not Decimal("0") < pricing.retail_price <= Decimal("100000.00"):
+        message = "pricing.retail_price must be above 0.00 and at most 100000.00"
+        reasons.append(Reason(ReasonCode.SCHEMA_INVALID, "pricing.retail_price", message))
+    if pricing.dealer_cost > pricing.retail_price:
+        message = f"pricing.dealer_cost {pricing.dealer_cost} exceeds retail_price {pricing.retail_price}"
+        reasons.append(Reason(ReasonCode.PRICE_INCONSISTENT, "pricing.dealer_cost", message))
+    return reasons
+
+
+def _cancellation_reasons(request: CancellationRequest, subject: str) -> list[Reason]:
+    return _subject_reasons(request.contract_number, subject)

@@ -1,0 +1,33 @@
+"""Event Hub triggers: dealers' contract submissions and cancellation requests, answered on `dealer-feedback`."""
+
+from __future__ import annotations
+
+import azure.functions as func
+
+from function_app.entrypoints.eventhub import decide_batch
+
+CONNECTION = "EventHubConnection"  # managed identity: EventHubConnection__fullyQualifiedNamespace
+CONSUMER_GROUP = "exchange"
+FEEDBACK_HUB = "dealer-feedback"
+
+blueprint = func.Blueprint()  # type: ignore[no-untyped-call]
+
+
+@blueprint.function_name("contract_submissions")
+@blueprint.event_hub_message_trigger(
+    arg_name="events", event_hub_name="contracts", connection=CONNECTION,
+    cardinality=func.Cardinality.MANY, consumer_group=CONSUMER_GROUP,
+)
+@blueprint.event_hub_output(arg_name="feedback", event_hub_name=FEEDBACK_HUB, connection=CONNECTION)
+def contract_submissions(events: list[func.EventHubEvent], feedback: func.Out[list[str]]) -> None:
+    feedback.set(decide_batch("contracts", events))
+
+
+@blueprint.function_name("cancellation_requests")
+@blueprint.event_hub_message_trigger(
+    arg_name="events", event_hub_name="cancellations", connection=CONNECTION,
+    cardinality=func.Cardinality.MANY, consumer_group=CONSUMER_GROUP,
+)
+@blueprint.event_hub_output(arg_name="feedback", event_hub_name=FEEDBACK_HUB, connection=CONNECTION)
+def cancellation_requests(events: list[func.EventHubEvent], feedback: func.Out[list[str]]) -> None:
+    feedback.set(decide_batch("cancellations", events))

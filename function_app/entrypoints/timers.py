@@ -1,0 +1,24 @@
+"""Timers: held cancellations whose contract never came are answered CONTRACT_NOT_FOUND."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import azure.functions as func
+
+from function_app.entrypoints.realtime import CONNECTION, FEEDBACK_HUB
+
+HOLD_EXPIRY_SCHEDULE = "0 */15 * * * *"  # UTC; a held request waits at most 15 minutes past its 72 hours
+
+blueprint = func.Blueprint()  # type: ignore[no-untyped-call]
+
+
+@blueprint.function_name("expire_held_cancellations")
+@blueprint.timer_trigger(arg_name="timer", schedule=HOLD_EXPIRY_SCHEDULE, use_monitor=True)
+@blueprint.event_hub_output(arg_name="feedback", event_hub_name=FEEDBACK_HUB, connection=CONNECTION)
+def expire_held_cancellations(timer: func.TimerRequest, feedback: func.Out[list[str]]) -> None:
+    from function_app.bootstrap import exchange
+
+    report = exchange().holds.run(datetime.now(UTC))
+    feedback.set([json.dumps(fb, ensure_ascii=False, separators=(",", ":")) for fb in report.feedback])

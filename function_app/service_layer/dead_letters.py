@@ -1,0 +1,77 @@
+"""Dead letters: a rejected input kept whole, with where it came from and why it was refused."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from function_app.domain.contracts import HeldRequest, Outcome
+from function_app.domain.events import CANCEL_REQUESTED, ParsedEvent
+from function_app.domain.messages import short_hash
+from function_app.service_layer.ports import DeadLetter
+
+
+def letter_name(event_id: str | None, source: str | None, body_digest: str) -> str:
+    """`<id>.<source hash>`: readable, and two senders that reuse an id never overwrite each other."""
+    if event_id is None or source is None:
+        return "body-" + body_digest[:40]
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in event_id)
+    return f"{safe}.{short_hash(source, 8)}"
+
+
+def event_letter(event: ParsedEvent, reasons: Sequence[dict[str, Any]], zone: ZoneInfo) -> DeadLetter:
+    message = event.message
+    return DeadLetter(
+        hub=message.hub,
+        business_date=message.business_date(zone),
+        name=letter_name(event.event_id, event.source, message.body_digest()),
+        input_key=event.input_key,
+        event_id=event.event_id,
+        source=event.source,
+        partition=message.partition,
+        sequence_number=message.sequence_number,
+        enqueued_time=message.enqueued_time,
+        reasons=tuple(reasons),
+        body=message.body,
+    )
+
+
+def held_letter(held: HeldRequest, reasons: Sequence[dict[str, Any]], zone: ZoneInfo) -> DeadLetter:
+    """A held cancellation refused later: its body is rebuilt from the request the exchange kept."""
+    _stamp, hub, partition, sequence = held.position.rsplit("-", 3)
+    body = json.dumps(
+        {
+            "specversion": "1.0",
+            "id": held.event_id,
+            "source": held.source,
+            "type": CANCEL_REQUESTED,
+            "time": held.received_at.isoformat(),
+            "subject": held.request["contract_number"],
+            "data": held.request,
+        },
+        ensure_ascii=False,
+    ).encode("utf-8")
+    return DeadLetter(
+        hub=hub,
+        business_date=held.received_at.astimezone(zone).date(),
+        name=letter_name(held.event_id, held.source, ""),
+        input_key=held.input_key,
+        event_id=held.event_id,
+        source=held.source,
+        partition=partition.strip(),
+        sequence_number=int(sequence),
+        enqueued_time=held.received_at,
+        reasons=tuple(reasons),
+        body=body,
+    )
+
+
+def outcome_letter(outcome: Outcome, event: ParsedEvent | None, zone: ZoneInfo) -> DeadLetter:
+    assert outcome.decision is not None
+    reasons = [r.to_json() for r in outcome.decision.reasons]
+    if event is not None:
+        return event_letter(event, reasons, zone)
+    assert outcome.held is not None, "a decision without its input must come from a held request"
+    return held_letter(outcome.held, reasons, zone)

@@ -1,0 +1,258 @@
+"""The real-time path: decide a batch of dealer events, record them once, answer every one."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from function_app.domain.contracts import ContractRecord, EventContext, Outcome
+from function_app.domain.decisions import ContractBook
+from function_app.domain.events import CancellationRequest, ContractSubmission, ParsedEvent, parse_message
+from function_app.domain.feedback import Decision, Status, feedback_event, feedback_id
+from function_app.domain.journal import JournalFact
+from function_app.domain.messages import InboundMessage
+from function_app.service_layer.dead_letters import event_letter, outcome_letter
+from function_app.service_layer.ports import (
+    ConcurrencyConflict,
+    ContractChange,
+    ContractStore,
+    DeadLetter,
+    DeadLetterStore,
+    InboxEntry,
+    InboxStatus,
+    Journal,
+    Snapshot,
+    StoredContract,
+)
+
+MAX_ATTEMPTS = 6
+
+
+@dataclass
+class BatchReport:
+    """What one batch came to: the feedback to send, in input order, and the counts an operator wants."""
+
+    feedback: list[dict[str, Any]] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+    held: int = 0
+    redelivered: int = 0
+    facts: int = 0
+    refunds_total: Decimal = Decimal("0.00")
+    dead_letters: list[str] = field(default_factory=list)
+
+    def merge(self, other: BatchReport) -> None:
+        self.feedback.extend(other.feedback)
+        self.statuses.update(other.statuses)
+        self.reasons.update(other.reasons)
+        self.held += other.held
+        self.redelivered += other.redelivered
+        self.facts += other.facts
+        self.refunds_total += other.refunds_total
+        self.dead_letters.extend(other.dead_letters)
+
+
+@dataclass
+class _Group:
+    """One contract's events in this batch, in stream order."""
+
+    routing_key: str
+    events: list[ParsedEvent]
+
+
+# What an input got: the outcomes it caused now (its own first), or the entry recorded the first time.
+Answer = list[Outcome] | InboxEntry
+
+
+class RealtimeService:
+    def __init__(
+        self,
+        contracts: ContractStore,
+        journal: Journal,
+        dead_letters: DeadLetterStore,
+        book: ContractBook,
+        zone: ZoneInfo,
+        optimistic_hubs: frozenset[str] = frozenset({"contracts"}),
+    ) -> None:
+        self._contracts = contracts
+        self._journal = journal
+        self._dead_letters = dead_letters
+        self._book = book
+        self._zone = zone
+        self._optimistic_hubs = optimistic_hubs
+
+    def process(self, messages: Sequence[InboundMessage], *, redecide: frozenset[str] = frozenset()) -> BatchReport:
+        """Decides every message. Raises only for platform faults, so that the trigger redelivers the batch.
+
+        Order of writes: contract records with their inbox entries (atomic per contract), then the journal,
+        then dead letters. A crash in between is repaired by the redelivery, which finds the inbox entries
+        and writes their facts and letters again; both writes are idempotent.
+        `redecide` names inputs whose earlier answer is set aside (an operator's dead-letter replay).
+        """
+        parsed = [parse_message(m) for m in messages]
+        blind = bool(messages) and all(m.hub in self._optimistic_hubs for m in messages) and not redecide
+        answers = self._decide_all(_group(parsed), blind, redecide)
+        facts = sorted(_facts(answers.values()), key=lambda f: (f.business_date, f.position))
+        self._journal.append(facts)
+        report = self._answer(parsed, answers)
+        report.facts = len(facts)
+        return report
+
+    def _decide_all(self, groups: list[_Group], blind: bool, redecide: frozenset[str]) -> dict[str, Answer]:
+        pending = {g.routing_key: g for g in groups}
+        answers: dict[str, Answer] = {}
+        for attempt in range(MAX_ATTEMPTS):
+            snapshot = _blank(pending) if blind and attempt == 0 else self._load(pending.values())
+            decided = [self._decide_group(g, snapshot, redecide) for g in pending.values()]
+            lost = self._contracts.save([change for change, _ in decided])
+            for change, group_answers in decided:
+                if change.routing_key not in lost:
+                    answers.update(group_answers)
+            pending = {key: pending[key] for key in lost}
+            if not pending:
+                return answers
+        raise ConcurrencyConflict(f"contracts kept changing under this batch: {sorted(pending)[:5]}")
+
+    def _load(self, groups: Iterable[_Group]) -> Snapshot:
+        groups = list(groups)
+        inbox = {e.input_key: g.routing_key for g in groups for e in g.events}
+        return self._contracts.load([g.routing_key for g in groups], inbox)
+
+    def _decide_group(
+        self, group: _Group, snapshot: Snapshot, redecide: frozenset[str]
+    ) -> tuple[ContractChange, dict[str, Answer]]:
+        before = snapshot.contracts.get(group.routing_key) or StoredContract(ContractRecord(group.routing_key))
+        change = ContractChange(group.routing_key, before, before.record)
+        answers: dict[str, Answer] = {}
+        for event in group.events:
+            key = event.input_key
+            entry = snapshot.inbox.get(key)
+            if key in answers:
+                continue
+            if entry is not None and key not in redecide:
+                answers[key] = entry
+                continue
+            change.after, produced = self._decide_event(change.after, event)
+            answers[key] = produced
+            _record_entries(change, event, produced, replaced=entry is not None)
+        return change, answers
+
+    def _decide_event(self, record: ContractRecord, event: ParsedEvent) -> tuple[ContractRecord, list[Outcome]]:
+        ctx = self._context(event)
+        if event.reasons or event.payload is None:
+            decision = Decision.rejected(*event.reasons)
+            outcome = Outcome(ctx.input_key, ctx.event_id, ctx.source, event.routing_key, decision, ctx.received_at)
+            return record, [outcome]
+        if isinstance(event.payload, ContractSubmission):
+            return self._book.submit(record, event.payload, event.content_hash, ctx)
+        assert isinstance(event.payload, CancellationRequest)
+        record, outcome = self._book.cancel(record, event.payload, event.content_hash, ctx)
+        return record, [outcome]
+
+    def _context(self, event: ParsedEvent) -> EventContext:
+        message = event.message
+        return EventContext(
+            input_key=event.input_key,
+            event_id=event.event_id or "",
+            source=event.source or "",
+            position=message.position(),
+            business_date=message.business_date(self._zone),
+            received_at=message.enqueued_time,
+        )
+
+    def _answer(self, parsed: list[ParsedEvent], answers: dict[str, Answer]) -> BatchReport:
+        """One feedback per delivered input, in input order; released cancellations follow their contract."""
+        report = BatchReport()
+        letters: dict[str, DeadLetter] = {}
+        for event in parsed:
+            answer = answers.get(event.input_key)
+            if answer is None:  # a keyless input decided statelessly shares nothing with others
+                continue
+            if isinstance(answer, InboxEntry):
+                report.redelivered += 1
+                report.feedback.extend(answer.feedback)
+                own = [fb for fb in answer.feedback if fb["id"] == feedback_id(answer.input_key)]
+                if own and own[0]["data"]["status"] == Status.REJECTED.value:
+                    letter = event_letter(event, own[0]["data"]["reasons"], self._zone)
+                    letters[letter.blob_name] = letter
+                continue
+            for outcome in answer:
+                self._report_outcome(report, letters, outcome, event if outcome.input_key == event.input_key else None)
+        self._dead_letters.put(list(letters.values()))
+        report.dead_letters = sorted(letters)
+        return report
+
+    def _report_outcome(
+        self, report: BatchReport, letters: dict[str, DeadLetter], outcome: Outcome, event: ParsedEvent | None
+    ) -> None:
+        if outcome.decision is None:
+            report.held += 1
+            return
+        fb = feedback_json(outcome)
+        report.feedback.append(fb)
+        tally(report, fb)
+        if outcome.decision.status is Status.REJECTED:
+            letter = outcome_letter(outcome, event, self._zone)
+            letters[letter.blob_name] = letter
+
+
+def _group(parsed: list[ParsedEvent]) -> list[_Group]:
+    groups: dict[str, _Group] = {}
+    for event in parsed:
+        groups.setdefault(event.routing_key, _Group(event.routing_key, [])).events.append(event)
+    for group in groups.values():
+        group.events.sort(key=lambda e: e.message.position())
+    return list(groups.values())
+
+
+def _blank(groups: dict[str, _Group]) -> Snapshot:
+    """The optimistic guess for new contracts: nothing stored yet. A wrong guess fails the write."""
+    return Snapshot({key: StoredContract(ContractRecord(key)) for key in groups}, {})
+
+
+def _facts(answers: Iterable[Answer]) -> Iterable[JournalFact]:
+    for answer in answers:
+        if isinstance(answer, InboxEntry):
+            yield from answer.facts
+        else:
+            for outcome in answer:
+                yield from outcome.facts
+
+
+def _record_entries(change: ContractChange, event: ParsedEvent, produced: list[Outcome], *, replaced: bool) -> None:
+    """The deciding input's entry carries every feedback and fact it caused (its outbox)."""
+    own = produced[0]
+    status = InboxStatus.HELD if own.decision is None else InboxStatus.DECIDED
+    feedback = tuple(feedback_json(o) for o in produced if o.decision is not None)
+    facts = tuple(f for o in produced for f in o.facts)
+    entry = InboxEntry(own.input_key, event.routing_key, status, feedback, facts)
+    (change.replaced_entries if replaced else change.new_entries).append(entry)
+    for released in produced[1:]:
+        answer = InboxEntry(released.input_key, event.routing_key, InboxStatus.DECIDED, (feedback_json(released),))
+        change.replaced_entries.append(answer)
+
+
+def feedback_json(outcome: Outcome) -> dict[str, Any]:
+    assert outcome.decision is not None
+    return feedback_event(
+        input_key=outcome.input_key,
+        in_reply_to=outcome.event_id or None,
+        subject=outcome.contract_number if outcome.event_id else None,
+        decision=outcome.decision,
+        time=outcome.decided_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+    )
+
+
+def tally(report: BatchReport, fb: dict[str, Any]) -> None:
+    data = fb["data"]
+    report.statuses[data["status"]] += 1
+    for reason in data["reasons"]:
+        report.reasons[reason["code"]] += 1
+    refund = data.get("refund")
+    if refund:
+        report.refunds_total += Decimal(refund["customer_refund"])

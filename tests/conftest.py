@@ -1,0 +1,39 @@
+"""Shared fixtures. Azurite is started once per test session, only when a test asks for it."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from function_app.bootstrap import Exchange, bootstrap
+from function_app.config import Settings, load_settings
+from function_app.localdev.azurite import Azurite
+
+ROOT = Path(__file__).resolve().parents[1]
+_namespaces = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def azurite() -> Iterator[Azurite]:
+    with Azurite(ROOT, in_memory=True) as instance:
+        yield instance
+
+
+def fresh_namespace() -> str:
+    """Tests share one Azurite; each gets its own tables and containers."""
+    return f"t{next(_namespaces)}x"
+
+
+@pytest.fixture
+def storage_settings(azurite: Azurite) -> Settings:
+    settings = load_settings({})
+    return replace(settings, storage_connection=azurite.endpoints.connection_string, namespace=fresh_namespace())
+
+
+@pytest.fixture
+def table_exchange(storage_settings: Settings) -> Exchange:
+    return bootstrap(storage_settings)
