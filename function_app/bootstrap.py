@@ -32,26 +32,27 @@ def bootstrap(
     journal: Journal | None = None,
     dead_letters: DeadLetterStore | None = None,
     response_hook: ResponseHook | None = None,
+    client_options: dict[str, Any] | None = None,
 ) -> Exchange:
     settings = settings or load_settings()
     if contracts is None or journal is None or dead_letters is None:
-        contracts, journal, dead_letters = _azure_adapters(settings, response_hook)
+        options = dict(client_options or {})
+        if response_hook:
+            options["raw_response_hook"] = response_hook
+        contracts, journal, dead_letters = _azure_adapters(settings, options)
     book = ContractBook(settings.catalogue)
     realtime = RealtimeService(contracts, journal, dead_letters, book, settings.zone)
     holds = HoldExpiry(contracts, dead_letters, book, settings.zone, settings.hold)
     return Exchange(settings, contracts, journal, dead_letters, realtime, holds)
 
 
-def _azure_adapters(
-    settings: Settings, response_hook: ResponseHook | None
-) -> tuple[ContractStore, Journal, DeadLetterStore]:
+def _azure_adapters(settings: Settings, hooks: dict[str, Any]) -> tuple[ContractStore, Journal, DeadLetterStore]:
     from azure.data.tables import TableServiceClient
     from azure.storage.blob import BlobServiceClient
 
     from function_app.adapters.blobs import BlobDeadLetters, ensure_container
     from function_app.adapters.tables import TableContractStore, TableJournal, ensure_table
 
-    hooks: dict[str, Any] = {"raw_response_hook": response_hook} if response_hook else {}
     if settings.storage_connection:
         tables = TableServiceClient.from_connection_string(settings.storage_connection, **hooks)
         blobs = BlobServiceClient.from_connection_string(settings.storage_connection, **hooks)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -99,3 +100,8 @@ def feedback_event(
     if subject:
         event["subject"] = subject
     return event
+
+
+def encode_feedback(event: dict[str, Any]) -> str:
+    """One canonical text per feedback event, so a re-sent answer is byte-for-byte the first one."""
+    return json.dumps(event, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

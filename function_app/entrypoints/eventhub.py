@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import azure.functions as func
 
+from function_app.domain.feedback import encode_feedback
 from function_app.domain.messages import InboundMessage
 
 
@@ -37,4 +37,4 @@ def decide_batch(hub: str, events: Sequence[func.EventHubEvent]) -> list[str]:
     from function_app.bootstrap import exchange
 
     report = exchange().realtime.process(to_messages(hub, events))
-    return [json.dumps(fb, ensure_ascii=False, separators=(",", ":")) for fb in report.feedback]
+    return [encode_feedback(fb) for fb in report.feedback]

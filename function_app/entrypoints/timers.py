@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import azure.functions as func
@@ -19,6 +18,7 @@ blueprint = func.Blueprint()  # type: ignore[no-untyped-call]
 @blueprint.event_hub_output(arg_name="feedback", event_hub_name=FEEDBACK_HUB, connection=CONNECTION)
 def expire_held_cancellations(timer: func.TimerRequest, feedback: func.Out[list[str]]) -> None:
     from function_app.bootstrap import exchange
+    from function_app.domain.feedback import encode_feedback
 
     report = exchange().holds.run(datetime.now(UTC))
-    feedback.set([json.dumps(fb, ensure_ascii=False, separators=(",", ":")) for fb in report.feedback])
+    feedback.set([encode_feedback(fb) for fb in report.feedback])

@@ -1,0 +1,74 @@
+"""`fnix`: the operator's command line, over the same services the Functions triggers call."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from function_app.entrypoints import cli_commands
+
+USAGE_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fnix", description="F&I partner exchange: operate and demo it.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    replay = commands.add_parser("replay", help="decide a file of event bodies, one per line, like the trigger")
+    replay.add_argument("--hub", required=True, choices=["contracts", "cancellations"])
+    replay.add_argument("file", metavar="FILE", help="JSON lines: one message body per line, blank lines skipped")
+    replay.add_argument("--feedback-out", metavar="PATH", help="write the feedback CloudEvents here, one per line")
+    replay.add_argument("--batch-size", type=int, default=100, metavar="N", help="events per batch (1-1000)")
+    replay.set_defaults(run=cli_commands.replay)
+
+    demo = commands.add_parser("demo", help="generate a realistic business day and run it through the functions")
+    demo.add_argument("--contracts", type=int, default=3000, metavar="N", help="contracts in the day (default 3000)")
+    demo.add_argument("--date", metavar="YYYY-MM-DD", help="business date (default: today in BUSINESS_TIMEZONE)")
+    demo.add_argument("--seed", type=int, help="random seed (default: from the clock, so each run is a new day)")
+    demo.add_argument("--out", metavar="DIR", default="out/demo", help="where the day's event files are written")
+    demo.set_defaults(run=cli_commands.demo)
+
+    letters = commands.add_parser("deadletters", help="inspect and replay rejected input")
+    letter_commands = letters.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = letter_commands.add_parser("list", help="list dead letters")
+    listing.add_argument("--hub", choices=["contracts", "cancellations"])
+    listing.add_argument("--date", metavar="YYYY-MM-DD")
+    listing.set_defaults(run=cli_commands.deadletters_list)
+    show = letter_commands.add_parser("show", help="print one dead letter")
+    show.add_argument("name", metavar="NAME", help="blob name as `list` prints it")
+    show.set_defaults(run=cli_commands.deadletters_show)
+    again = letter_commands.add_parser("replay", help="decide a dead letter again, setting its first answer aside")
+    again.add_argument("names", metavar="NAME", nargs="+")
+    again.add_argument("--force", action="store_true", help="replay even if it was replayed before")
+    again.add_argument("--feedback-out", metavar="PATH")
+    again.set_defaults(run=cli_commands.deadletters_replay)
+
+    holds = commands.add_parser("holds", help="cancellations waiting for their contract")
+    hold_commands = holds.add_subparsers(dest="action", metavar="ACTION", required=True)
+    expire = hold_commands.add_parser("expire", help="reject held requests older than the hold period (the timer)")
+    expire.add_argument("--now", metavar="ISO-TIME", help="pretend it is this UTC time (default: now)")
+    expire.add_argument("--feedback-out", metavar="PATH")
+    expire.set_defaults(run=cli_commands.holds_expire)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except cli_commands.UsageError as exc:
+        print(f"fnix {args.command}: {exc}", file=sys.stderr)
+        print(f"Run `fnix {args.command} --help` for usage.", file=sys.stderr)
+        return USAGE_ERROR
+    except cli_commands.ConfigError as exc:
+        print(f"fnix: configuration error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    except KeyboardInterrupt:
+        print("fnix: interrupted; every finished batch is recorded, rerun to continue", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""`fnix demo`: a realistic business day, fed to the functions' service the way the hubs would."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Sequence
+from datetime import date, timedelta
+from pathlib import Path
+
+from function_app.bootstrap import Exchange
+from function_app.domain.messages import InboundMessage
+from function_app.entrypoints.cli_commands import print_summary, write_feedback
+from function_app.entrypoints.progress import Progress
+from function_app.localdev.demo_day import DemoEvent, generate_day, write_jsonl
+from function_app.service_layer.realtime import BatchReport
+
+BATCH_SIZE = 100
+BATCH_WINDOW = timedelta(minutes=5)  # a hub's batch closes when full or when this much event time has passed
+
+
+def run_tag(seed: int) -> str:
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    tag = ""
+    for _ in range(4):
+        seed, digit = divmod(seed, 36)
+        tag = alphabet[digit] + tag
+    return tag
+
+
+def hub_batches(events: Sequence[DemoEvent]) -> Iterator[list[InboundMessage]]:
+    """Interleaves the two hubs as their triggers would see them: each hub batches its own stream."""
+    pending: dict[str, list[InboundMessage]] = {"contracts": [], "cancellations": []}
+    sequence = {"contracts": 0, "cancellations": 0}
+    for event in events:
+        for hub, batch in pending.items():
+            if batch and (len(batch) >= BATCH_SIZE or event.at - batch[0].enqueued_time > BATCH_WINDOW):
+                yield batch
+                pending[hub] = []
+        sequence[event.hub] += 1
+        pending[event.hub].append(InboundMessage(event.hub, event.body, "0", sequence[event.hub], event.at))
+    for batch in pending.values():
+        if batch:
+            yield batch
+
+
+def run_demo(exchange: Exchange, day: date, contracts: int, seed: int, out: Path) -> int:
+    tag = run_tag(seed)
+    generated = generate_day(day, contracts=contracts, seed=seed, run_tag=tag, zone=exchange.settings.zone)
+    folder = out / day.isoformat() / tag
+    files = write_jsonl(generated, folder)
+    hubs = {hub: sum(1 for e in generated.events if e.hub == hub) for hub in ("contracts", "cancellations")}
+    print(
+        f"Business day {day} (run {tag}, seed {seed}): {len(generated.events)} events, "
+        f"{hubs['contracts']} on `contracts`, {hubs['cancellations']} on `cancellations`",
+        file=sys.stderr,
+    )
+    report = BatchReport()
+    progress = Progress(len(generated.events), "deciding")
+    feedback_path = folder / "feedback.jsonl"
+    with feedback_path.open("w", encoding="utf-8") as sink:
+        for batch in hub_batches(generated.events):
+            outcome = exchange.realtime.process(batch)
+            write_feedback(sink, outcome.feedback)
+            report.merge(outcome)
+            progress.advance(len(batch))
+    progress.finish()
+    print("\nWhat happened", file=sys.stderr)
+    print_summary(report, sys.stderr)
+    print("\nWhat the generator put in the day", file=sys.stderr)
+    for kind, count in sorted(generated.expected.items()):
+        print(f"  {kind:<28}{count:>8}", file=sys.stderr)
+    _where_to_look(exchange, day, files, feedback_path, report)
+    return 0
+
+
+def _where_to_look(exchange: Exchange, day: date, files: dict[str, Path], feedback: Path, report: BatchReport) -> None:
+    settings = exchange.settings
+    print("\nWhere to look", file=sys.stderr)
+    for hub, path in sorted(files.items()):
+        print(f"  events sent to `{hub}`:  {path}", file=sys.stderr)
+    print(f"  feedback sent to `dealer-feedback`:  {feedback}", file=sys.stderr)
+    print(f"  journal (table `{settings.journal_table}`, partition {day}):  {report.facts} facts this run", file=sys.stderr)
+    print(
+        f"  dead letters (container `{settings.dead_letter_container}`):  "
+        f"./dev fnix deadletters list --hub contracts --date {day}",
+        file=sys.stderr,
+    )
+    later = (day + timedelta(days=4)).isoformat() + "T00:00:00+00:00"
+    print(f"  held cancellations expire:  ./dev fnix holds expire --now {later}", file=sys.stderr)

@@ -1,0 +1,111 @@
+"""`fnix` as an operator uses it: exit codes, files written, messages that say what to do."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from function_app.config import Settings
+from function_app.entrypoints.cli import main
+from tests.events import body, cancellation, contract
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def on_azurite(storage_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("AzureWebJobsStorage", storage_settings.storage_connection or "")
+    monkeypatch.setenv("STORAGE_NAMESPACE", storage_settings.namespace)
+    return storage_settings
+
+
+def write_lines(path: Path, lines: list[bytes]) -> Path:
+    path.write_bytes(b"\n".join(lines) + b"\n\n")
+    return path
+
+
+@pytest.mark.usefixtures("on_azurite")
+def test_replay_writes_one_feedback_per_line_and_a_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    events = write_lines(tmp_path / "c.jsonl", [body(contract("VSC4000001")), b"", b"{not json", body(contract("X"))])
+    out = tmp_path / "out" / "feedback.jsonl"
+    code = main(["replay", "--hub", "contracts", str(events), "--feedback-out", str(out), "--batch-size", "2"])
+    assert code == 0
+    feedback = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [f["data"]["status"] for f in feedback] == ["ACCEPTED", "REJECTED", "REJECTED"]
+    err = capsys.readouterr().err
+    assert "accepted" in err and "MALFORMED" in err and "SCHEMA_INVALID" in err
+
+
+@pytest.mark.usefixtures("on_azurite")
+def test_replaying_the_same_file_twice_changes_nothing(tmp_path: Path) -> None:
+    events = write_lines(tmp_path / "c.jsonl", [body(contract(f"VSC41{i:05d}")) for i in range(20)])
+    first, second = tmp_path / "1.jsonl", tmp_path / "2.jsonl"
+    assert main(["replay", "--hub", "contracts", str(events), "--feedback-out", str(first)]) == 0
+    assert main(["replay", "--hub", "contracts", str(events), "--feedback-out", str(second)]) == 0
+    assert first.read_bytes() == second.read_bytes()
+
+
+@pytest.mark.usefixtures("on_azurite")
+def test_dead_letters_can_be_listed_shown_and_replayed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cancel = write_lines(tmp_path / "x.jsonl", [body(cancellation("VSC4200001", dealer="D999"))])
+    assert main(["replay", "--hub", "cancellations", str(cancel)]) == 0
+    assert main(["replay", "--hub", "contracts", str(write_lines(tmp_path / "c.jsonl",
+                                                                  [body(contract("VSC4200001"))]))]) == 0
+    capsys.readouterr()
+    assert main(["deadletters", "list", "--hub", "cancellations"]) == 0
+    listed = capsys.readouterr().out.strip().splitlines()
+    assert len(listed) == 1 and "NOT_AUTHORIZED" in listed[0]
+    name = listed[0].split("\t")[0]
+    assert main(["deadletters", "show", name]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["reasons"][0]["code"] == "NOT_AUTHORIZED" and shown["replay_outcome"] is None
+    assert main(["deadletters", "replay", name]) == 0
+    assert main(["deadletters", "replay", name]) == 0
+    assert "replayed before" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("on_azurite")
+def test_held_requests_expire_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["replay", "--hub", "cancellations", str(write_lines(tmp_path / "x.jsonl",
+                                                                     [body(cancellation("VSC4300001"))]))]) == 0
+    out = tmp_path / "fb.jsonl"
+    assert main(["holds", "expire", "--now", "2026-03-06T00:00:00+00:00", "--feedback-out", str(out)]) == 0
+    assert json.loads(out.read_text())["data"]["reasons"][0]["code"] == "CONTRACT_NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    ("argv", "hint"),
+    [
+        (["replay", "--hub", "contracts", "/no/such/file.jsonl"], "no such file"),
+        (["replay", "--hub", "contracts", ".", "--batch-size", "1"], "is a directory"),
+        (["replay", "--hub", "contracts", "pyproject.toml", "--batch-size", "0"], "--batch-size"),
+        (["deadletters", "list", "--date", "2026-03-02"], "--date needs --hub"),
+        (["deadletters", "list", "--hub", "contracts", "--date", "yesterday"], "a date like"),
+        (["holds", "expire", "--now", "2026-03-06T00:00:00"], "offset"),
+    ],
+)
+@pytest.mark.usefixtures("on_azurite")
+def test_misuse_says_what_to_do_and_exits_2(argv: list[str], hint: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    assert hint in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [[], ["replay", "--hub", "claims", "f"], ["nonsense"]])
+def test_argument_errors_exit_2(argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+
+
+def test_without_storage_setting_the_cli_starts_a_local_azurite_and_says_so() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AzureWebJobsStorage")}
+    fnix = Path(sys.executable).parent / "fnix"
+    result = subprocess.run([str(fnix), "deadletters", "list"], capture_output=True, text=True, env=env, cwd=ROOT,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "started a project-local Azurite on 127.0.0.1" in result.stderr
