@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, ValidationError, model_validator
 
 from function_app.domain.catalogue import ProductType
 from function_app.domain.feedback import Reason, ReasonCode
@@ -114,6 +114,13 @@ class ContractSubmission(Payload):
     oem: Code | None = None
     administrator: Code
 
+    @model_validator(mode="after")
+    def _effective_defaults_to_sale(self) -> ContractSubmission:
+        """Omitted and explicit-but-equal effective dates are the same content (and hash alike)."""
+        if self.effective_date is None:
+            object.__setattr__(self, "effective_date", self.sale_date)
+        return self
+
     @property
     def effective(self) -> date:
         return self.effective_date or self.sale_date
@@ -213,14 +220,18 @@ def _envelope_reasons(envelope: dict[str, Any], hub: str) -> tuple[Reason, ...]:
     return ()
 
 
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
 def _is_rfc3339(value: object) -> bool:
-    if not isinstance(value, str) or "T" not in value.upper():
+    """RFC 3339 exactly: Python's fromisoformat alone also takes week dates, basic formats and bare hours."""
+    if not isinstance(value, str) or not _RFC3339.match(value):
         return False
     try:
-        parsed = datetime.fromisoformat(value.replace("z", "Z"))
+        datetime.fromisoformat(value.upper())
     except ValueError:
-        return False
-    return parsed.tzinfo is not None
+        return value[17:19] == "60"  # a leap second is valid RFC 3339, though Python cannot represent it
+    return True
 
 
 _ENVELOPE_RULES: dict[str, tuple[str, Any]] = {
