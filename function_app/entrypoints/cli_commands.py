@@ -131,7 +131,7 @@ def print_summary(report: BatchReport, stream: TextIO) -> None:
         ("rejected", str(report.statuses.get("REJECTED", 0))),
         *[(f"  {code}", str(n)) for code, n in sorted(report.reasons.items())],
         ("duplicates", str(report.statuses.get("DUPLICATE", 0))),
-        ("held (waiting for their contract)", str(report.held)),
+        ("held on arrival (for a contract not yet seen)", str(report.held)),
         ("redelivered (answered from record)", str(report.redelivered)),
         ("journal facts written", str(report.facts)),
         ("customer refunds total (USD)", f"{report.refunds_total:,.2f}"),

@@ -79,7 +79,8 @@ def _where_to_look(exchange: Exchange, day: date, files: dict[str, Path], feedba
     for hub, path in sorted(files.items()):
         print(f"  events sent to `{hub}`:  {path}", file=sys.stderr)
     print(f"  feedback sent to `dealer-feedback`:  {feedback}", file=sys.stderr)
-    print(f"  journal (table `{settings.journal_table}`, partition {day}):  {report.facts} facts this run", file=sys.stderr)
+    journal = f"table `{settings.journal_table}`, partition {day}"
+    print(f"  journal ({journal}):  {report.facts} facts this run", file=sys.stderr)
     print(
         f"  dead letters (container `{settings.dead_letter_container}`):  "
         f"./dev fnix deadletters list --hub contracts --date {day}",
