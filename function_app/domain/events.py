@@ -260,9 +260,27 @@ def _validate_payload(
     try:
         payload = model.model_validate(data)
     except ValidationError as exc:
-        return None, tuple(_schema_reason(error) for error in exc.errors(include_url=False))
+        schema = [_schema_reason(error) for error in exc.errors(include_url=False)]
+        extra = _unvalidated_submission_reasons(data, {r.field for r in schema}) if model is ContractSubmission else []
+        return None, (*schema, *extra)
     checks = _submission_reasons if isinstance(payload, ContractSubmission) else _cancellation_reasons
     return payload, tuple(checks(payload, envelope["subject"]))  # type: ignore[arg-type]
+
+
+def _unvalidated_submission_reasons(data: dict[str, Any], failed: set[str | None]) -> list[Reason]:
+    """When the schema fails, the consistency checks whose fields are readable still run: one answer, all reasons."""
+    reasons = []
+    vehicle = data.get("vehicle") if isinstance(data.get("vehicle"), dict) else {}
+    vin = vehicle.get("vin") if isinstance(vehicle, dict) else None
+    if isinstance(vin, str) and "vehicle.vin" not in failed and (problem := vin_problem(vin)):
+        reasons.append(Reason(ReasonCode.VIN_INVALID, "vehicle.vin", problem))
+    pricing = data.get("pricing") if isinstance(data.get("pricing"), dict) else {}
+    retail, cost = (parse_money(v) if isinstance(v, str) else None for v in (pricing.get("retail_price"),
+                                                                              pricing.get("dealer_cost")))
+    if retail is not None and cost is not None and cost > retail:
+        message = f"pricing.dealer_cost {cost} exceeds retail_price {retail}"
+        reasons.append(Reason(ReasonCode.PRICE_INCONSISTENT, "pricing.dealer_cost", message))
+    return reasons
 
 
 def _schema_reason(error: Any) -> Reason:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
 from decimal import Decimal
@@ -31,6 +31,7 @@ from function_app.service_layer.ports import (
 )
 
 MAX_ATTEMPTS = 6
+WAVE = 40  # events of one contract decided per write: a contract's write must fit one 100-entity transaction
 
 
 @dataclass
@@ -96,7 +97,9 @@ class RealtimeService:
         """
         parsed = [parse_message(m) for m in messages]
         blind = bool(messages) and all(m.hub in self._optimistic_hubs for m in messages) and not redecide
-        answers = self._decide_all(_group(parsed), blind, redecide)
+        answers: dict[str, Answer] = {}
+        for wave in _waves(_group(parsed)):
+            answers.update(self._decide_all(wave, blind and not answers, redecide))
         facts = sorted(_facts(answers.values()), key=lambda f: (f.business_date, f.position))
         self._journal.append(facts)
         report = self._answer(parsed, answers)
@@ -208,6 +211,13 @@ def _group(parsed: list[ParsedEvent]) -> list[_Group]:
     for group in groups.values():
         group.events.sort(key=lambda e: e.message.position())
     return list(groups.values())
+
+
+def _waves(groups: list[_Group]) -> Iterator[list[_Group]]:
+    """Splits a contract with many events in one batch into consecutive writes, in stream order."""
+    for start in range(0, max((len(g.events) for g in groups), default=0), WAVE):
+        wave = [_Group(g.routing_key, g.events[start : start + WAVE]) for g in groups if len(g.events) > start]
+        yield wave
 
 
 def _blank(groups: dict[str, _Group]) -> Snapshot:

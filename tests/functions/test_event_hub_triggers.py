@@ -80,3 +80,12 @@ def test_batch_of_one_hundred_new_contracts() -> None:
     feedback = call("contract_submissions", bodies)
     assert len(feedback) == 100
     assert len({f["id"] for f in feedback}) == 100
+
+
+@pytest.mark.usefixtures("app_on_azurite")
+def test_one_hundred_revisions_of_one_contract_in_one_batch() -> None:
+    """More events of one contract than one transaction can carry: written in waves, in order."""
+    bodies = [body(contract("VSC5000001", revision=r, event_id=f"r{r}", term_months=r + 12)) for r in range(1, 101)]
+    feedback = call("contract_submissions", bodies)
+    assert [f["data"]["status"] for f in feedback] == ["ACCEPTED"] * 100
+    assert call("contract_submissions", bodies) == feedback

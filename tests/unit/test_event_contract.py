@@ -676,11 +676,6 @@ def test_every_consistency_problem_is_reported() -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="consistency checks (VIN, dates, price, state, year) run only when the schema has no errors, "
-    "so a dealer with a bad postal code learns about the bad VIN only on the next attempt",
-)
 def test_schema_and_consistency_problems_are_reported_together() -> None:
     parsed = parse_contract(
         setting("data.customer.postal_code", "7520"),

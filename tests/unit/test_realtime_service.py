@@ -137,3 +137,11 @@ def test_dead_letter_replay_redecides_the_input(exchange: Exchange) -> None:
     replayed = exchange.realtime.process([message], redecide=frozenset({letter.input_key}))
     assert statuses(replayed.feedback) == ["ACCEPTED"]
     assert replayed.feedback[0]["data"]["refund"]["method"] == "PRO_RATA"
+
+
+def test_many_events_for_one_contract_in_one_batch_are_decided_in_order(exchange: Exchange) -> None:
+    revisions = [contract("VSC0000077", revision=r, event_id=f"rev-{r}", term_months=12 + r) for r in range(1, 101)]
+    report = exchange.realtime.process(messages("contracts", revisions))
+    assert statuses(report.feedback) == ["ACCEPTED"] * 100
+    stored = exchange.contracts.load(["VSC0000077"], {}).contracts["VSC0000077"]
+    assert stored.record.revision == 100
