@@ -267,14 +267,17 @@ def _validate_payload(
     return payload, tuple(checks(payload, envelope["subject"]))  # type: ignore[arg-type]
 
 
+def _object(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _unvalidated_submission_reasons(data: dict[str, Any], failed: set[str | None]) -> list[Reason]:
     """When the schema fails, the consistency checks whose fields are readable still run: one answer, all reasons."""
     reasons = []
-    vehicle = data.get("vehicle") if isinstance(data.get("vehicle"), dict) else {}
-    vin = vehicle.get("vin") if isinstance(vehicle, dict) else None
+    vehicle, pricing = (_object(data.get(name)) for name in ("vehicle", "pricing"))
+    vin = vehicle.get("vin")
     if isinstance(vin, str) and "vehicle.vin" not in failed and (problem := vin_problem(vin)):
         reasons.append(Reason(ReasonCode.VIN_INVALID, "vehicle.vin", problem))
-    pricing = data.get("pricing") if isinstance(data.get("pricing"), dict) else {}
     retail, cost = (parse_money(v) if isinstance(v, str) else None for v in (pricing.get("retail_price"),
                                                                               pricing.get("dealer_cost")))
     if retail is not None and cost is not None and cost > retail:

@@ -24,8 +24,8 @@ class InterleavedStore(ContractStore):
 
     def save(self, changes: Sequence[ContractChange]) -> set[str]:
         self.saves += 1
-        if self.meanwhile is not None:
-            self.meanwhile, run = None, self.meanwhile
+        run, self.meanwhile = self.meanwhile, None
+        if run is not None:
             run()
         return self.inner.save(changes)
 
