@@ -6,8 +6,10 @@ The worker checks that `function_app.py` exists beside host.json and then import
 
 import azure.functions as func
 
+from function_app.config import load_settings
 from function_app.entrypoints import realtime, timers
 
+load_settings()  # a wrong setting stops start-up here, with a message that names it
 app = func.FunctionApp()
 app.register_functions(realtime.blueprint)
 app.register_functions(timers.blueprint)

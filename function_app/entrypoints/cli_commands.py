@@ -195,9 +195,8 @@ def deadletters_replay(args: argparse.Namespace) -> int:
             if earlier and not args.force:
                 print(f"{name}: replayed before ({earlier}); pass --force to replay again", file=sys.stderr)
                 continue
-            message = InboundMessage(
-                letter.hub, letter.body, letter.partition, letter.sequence_number, letter.enqueued_time
-            )
+            # decided now: its facts belong to today's business date, after everything already delivered
+            message = InboundMessage(letter.hub, letter.body, letter.partition, letter.sequence_number, datetime.now(UTC))
             outcome = exchange.realtime.process([message], redecide=frozenset({letter.input_key}))
             status = ",".join(sorted(outcome.statuses)) or "HELD"
             exchange.dead_letters.mark_replayed(name, f"{status} at {datetime.now(UTC).isoformat()}")

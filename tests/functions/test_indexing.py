@@ -75,3 +75,12 @@ def test_indexing_does_not_load_storage_or_pydantic_models() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
+
+
+def test_a_wrong_setting_stops_indexing_with_its_name() -> None:
+    env = {"PATH": "/usr/bin:/bin", "BUSINESS_TIMEZONE": "Mars/Olympus_Mons"}
+    result = subprocess.run(
+        [sys.executable, "-c", WORKER_LIKE_INDEXING, str(ROOT)], capture_output=True, text=True, cwd=ROOT, env=env
+    )
+    assert result.returncode != 0
+    assert "BUSINESS_TIMEZONE" in result.stderr and "Mars/Olympus_Mons" in result.stderr
