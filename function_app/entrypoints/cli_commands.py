@@ -196,7 +196,8 @@ def deadletters_replay(args: argparse.Namespace) -> int:
                 print(f"{name}: replayed before ({earlier}); pass --force to replay again", file=sys.stderr)
                 continue
             # decided now: its facts belong to today's business date, after everything already delivered
-            message = InboundMessage(letter.hub, letter.body, letter.partition, letter.sequence_number, datetime.now(UTC))
+            now = datetime.now(UTC)
+            message = InboundMessage(letter.hub, letter.body, letter.partition, letter.sequence_number, now)
             outcome = exchange.realtime.process([message], redecide=frozenset({letter.input_key}))
             status = ",".join(sorted(outcome.statuses)) or "HELD"
             exchange.dead_letters.mark_replayed(name, f"{status} at {datetime.now(UTC).isoformat()}")
