@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 MAX_BODY_BYTES = 256 * 1024
@@ -19,10 +19,14 @@ class InboundMessage:
     enqueued_time: datetime
     partition_key: str | None = None
 
-    def position(self) -> str:
-        """Orders facts: enqueued time first, then the stream position, so it is stable on redelivery."""
-        stamp = self.enqueued_time.strftime("%Y%m%dT%H%M%S%fZ")
+    def position(self, decided_at: datetime | None = None) -> str:
+        """Orders journal facts by when they were decided (a backlog decided late sorts late, so partner
+        watermarks never pass over it), then by stream position. Stored with the decision, so stable."""
+        stamp = (decided_at or self.enqueued_time).astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         return f"{stamp}-{self.hub}-{self.partition:0>4}-{self.sequence_number:020d}"
+
+    def stream_order(self) -> tuple[datetime, str, str, int]:
+        return (self.enqueued_time, self.hub, self.partition, self.sequence_number)
 
     def business_date(self, zone: ZoneInfo) -> date:
         return self.enqueued_time.astimezone(zone).date()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -79,13 +79,16 @@ class RealtimeService:
         book: ContractBook,
         zone: ZoneInfo,
         optimistic_hubs: frozenset[str] = frozenset({"contracts"}),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        self._clock = clock
         self._contracts = contracts
         self._journal = journal
         self._dead_letters = dead_letters
         self._book = book
         self._zone = zone
         self._optimistic_hubs = optimistic_hubs
+        self._now = clock()
 
     def process(self, messages: Sequence[InboundMessage], *, redecide: frozenset[str] = frozenset()) -> BatchReport:
         """Decides every message. Raises only for platform faults, so that the trigger redelivers the batch.
@@ -110,6 +113,7 @@ class RealtimeService:
         pending = {g.routing_key: g for g in groups}
         answers: dict[str, Answer] = {}
         for attempt in range(MAX_ATTEMPTS):
+            self._now = self._clock()
             snapshot = _blank(pending) if blind and attempt == 0 else self._load(pending.values())
             decided = [self._decide_group(g, snapshot, redecide) for g in pending.values()]
             lost = self._contracts.save([change for change, _ in decided])
@@ -163,7 +167,7 @@ class RealtimeService:
             input_key=event.input_key,
             event_id=event.event_id or "",
             source=event.source or "",
-            position=message.position(),
+            position=message.position(self._now),
             business_date=message.business_date(self._zone),
             received_at=message.enqueued_time,
         )
@@ -209,7 +213,7 @@ def _group(parsed: list[ParsedEvent]) -> list[_Group]:
     for event in parsed:
         groups.setdefault(event.routing_key, _Group(event.routing_key, [])).events.append(event)
     for group in groups.values():
-        group.events.sort(key=lambda e: e.message.position())
+        group.events.sort(key=lambda e: e.message.stream_order())
     return list(groups.values())
 
 
