@@ -7,9 +7,12 @@ The worker checks that `function_app.py` exists beside host.json and then import
 import azure.functions as func
 
 from function_app.config import load_settings
-from function_app.entrypoints import realtime, timers
+from function_app.domain.partners import load_partner_config
+from function_app.entrypoints import delivery, realtime, timers
 
-load_settings()  # a wrong setting stops start-up here, with a message that names it
+# A wrong setting or partner file stops start-up here, with a message that names the setting, partner and field.
+load_partner_config(load_settings().partner_config)
 app = func.FunctionApp()
 app.register_functions(realtime.blueprint)
 app.register_functions(timers.blueprint)
+app.register_functions(delivery.blueprint)

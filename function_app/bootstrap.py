@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from function_app.config import ConfigError, Settings, load_settings
 from function_app.domain.decisions import ContractBook
@@ -12,7 +13,16 @@ from function_app.service_layer.holds import HoldExpiry
 from function_app.service_layer.ports import ContractStore, DeadLetterStore, Journal
 from function_app.service_layer.realtime import RealtimeService
 
+if TYPE_CHECKING:
+    from azure.data.tables import TableServiceClient
+    from azure.storage.blob import BlobServiceClient
+
+    from function_app.domain.partners import PartnerConfig
+    from function_app.service_layer.delivery import DeliveryService
+    from function_app.service_layer.delivery_ports import DeliveryStateStore, PartnerFileStore
+
 ResponseHook = Callable[[Any], None]
+Clock = Callable[[], datetime]
 
 
 @dataclass
@@ -23,6 +33,29 @@ class Exchange:
     dead_letters: DeadLetterStore
     realtime: RealtimeService
     holds: HoldExpiry
+    deliveries: DeliveryStateStore | None = None
+    partner_files: PartnerFileStore | None = None
+    partners: PartnerConfig | None = None
+    clients: dict[str, Any] = field(default_factory=dict)
+    clock: Clock = field(default=lambda: datetime.now(UTC))
+    _delivery: DeliveryService | None = None
+
+    @property
+    def delivery(self) -> DeliveryService:
+        """Partner delivery, built on first use: the real-time path never loads the partner configuration."""
+        if self._delivery is None:
+            from function_app.domain.partners import load_partner_config
+            from function_app.service_layer.delivery import DeliveryService
+
+            if self.partners is None:
+                self.partners = load_partner_config(self.settings.partner_config)
+            if self.deliveries is None or self.partner_files is None:
+                self.deliveries, self.partner_files = _delivery_adapters(self.settings, self.clients)
+            self._delivery = DeliveryService(
+                self.partners, self.journal, self.partner_files, self.deliveries, self.settings.zone,
+                settle=self.settings.settle, clock=self.clock,
+            )
+        return self._delivery
 
 
 def bootstrap(
@@ -31,46 +64,72 @@ def bootstrap(
     contracts: ContractStore | None = None,
     journal: Journal | None = None,
     dead_letters: DeadLetterStore | None = None,
+    deliveries: DeliveryStateStore | None = None,
+    partner_files: PartnerFileStore | None = None,
+    partners: PartnerConfig | None = None,
     response_hook: ResponseHook | None = None,
     client_options: dict[str, Any] | None = None,
+    clock: Clock | None = None,
 ) -> Exchange:
     settings = settings or load_settings()
+    clock = clock or (lambda: datetime.now(UTC))
+    clients: dict[str, Any] = {}
     if contracts is None or journal is None or dead_letters is None:
         options = dict(client_options or {})
         if response_hook:
             options["raw_response_hook"] = response_hook
-        contracts, journal, dead_letters = _azure_adapters(settings, options)
+        clients = _clients(settings, options)
+        contracts, journal, dead_letters = _realtime_adapters(settings, clients)
     book = ContractBook(settings.catalogue)
-    realtime = RealtimeService(contracts, journal, dead_letters, book, settings.zone)
+    realtime = RealtimeService(contracts, journal, dead_letters, book, settings.zone, clock=clock)
     holds = HoldExpiry(contracts, dead_letters, book, settings.zone, settings.hold)
-    return Exchange(settings, contracts, journal, dead_letters, realtime, holds)
+    return Exchange(
+        settings, contracts, journal, dead_letters, realtime, holds, deliveries, partner_files, partners, clients, clock
+    )
 
 
-def _azure_adapters(settings: Settings, hooks: dict[str, Any]) -> tuple[ContractStore, Journal, DeadLetterStore]:
+def _clients(settings: Settings, options: dict[str, Any]) -> dict[str, Any]:
     from azure.data.tables import TableServiceClient
     from azure.storage.blob import BlobServiceClient
 
-    from function_app.adapters.blobs import BlobDeadLetters, ensure_container
-    from function_app.adapters.tables import TableContractStore, TableJournal, ensure_table
-
     if settings.storage_connection:
-        tables = TableServiceClient.from_connection_string(settings.storage_connection, **hooks)
-        blobs = BlobServiceClient.from_connection_string(settings.storage_connection, **hooks)
-    elif settings.table_service_uri and settings.blob_service_uri:
+        return {
+            "tables": TableServiceClient.from_connection_string(settings.storage_connection, **options),
+            "blobs": BlobServiceClient.from_connection_string(settings.storage_connection, **options),
+        }
+    if settings.table_service_uri and settings.blob_service_uri:
         from azure.identity import DefaultAzureCredential
 
         credential = DefaultAzureCredential()
-        tables = TableServiceClient(settings.table_service_uri, credential=credential, **hooks)
-        blobs = BlobServiceClient(settings.blob_service_uri, credential=credential, **hooks)
-    else:
-        raise ConfigError(
-            "AzureWebJobsStorage: set a connection string, or AzureWebJobsStorage__accountName "
-            "(managed identity) in Azure"
-        )
+        return {
+            "tables": TableServiceClient(settings.table_service_uri, credential=credential, **options),
+            "blobs": BlobServiceClient(settings.blob_service_uri, credential=credential, **options),
+        }
+    raise ConfigError(
+        "AzureWebJobsStorage: set a connection string, or AzureWebJobsStorage__accountName (managed identity) in Azure"
+    )
+
+
+def _realtime_adapters(settings: Settings, clients: dict[str, Any]) -> tuple[ContractStore, Journal, DeadLetterStore]:
+    from function_app.adapters.blobs import BlobDeadLetters, ensure_container
+    from function_app.adapters.tables import TableContractStore, TableJournal, ensure_table
+
+    tables: TableServiceClient = clients["tables"]
+    blobs: BlobServiceClient = clients["blobs"]
     contracts = TableContractStore(ensure_table(tables, settings.contracts_table), settings.contract_partitions)
     journal = TableJournal(ensure_table(tables, settings.journal_table))
     dead_letters = BlobDeadLetters(ensure_container(blobs, settings.dead_letter_container))
     return contracts, journal, dead_letters
+
+
+def _delivery_adapters(settings: Settings, clients: dict[str, Any]) -> tuple[DeliveryStateStore, PartnerFileStore]:
+    from function_app.adapters.delivery_tables import TableDeliveryStates
+    from function_app.adapters.partner_blobs import BlobPartnerFiles
+    from function_app.adapters.tables import ensure_table
+
+    clients = clients or _clients(settings, {})
+    states = TableDeliveryStates(ensure_table(clients["tables"], settings.deliveries_table))
+    return states, BlobPartnerFiles(clients["blobs"], settings.namespace)
 
 
 _exchange: Exchange | None = None

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from function_app.domain.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueError, catalogue_from_overrides
 
 STORAGE_SETTING = "AzureWebJobsStorage"
+APP_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_PARTNER_CONFIG = APP_ROOT / "config" / "partners.json"
 
 
 class ConfigError(ValueError):
@@ -29,6 +31,8 @@ class Settings:
     hold: timedelta
     catalogue: Catalogue
     namespace: str = ""
+    partner_config: Path = DEFAULT_PARTNER_CONFIG
+    settle: timedelta = timedelta(minutes=15)
 
     @property
     def contracts_table(self) -> str:
@@ -42,6 +46,10 @@ class Settings:
     def dead_letter_container(self) -> str:
         return f"{self.namespace}deadletter"
 
+    @property
+    def deliveries_table(self) -> str:
+        return f"{self.namespace}deliveries"
+
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
@@ -53,11 +61,21 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         table_service_uri=env.get(f"{STORAGE_SETTING}__tableServiceUri")
         or (f"https://{account}.table.core.windows.net" if account else None),
         zone=_zone(env.get("BUSINESS_TIMEZONE", "America/Chicago")),
-        contract_partitions=_int(env, "CONTRACT_PARTITIONS", 8, 1, 100),
+        contract_partitions=_int(env, "CONTRACT_PARTITIONS", 4, 1, 100),
         hold=timedelta(hours=_int(env, "CANCELLATION_HOLD_HOURS", 72, 1, 24 * 30)),
         catalogue=_catalogue(env.get("PRODUCT_CATALOGUE_FILE")),
         namespace=_namespace(env.get("STORAGE_NAMESPACE", "")),
+        partner_config=_path(env.get("PARTNER_CONFIG_FILE"), DEFAULT_PARTNER_CONFIG),
+        settle=timedelta(minutes=_int(env, "DELIVERY_SETTLE_MINUTES", 15, 0, 24 * 60)),
     )
+
+
+def _path(raw: str | None, default: Path) -> Path:
+    """Relative paths are taken from the app root, where host.json is, whatever the working directory."""
+    if not raw:
+        return default
+    path = Path(raw)
+    return path if path.is_absolute() else APP_ROOT / path
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from function_app.domain.journal import JournalFact
+from function_app.service_layer.delivery_ports import (
+    BlobWrite,
+    DeliveredFile,
+    DeliveryStateStore,
+    FeedState,
+    PartnerFileStore,
+)
 from function_app.service_layer.ports import (
     ContractChange,
     ContractStore,
@@ -93,3 +103,56 @@ class MemoryDeadLetters(DeadLetterStore):
 
     def replayed(self, blob_name: str) -> str | None:
         return self.replays.get(blob_name)
+
+
+class MemoryDeliveryStates(DeliveryStateStore):
+    def __init__(self) -> None:
+        self.states: dict[tuple[str, str], tuple[FeedState, str]] = {}
+        self.delivered: dict[tuple[str, str], list[DeliveredFile]] = {}
+        self._versions = itertools.count(1)
+
+    def read(self, partner: str, feed: str) -> tuple[FeedState, str | None]:
+        found = self.states.get((partner, feed))
+        if found is None:
+            return FeedState(), None
+        return FeedState.from_json(found[0].to_json()), found[1]
+
+    def write(
+        self, partner: str, feed: str, state: FeedState, etag: str | None, delivered: DeliveredFile | None = None
+    ) -> str | None:
+        current = self.states.get((partner, feed))
+        if (current[1] if current else None) != etag:
+            return None
+        token = f"v{next(self._versions)}"
+        self.states[(partner, feed)] = (FeedState.from_json(state.to_json()), token)
+        if delivered is not None:
+            self.delivered.setdefault((partner, feed), []).append(delivered)
+        return token
+
+    def files(self, partner: str, feed: str | None = None) -> list[DeliveredFile]:
+        found = [
+            f for (p, name), files in self.delivered.items() if p == partner and feed in (None, name) for f in files
+        ]
+        return sorted(found, key=lambda f: (f.business_date, f.feed, f.sequence))
+
+
+class MemoryPartnerFiles(PartnerFileStore):
+    def __init__(self) -> None:
+        self.blobs: dict[tuple[str, str], bytes] = {}
+
+    def write_data(self, partner: str, name: str, chunks: Iterable[bytes]) -> BlobWrite:
+        data = b"".join(chunks)
+        self.blobs[(partner, name)] = data
+        return BlobWrite(hashlib.sha256(data).hexdigest(), len(data))
+
+    def write_manifest(self, partner: str, name: str, document: dict[str, Any]) -> None:
+        self.blobs[(partner, name)] = json.dumps(document, sort_keys=True).encode()
+
+    def read(self, partner: str, name: str) -> bytes:
+        try:
+            return self.blobs[(partner, name)]
+        except KeyError as exc:
+            raise KeyError(f"partner-{partner}/{name}") from exc
+
+    def names(self, partner: str, prefix: str = "") -> Iterator[str]:
+        return iter(sorted(n for p, n in self.blobs if p == partner and n.startswith(prefix)))

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from function_app.entrypoints import cli_commands
+from function_app.entrypoints import cli_commands, cli_delivery
 
 USAGE_ERROR = 2
 
@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     expire.add_argument("--now", metavar="ISO-TIME", help="pretend it is this UTC time (default: now)")
     expire.add_argument("--feedback-out", metavar="PATH")
     expire.set_defaults(run=cli_commands.holds_expire)
+    cli_delivery.add_commands(commands)
     return parser
 
 

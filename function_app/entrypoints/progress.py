@@ -8,7 +8,8 @@ from typing import TextIO
 
 
 class Progress:
-    def __init__(self, total: int, label: str, stream: TextIO | None = None) -> None:
+    def __init__(self, total: int, label: str, stream: TextIO | None = None, *, counting: bool = False) -> None:
+        self._counting = counting  # no known total: show a count and a rate, not a bar
         self._total = max(total, 1)
         self._label = label
         self._stream = stream or sys.stderr
@@ -33,6 +34,9 @@ class Progress:
         elapsed = time.monotonic() - self._started
         rate = self._done / elapsed if elapsed > 0 else 0.0
         prefix = "\r" if self._live else ""
-        line = f"{self._label} [{bar:<30}] {self._done}/{self._total} ({rate:,.0f}/s)"
+        if self._counting:
+            line = f"{self._label}: {self._done:,} records ({rate:,.0f}/s)"
+        else:
+            line = f"{self._label} [{bar:<30}] {self._done}/{self._total} ({rate:,.0f}/s)"
         self._stream.write(prefix + line + end)
         self._stream.flush()

@@ -44,7 +44,10 @@ def index_like_the_worker() -> dict[str, Any]:
 
 def test_every_function_is_indexed_with_its_trigger_and_bindings() -> None:
     functions = index_like_the_worker()["functions"]
-    assert set(functions) == {"contract_submissions", "cancellation_requests", "expire_held_cancellations"}
+    assert set(functions) == {
+        "contract_submissions", "cancellation_requests", "expire_held_cancellations",
+        "schedule_nightly_files", "schedule_micro_batches", "deliver_partner_file",
+    }
     for name, hub in [("contract_submissions", "contracts"), ("cancellation_requests", "cancellations")]:
         trigger = functions[name]["events"]
         assert trigger["type"] == "eventHubTrigger"
@@ -59,6 +62,15 @@ def test_every_function_is_indexed_with_its_trigger_and_bindings() -> None:
     assert timer["timer"]["type"] == "timerTrigger"
     assert timer["timer"]["schedule"] == "0 */15 * * * *"
     assert timer["feedback"]["eventHubName"] == "dealer-feedback"
+    for name, schedule in [("schedule_nightly_files", "%PARTNER_NIGHTLY_SCHEDULE%"),
+                           ("schedule_micro_batches", "%PARTNER_MICRO_SCHEDULE%")]:
+        bindings = functions[name]
+        assert (bindings["timer"]["type"], bindings["timer"]["schedule"]) == ("timerTrigger", schedule)
+        assert (bindings["jobs"]["type"], bindings["jobs"]["queueName"]) == ("queue", "delivery-jobs")
+        assert bindings["jobs"]["connection"] == "AzureWebJobsStorage"
+    worker = functions["deliver_partner_file"]["message"]
+    assert (worker["type"], worker["queueName"], worker["connection"]) == ("queueTrigger", "delivery-jobs",
+                                                                           "AzureWebJobsStorage")
 
 
 def test_the_module_name_resolves_to_the_package() -> None:
@@ -66,11 +78,11 @@ def test_the_module_name_resolves_to_the_package() -> None:
     assert Path(module_file) == ROOT / "function_app" / "__init__.py"
 
 
-def test_indexing_does_not_load_storage_or_pydantic_models() -> None:
-    """Cold start: the SDK clients and the domain load on the first invocation, not at indexing."""
+def test_indexing_does_not_load_storage_clients_or_the_services() -> None:
+    """Cold start: the SDK clients and the services load on the first invocation, not at indexing."""
     code = (
         f"import sys; sys.path.insert(0, {str(ROOT)!r}); import function_app; "
-        "heavy = [m for m in ('azure.data.tables', 'azure.storage.blob', 'pydantic', "
+        "heavy = [m for m in ('azure.data.tables', 'azure.storage.blob', 'azure.identity', "
         "'function_app.service_layer.realtime') if m in sys.modules]; print(','.join(heavy))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -15,7 +15,7 @@ from function_app.domain.catalogue import ProductType
 def test_defaults() -> None:
     settings = load_settings({})
     assert str(settings.zone) == "America/Chicago"
-    assert settings.contract_partitions == 8
+    assert settings.contract_partitions == 4
     assert settings.hold.total_seconds() == 72 * 3600
     assert settings.storage_connection is None and settings.table_service_uri is None
 

@@ -1,0 +1,141 @@
+"""New-contract events as Event Hub batches, and the table rows the exchange writes for them.
+
+The rows come from running the real service offline -- ``bootstrap`` with the in-memory adapters of
+``function_app/adapters/memory.py`` -- over the very same batches, then laying its records, inbox entries and
+journal facts out the way ``function_app/adapters/tables.py`` does (reproduced below, since those helpers are
+private). Same rows, keys and property sizes as the real run; only the decision time that journal positions start
+with is the derivation's own. ``bench.realtime`` compares every row the real path stores with these (masking that
+stamp), so a drift of the layout fails loudly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import azure.functions as func
+
+from function_app import bootstrap as composition
+from function_app.adapters.memory import MemoryContractStore, MemoryDeadLetters, MemoryJournal
+from function_app.config import Settings
+from function_app.domain.contracts import ContractRecord
+from function_app.domain.journal import JournalFact
+from function_app.entrypoints.eventhub import to_messages
+from function_app.service_layer.ports import InboxEntry
+from tests.events import body, contract, eventhub_batch
+
+HUB = "contracts"
+T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 09:00 in Chicago: all events fall on one business date
+Entity = dict[str, Any]
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class EventRows:
+    """The three rows one accepted new-contract event writes: record and inbox entry in its contract
+    partition, and its journal fact in the partition of its business date."""
+
+    record: Entity
+    inbox: Entity
+    journal: Entity
+
+
+@dataclass(frozen=True)
+class Batch:
+    events: list[func.EventHubEvent]
+    rows: list[EventRows]  # in the order the service decided them
+
+
+@dataclass(frozen=True)
+class Workload:
+    batches: list[Batch]
+
+    @property
+    def events(self) -> int:
+        return sum(len(b.events) for b in self.batches)
+
+    @property
+    def rows(self) -> list[EventRows]:
+        return [r for b in self.batches for r in b.rows]
+
+    def slices(self, count: int) -> list[Workload]:
+        """Consecutive runs of whole batches, as even as possible."""
+        size, extra = divmod(len(self.batches), count)
+        bounds = [i * size + min(i, extra) for i in range(count + 1)]
+        return [Workload(self.batches[lo:hi]) for lo, hi in itertools.pairwise(bounds) if hi > lo]
+
+
+def key(entity: Entity) -> Key:
+    return entity["PartitionKey"], entity["RowKey"]
+
+
+def build_workload(settings: Settings, prefix: str, count: int, batch_size: int, first_sequence: int,
+                   at: datetime) -> Workload:
+    """`count` submissions of distinct new contracts, numbered `<prefix>0000000000` on."""
+    bodies = [body(contract(f"{prefix}{i:010d}")) for i in range(count)]
+    batches = [
+        eventhub_batch(bodies[start : start + batch_size], first_sequence=first_sequence + start,
+                       at=at + timedelta(seconds=start // batch_size))
+        for start in range(0, count, batch_size)
+    ]
+    return Workload(derive(settings, batches))
+
+
+def derive(settings: Settings, batches: Sequence[list[func.EventHubEvent]]) -> list[Batch]:
+    store, journal = MemoryContractStore(), MemoryJournal()
+    offline = composition.bootstrap(settings, contracts=store, journal=journal, dead_letters=MemoryDeadLetters())
+    derived = []
+    for events in batches:
+        seen = len(store.inbox)
+        statuses = offline.realtime.process(to_messages(HUB, events)).statuses
+        if statuses != {"ACCEPTED": len(events)}:
+            raise SystemExit(f"the workload's events were not all accepted offline: {dict(statuses)}")
+        entries = list(store.inbox.values())[seen:]
+        derived.append(Batch(events, [_rows(settings, store, entry) for entry in entries]))
+    if len(journal.facts) != len(store.inbox):
+        raise SystemExit(f"expected one journal fact per event, got {len(journal.facts)} for {len(store.inbox)}")
+    return derived
+
+
+def _rows(settings: Settings, store: MemoryContractStore, entry: InboxEntry) -> EventRows:
+    partition = _partition_of(entry.routing_key, settings.contract_partitions)
+    (fact,) = entry.facts
+    record = store.records[entry.routing_key].record
+    return EventRows(_record_entity(partition, record), _inbox_entity(partition, entry), _fact_entity(fact))
+
+
+# The layout of function_app/adapters/tables.py: TableContractStore.partition_of, _operations, _fact_entity.
+
+
+def _partition_of(routing_key: str, partitions: int) -> str:
+    digest = hashlib.sha256(routing_key.encode("utf-8")).digest()
+    return f"b{int.from_bytes(digest[:4], 'big') % partitions:02d}"
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _record_entity(partition: str, record: ContractRecord) -> Entity:
+    status = record.status.value if record.status else ""
+    return {"PartitionKey": partition, "RowKey": "k|" + record.contract_number,
+            "record": _dumps(record.to_json()), "status": status}
+
+
+def _inbox_entity(partition: str, entry: InboxEntry) -> Entity:
+    row = "e|" + hashlib.sha256(entry.input_key.encode("utf-8")).hexdigest()[:40]
+    return {"PartitionKey": partition, "RowKey": row, "entry": _dumps(entry.to_json()), "status": entry.status.value}
+
+
+def _fact_entity(fact: JournalFact) -> Entity:
+    return {
+        "PartitionKey": fact.business_date.isoformat(), "RowKey": fact.position, "kind": fact.kind.value,
+        "contract_number": fact.contract_number, "revision": fact.revision, "dealer_code": fact.dealer_code,
+        "product_type": fact.product_type, "oem": fact.oem or "", "administrator": fact.administrator,
+        "event_id": fact.event_id, "source": fact.source, "data": _dumps(fact.data),
+    }  # fmt: skip

@@ -1,0 +1,112 @@
+"""`fnix deliver`, `fnix files`, `fnix partners`: partner delivery from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from function_app.config import load_settings
+from function_app.entrypoints.cli_commands import UsageError, open_exchange, parse_day
+from function_app.entrypoints.progress import Progress
+
+
+def partners_check(args: argparse.Namespace) -> int:
+    from function_app.domain.partners import PartnerConfigError, load_partner_config
+
+    path = Path(args.file) if args.file else load_settings().partner_config
+    try:
+        config = load_partner_config(path)
+    except PartnerConfigError as exc:
+        print(f"fnix partners check: {exc}", file=sys.stderr)
+        return 1
+    for partner in config.partners:
+        for feed in partner.feeds:
+            columns = [partner.id, partner.kind, feed.name, feed.format, feed.mode, feed.sla, feed.pii]
+            print("\t".join(str(c) for c in columns))
+    print(f"{path}: {len(config.partners)} partner(s), all valid", file=sys.stderr)
+    return 0
+
+
+def deliver(args: argparse.Namespace) -> int:
+    from function_app.service_layer.delivery import DeliveryJob
+
+    day = parse_day(args.date, "--date")
+    assert day is not None
+    with open_exchange() as exchange:
+        service = exchange.delivery
+        feeds = service.feeds(args.partner, args.feed)
+        if not feeds:
+            raise UsageError(f"no feed matches --partner {args.partner} --feed {args.feed}; see `fnix partners check`")
+        delivered = 0
+        for partner, feed in feeds:
+            progress = Progress(0, f"{partner.id}/{feed.name}", counting=True)
+            result = service.deliver(DeliveryJob(partner.id, feed.name, day), cut_now=True, progress=progress.advance)
+            progress.finish()
+            for file in result.files:
+                delivered += 1
+                sizes = f"{file.record_count} records\t{file.bytes} bytes"
+                print(f"{partner.id}\t{file.blob_name}\t{sizes}\t{file.sha256[:12]}")
+            if result.note:
+                print(f"  {partner.id}/{feed.name}: {result.note}", file=sys.stderr)
+    print(f"{delivered} file(s) delivered for {day}", file=sys.stderr)
+    return 0
+
+
+def files_list(args: argparse.Namespace) -> int:
+    day = parse_day(args.date, "--date")
+    with open_exchange() as exchange:
+        service = exchange.delivery
+        partners = sorted({p.id for p, _ in service.feeds(args.partner)})
+        if args.partner and not partners:
+            raise UsageError(f"no partner {args.partner!r} in the partner configuration")
+        assert exchange.deliveries is not None
+        count = 0
+        for partner in partners:
+            for file in exchange.deliveries.files(partner):
+                if day is None or file.business_date == day:
+                    count += 1
+                    stamp = f"{file.created_at:%Y-%m-%d %H:%M}"
+                    print(f"{partner}\t{file.blob_name}\t{file.record_count}\t{file.status}\t{stamp}")
+    print(f"{count} file(s)", file=sys.stderr)
+    return 0
+
+
+def files_show(args: argparse.Namespace) -> int:
+    with open_exchange() as exchange:
+        service = exchange.delivery
+        if not service.feeds(args.partner):
+            raise UsageError(f"no partner {args.partner!r} in the partner configuration")
+        assert exchange.partner_files is not None
+        try:
+            manifest = exchange.partner_files.read(args.partner, args.name + ".manifest.json")
+        except KeyError as exc:
+            raise UsageError(f"no delivered file {args.name} for {args.partner}; `fnix files list` shows them") from exc
+    print(json.dumps(json.loads(manifest), ensure_ascii=False, indent=2, sort_keys=True))
+    return 0
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    partners = commands.add_parser("partners", help="the partner configuration")
+    partner_commands = partners.add_subparsers(dest="action", metavar="ACTION", required=True)
+    check = partner_commands.add_parser("check", help="validate a partner configuration file")
+    check.add_argument("file", nargs="?", metavar="FILE", help="default: PARTNER_CONFIG_FILE or config/partners.json")
+    check.set_defaults(run=partners_check)
+
+    run = commands.add_parser("deliver", help="build the partner files of a business date now")
+    run.add_argument("--date", required=True, metavar="YYYY-MM-DD")
+    run.add_argument("--partner", metavar="ID")
+    run.add_argument("--feed", metavar="NAME")
+    run.set_defaults(run=deliver)
+
+    files = commands.add_parser("files", help="what was delivered to partners")
+    file_commands = files.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = file_commands.add_parser("list", help="delivered files")
+    listing.add_argument("--partner", metavar="ID")
+    listing.add_argument("--date", metavar="YYYY-MM-DD")
+    listing.set_defaults(run=files_list)
+    show = file_commands.add_parser("show", help="a delivered file's manifest")
+    show.add_argument("partner", metavar="PARTNER")
+    show.add_argument("name", metavar="BLOB-NAME")
+    show.set_defaults(run=files_show)

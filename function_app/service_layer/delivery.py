@@ -1,0 +1,247 @@
+"""Partner delivery: each subscribed fact of the journal reaches each partner feed in exactly one file.
+
+A file is first claimed (its name and the exact journal ranges it covers are written into the feed's state
+under a version token), then written (data blob, then manifest), then completed (watermarks advanced and the
+delivery recorded, in one write). A crash leaves the claim; the next run, by any worker, writes the very same
+bytes again and completes it. Two workers handed the same job meet at the version token: one claim wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from function_app.domain.journal import JournalFact
+from function_app.domain.partner_files.formats import EXTENSIONS, FileWriter, writer_for
+from function_app.domain.partner_files.records import PiiLevel, record
+from function_app.domain.partners import Feed, Partner, PartnerConfig
+from function_app.service_layer.delivery_ports import (
+    DeliveredFile,
+    DeliveryStateStore,
+    FeedState,
+    FileClaim,
+    PartnerFileStore,
+)
+from function_app.service_layer.ports import Journal
+
+SCHEMA_VERSION = 1
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class DeliveryJob:
+    """One queue message: build the next file of one partner feed for one business date."""
+
+    partner: str
+    feed: str
+    business_date: date
+
+    def to_json(self) -> dict[str, str]:
+        return {"partner": self.partner, "feed": self.feed, "business_date": self.business_date.isoformat()}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> DeliveryJob:
+        return cls(str(raw["partner"]), str(raw["feed"]), date.fromisoformat(str(raw["business_date"])))
+
+
+@dataclass
+class DeliveryResult:
+    job: DeliveryJob
+    files: list[DeliveredFile] = field(default_factory=list)
+    note: str = ""
+
+
+def blob_name(partner: str, feed: Feed, business_date: date, sequence: int) -> str:
+    day = business_date
+    base = f"{partner}_{feed.name}_{day:%Y%m%d}_{sequence:03d}.{EXTENSIONS[feed.format]}"
+    return f"outbound/{feed.name}/{day:%Y}/{day:%m}/{day:%d}/{base}"
+
+
+def position_bound(moment: datetime) -> str:
+    """The greatest position a fact decided at or before `moment` can have (positions start with the stamp)."""
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ") + "~"
+
+
+class DeliveryService:
+    def __init__(
+        self,
+        config: PartnerConfig,
+        journal: Journal,
+        files: PartnerFileStore,
+        states: DeliveryStateStore,
+        zone: ZoneInfo,
+        *,
+        settle: timedelta = timedelta(minutes=15),
+        lookback_days: int = 7,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._config = config
+        self._journal = journal
+        self._files = files
+        self._states = states
+        self._zone = zone
+        self._settle = settle
+        self._lookback = lookback_days
+        self._clock = clock
+
+    def due(self, mode: str, now: datetime) -> list[DeliveryJob]:
+        """Daily feeds get yesterday's business date; micro-batch feeds today's."""
+        today = now.astimezone(self._zone).date()
+        day = today - timedelta(days=1) if mode == "daily" else today
+        return [
+            DeliveryJob(p.id, f.name, day) for p in self._config.partners for f in p.feeds if f.mode == mode
+        ]
+
+    def feeds(self, partner: str | None = None, feed: str | None = None) -> list[tuple[Partner, Feed]]:
+        chosen = [(p, f) for p in self._config.partners for f in p.feeds]
+        return [(p, f) for p, f in chosen if partner in (None, p.id) and feed in (None, f.name)]
+
+    def deliver(self, job: DeliveryJob, *, cut_now: bool = False, progress: Progress | None = None) -> DeliveryResult:
+        partner, feed = self._feed(job)
+        result = DeliveryResult(job)
+        state, etag = self._states.read(partner.id, feed.name)
+        if state.pending is not None:
+            result.note = "completed a file an earlier run had started; "
+            done = self._complete(partner, feed, state, etag, progress)
+            if done is None:
+                result.note += "another worker completed it"
+                return result
+            result.files.append(done)
+            state, etag = self._states.read(partner.id, feed.name)
+        now = self._clock()
+        claim = self._plan(job, feed, state, now, cut_now)
+        if claim is None:
+            result.note += "nothing new to deliver" if not result.files else ""
+            return result
+        sequences = {**state.sequences, claim.business_date.isoformat(): claim.sequence}
+        claimed = replace(state, pending=claim, sequences=sequences)
+        token = self._states.write(partner.id, feed.name, claimed, etag)
+        if token is None:
+            result.note += "another worker claimed this feed first"
+            return result
+        done = self._complete(partner, feed, claimed, token, progress)
+        if done is not None:
+            result.files.append(done)
+        return result
+
+    def _feed(self, job: DeliveryJob) -> tuple[Partner, Feed]:
+        matches = self.feeds(job.partner, job.feed)
+        if not matches:
+            raise KeyError(f"no feed {job.feed!r} for partner {job.partner!r} in the partner configuration")
+        return matches[0]
+
+    def _plan(self, job: DeliveryJob, feed: Feed, state: FeedState, now: datetime, cut_now: bool) -> FileClaim | None:
+        bound = position_bound(now - self._settle)
+        days = [job.business_date - timedelta(days=k) for k in range(self._lookback, -1, -1)]
+        ranges = {d.isoformat(): (state.watermarks.get(d.isoformat(), ""), bound) for d in days}
+        first_of_day = state.sequences.get(job.business_date.isoformat()) is None
+        if feed.mode == "daily":
+            if not first_of_day and not self._waiting(feed, ranges, 1):
+                return None
+        elif (not cut_now and not self._micro_due(feed, state, ranges, now)) or not self._waiting(feed, ranges, 1):
+            return None
+        sequence = state.sequences.get(job.business_date.isoformat(), 0) + 1
+        name = blob_name(job.partner, feed, job.business_date, sequence)
+        return FileClaim(job.business_date, sequence, name, ranges, now)
+
+    def _micro_due(self, feed: Feed, state: FeedState, ranges: dict[str, tuple[str, str]], now: datetime) -> bool:
+        """Often enough to meet the SLA, or early when enough records wait (the size trigger)."""
+        if state.last_cut_at is None or now - state.last_cut_at >= feed.sla_timedelta / 2:
+            return True
+        return self._waiting(feed, ranges, feed.cut_at_records)
+
+    def _waiting(self, feed: Feed, ranges: dict[str, tuple[str, str]], enough: int) -> bool:
+        found = 0
+        for fact in self._facts(ranges):
+            found += _subscribed(feed, fact)
+            if found >= enough:
+                return True
+        return False
+
+    def _facts(self, ranges: dict[str, tuple[str, str]]) -> Iterator[JournalFact]:
+        for day, (after, upto) in sorted(ranges.items()):
+            for fact in self._journal.read(date.fromisoformat(day), after or None):
+                if fact.position > upto:
+                    break
+                yield fact
+
+    def _complete(
+        self, partner: Partner, feed: Feed, state: FeedState, etag: str | None, progress: Progress | None
+    ) -> DeliveredFile | None:
+        claim = state.pending
+        assert claim is not None
+        writer = writer_for(feed.format, partner.id, feed.name, claim.business_date, claim.sequence, list(feed.fields))
+        lineage: dict[str, list[str]] = {}
+        chunks = _chunks(writer, self._selected(feed, claim, lineage, progress))
+        written = self._files.write_data(partner.id, claim.blob_name, chunks)
+        delivered = DeliveredFile(
+            partner=partner.id,
+            feed=feed.name,
+            business_date=claim.business_date,
+            sequence=claim.sequence,
+            blob_name=claim.blob_name,
+            record_count=writer.record_count,
+            bytes=written.bytes,
+            sha256=written.sha256,
+            control_totals=dict(writer.control_totals),
+            created_at=claim.claimed_at,
+        )
+        self._files.write_manifest(partner.id, claim.blob_name + ".manifest.json", _manifest(feed, delivered, lineage))
+        completed = replace(
+            state,
+            pending=None,
+            watermarks={**state.watermarks, **{day: upto for day, (_, upto) in claim.ranges.items()}},
+            last_cut_at=claim.claimed_at,
+        )
+        if self._states.write(partner.id, feed.name, completed, etag, delivered) is None:
+            return None
+        return delivered
+
+    def _selected(
+        self, feed: Feed, claim: FileClaim, lineage: dict[str, list[str]], progress: Progress | None
+    ) -> Iterator[tuple[Any, ...]]:
+        pii = PiiLevel(feed.pii)
+        for fact in self._facts(claim.ranges):
+            if not _subscribed(feed, fact):
+                continue
+            span = lineage.setdefault(fact.business_date.isoformat(), [fact.position, fact.position])
+            span[1] = fact.position
+            if progress is not None:
+                progress(1)
+            yield record(fact, list(feed.fields), pii)
+
+
+def _subscribed(feed: Feed, fact: JournalFact) -> bool:
+    return fact.kind.value in feed.fact_kinds and feed.filter.matches(fact)
+
+
+def _chunks(writer: FileWriter, records: Iterable[tuple[Any, ...]]) -> Iterator[bytes]:
+    yield writer.header()
+    yield from writer.rows(records)
+    yield writer.trailer()
+
+
+def _manifest(feed: Feed, delivered: DeliveredFile, lineage: dict[str, list[str]]) -> dict[str, Any]:
+    spans = sorted(lineage.items())
+    return {
+        "partner": delivered.partner,
+        "feed": delivered.feed,
+        "business_date": delivered.business_date.isoformat(),
+        "sequence": delivered.sequence,
+        "file": delivered.blob_name,
+        "format": feed.format,
+        "record_count": delivered.record_count,
+        "control_totals": delivered.control_totals,
+        "sha256": delivered.sha256,
+        "bytes": delivered.bytes,
+        "created_at": delivered.created_at.isoformat(),
+        "schema_version": SCHEMA_VERSION,
+        "lineage": {
+            "first_position": spans[0][1][0] if spans else None,
+            "last_position": spans[-1][1][1] if spans else None,
+            "by_business_date": {day: {"first": span[0], "last": span[1]} for day, span in spans},
+        },
+    }

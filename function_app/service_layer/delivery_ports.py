@@ -1,0 +1,153 @@
+"""What partner delivery needs from storage: feed state beside its delivery records, and partner containers."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FileClaim:
+    """A file being written: its name and exactly which journal positions it covers, per business date."""
+
+    business_date: date
+    sequence: int
+    blob_name: str
+    ranges: dict[str, tuple[str, str]]  # business date -> (after position, up to position)
+    claimed_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "business_date": self.business_date.isoformat(),
+            "sequence": self.sequence,
+            "blob_name": self.blob_name,
+            "ranges": {day: list(span) for day, span in sorted(self.ranges.items())},
+            "claimed_at": self.claimed_at.isoformat(),
+        }
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> FileClaim:
+        ranges = {day: (span[0], span[1]) for day, span in raw["ranges"].items()}
+        claimed_at = datetime.fromisoformat(raw["claimed_at"])
+        return cls(date.fromisoformat(raw["business_date"]), int(raw["sequence"]), raw["blob_name"], ranges, claimed_at)
+
+
+@dataclass
+class FeedState:
+    """Per partner feed: how far each business date's journal was delivered, and the file in flight, if any."""
+
+    watermarks: dict[str, str] = field(default_factory=dict)
+    sequences: dict[str, int] = field(default_factory=dict)
+    pending: FileClaim | None = None
+    last_cut_at: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "watermarks": dict(sorted(self.watermarks.items())),
+            "sequences": dict(sorted(self.sequences.items())),
+            "pending": self.pending.to_json() if self.pending else None,
+            "last_cut_at": self.last_cut_at.isoformat() if self.last_cut_at else None,
+        }
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> FeedState:
+        pending = raw.get("pending")
+        cut = raw.get("last_cut_at")
+        return cls(
+            watermarks=dict(raw.get("watermarks", {})),
+            sequences={k: int(v) for k, v in raw.get("sequences", {}).items()},
+            pending=FileClaim.from_json(pending) if pending else None,
+            last_cut_at=datetime.fromisoformat(cut) if cut else None,
+        )
+
+
+@dataclass(frozen=True)
+class DeliveredFile:
+    partner: str
+    feed: str
+    business_date: date
+    sequence: int
+    blob_name: str
+    record_count: int
+    bytes: int
+    sha256: str
+    control_totals: dict[str, str]
+    created_at: datetime
+    status: str = "DELIVERED"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "partner": self.partner,
+            "feed": self.feed,
+            "business_date": self.business_date.isoformat(),
+            "sequence": self.sequence,
+            "blob_name": self.blob_name,
+            "record_count": self.record_count,
+            "bytes": self.bytes,
+            "sha256": self.sha256,
+            "control_totals": self.control_totals,
+            "created_at": self.created_at.isoformat(),
+            "status": self.status,
+        }
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> DeliveredFile:
+        return cls(
+            partner=raw["partner"],
+            feed=raw["feed"],
+            business_date=date.fromisoformat(raw["business_date"]),
+            sequence=int(raw["sequence"]),
+            blob_name=raw["blob_name"],
+            record_count=int(raw["record_count"]),
+            bytes=int(raw["bytes"]),
+            sha256=raw["sha256"],
+            control_totals=dict(raw["control_totals"]),
+            created_at=datetime.fromisoformat(raw["created_at"]),
+            status=raw.get("status", "DELIVERED"),
+        )
+
+
+class DeliveryStateStore(ABC):
+    """Feed state and the feed's delivery records share a partition, so a file's completion is one write."""
+
+    @abstractmethod
+    def read(self, partner: str, feed: str) -> tuple[FeedState, str | None]:
+        """The state and its version token (None when never written)."""
+
+    @abstractmethod
+    def write(self, partner: str, feed: str, state: FeedState, etag: str | None,
+              delivered: DeliveredFile | None = None) -> str | None:
+        """Writes the state (and the file's record) if the token still matches; the new token, or None if not."""
+
+    @abstractmethod
+    def files(self, partner: str, feed: str | None = None) -> list[DeliveredFile]:
+        """Delivery records of a partner, oldest first."""
+
+
+@dataclass(frozen=True)
+class BlobWrite:
+    sha256: str
+    bytes: int
+
+
+class PartnerFileStore(ABC):
+    """Each partner's own container: `partner-<id>`."""
+
+    @abstractmethod
+    def write_data(self, partner: str, name: str, chunks: Iterable[bytes]) -> BlobWrite:
+        """Streams the chunks into one blob, committed whole at the end."""
+
+    @abstractmethod
+    def write_manifest(self, partner: str, name: str, document: dict[str, Any]) -> None:
+        """The manifest beside the data file; written after it, so partners only see complete files."""
+
+    @abstractmethod
+    def read(self, partner: str, name: str) -> bytes:
+        """Raises KeyError when there is no such blob."""
+
+    @abstractmethod
+    def names(self, partner: str, prefix: str = "") -> Iterator[str]:
+        """Blob names in the partner's container."""

@@ -1,0 +1,82 @@
+"""Partner delivery on Azurite: feed state under version tokens, staged data blobs, one container per partner."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from function_app.adapters import partner_blobs
+from function_app.bootstrap import Exchange, bootstrap
+from function_app.config import Settings
+from function_app.service_layer.delivery import DeliveryJob
+from function_app.service_layer.delivery_ports import DeliveredFile, FeedState, FileClaim
+from tests.partners import DAY, DEFAULT_PARTNERS, NOON, Clock, contracts_of_the_day, decide
+
+NIGHT = NOON + timedelta(hours=14)
+
+
+@pytest.fixture
+def exchange(storage_settings: Settings) -> Exchange:
+    return bootstrap(storage_settings, partners=DEFAULT_PARTNERS, clock=Clock(NOON))
+
+
+def delivered(sequence: int) -> DeliveredFile:
+    return DeliveredFile("adm-01", "nightly", DAY, sequence, f"f{sequence}", 3, 10, "ab", {"retail_price": "1.00"},
+                         datetime(2026, 3, 3, tzinfo=UTC))
+
+
+def test_feed_state_is_written_only_under_the_token_it_was_read_with(exchange: Exchange) -> None:
+    _ = exchange.delivery
+    states = exchange.deliveries
+    assert states is not None
+    state, token = states.read("adm-01", "nightly")
+    assert (state, token) == (FeedState(), None)
+    claim = FileClaim(DAY, 1, "f1", {"2026-03-02": ("", "x~")}, datetime(2026, 3, 3, tzinfo=UTC))
+    first = states.write("adm-01", "nightly", FeedState(pending=claim), None)
+    assert first is not None
+    assert states.write("adm-01", "nightly", FeedState(), None) is None, "create when it exists"
+    second = states.write("adm-01", "nightly", FeedState(watermarks={"2026-03-02": "x~"}), first, delivered(1))
+    assert second is not None
+    assert states.write("adm-01", "nightly", FeedState(), first) is None, "stale token"
+    state, token = states.read("adm-01", "nightly")
+    assert (state.watermarks, state.pending, token) == ({"2026-03-02": "x~"}, None, second)
+    assert states.files("adm-01") == [delivered(1)]
+    assert states.files("adm-0") == [], "a partner id that prefixes another sees nothing of it"
+
+
+def test_data_is_streamed_in_blocks_and_committed_whole(exchange: Exchange, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(partner_blobs, "BLOCK_BYTES", 1000)
+    _ = exchange.delivery
+    files = exchange.partner_files
+    assert files is not None
+    chunks = [bytes([65 + i % 26]) * 333 for i in range(20)]
+    written = files.write_data("adm-01", "outbound/x/file.csv", iter(chunks))
+    data = b"".join(chunks)
+    assert (written.bytes, written.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+    assert files.read("adm-01", "outbound/x/file.csv") == data
+    with pytest.raises(KeyError):
+        files.read("oem-toyota", "outbound/x/file.csv")
+
+
+def test_nightly_delivery_lands_in_the_partners_own_container(exchange: Exchange) -> None:
+    decide(exchange, "contracts", list(contracts_of_the_day(8)))
+    exchange.clock.now = NIGHT  # type: ignore[attr-defined]
+    for partner, feed in [("adm-01", "nightly"), ("oem-toyota", "nightly")]:
+        exchange.delivery.deliver(DeliveryJob(partner, feed, DAY))
+    files = exchange.partner_files
+    assert files is not None
+    adm = sorted(files.names("adm-01", "outbound/nightly/"))
+    assert adm == ["outbound/nightly/2026/03/02/adm-01_nightly_20260302_001.txt",
+                   "outbound/nightly/2026/03/02/adm-01_nightly_20260302_001.txt.manifest.json"]
+    manifest = json.loads(files.read("adm-01", adm[1]))
+    assert manifest["record_count"] == 8
+    assert manifest["sha256"] == hashlib.sha256(files.read("adm-01", adm[0])).hexdigest()
+    assert all("oem-toyota" in name for name in files.names("oem-toyota"))
+    again = exchange.delivery.deliver(DeliveryJob("adm-01", "nightly", DAY))
+    assert again.files == []
+    assert exchange.deliveries is not None
+    assert [f.record_count for f in exchange.deliveries.files("adm-01")] == [8]
+    assert date(2026, 3, 2) == exchange.deliveries.files("oem-toyota")[0].business_date
