@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from azure.core import MatchConditions
@@ -49,6 +50,13 @@ class TableDeliveryStates(DeliveryStateStore):
                 return None
             raise
         return str(results[0]["etag"])
+
+    def set_status(self, file: DeliveredFile, status: str) -> None:
+        row = f"file|{file.business_date.isoformat()}|{file.sequence:03d}"
+        updated = replace(file, status=status)
+        entity = {"PartitionKey": _partition(file.partner, file.feed), "RowKey": row,
+                  "file": json.dumps(updated.to_json(), sort_keys=True)}
+        self._table.upsert_entity(entity, mode=UpdateMode.REPLACE)
 
     def files(self, partner: str, feed: str | None = None) -> list[DeliveredFile]:
         files = "RowKey ge 'file|' and RowKey lt 'file~'"

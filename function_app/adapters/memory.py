@@ -6,6 +6,7 @@ import hashlib
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -128,6 +129,10 @@ class MemoryDeliveryStates(DeliveryStateStore):
         if delivered is not None:
             self.delivered.setdefault((partner, feed), []).append(delivered)
         return token
+
+    def set_status(self, file: DeliveredFile, status: str) -> None:
+        files = self.delivered[(file.partner, file.feed)]
+        files[:] = [replace(f, status=status) if f.blob_name == file.blob_name else f for f in files]
 
     def files(self, partner: str, feed: str | None = None) -> list[DeliveredFile]:
         found = [

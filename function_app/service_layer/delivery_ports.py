@@ -126,6 +126,10 @@ class DeliveryStateStore(ABC):
     def files(self, partner: str, feed: str | None = None) -> list[DeliveredFile]:
         """Delivery records of a partner, oldest first."""
 
+    @abstractmethod
+    def set_status(self, file: DeliveredFile, status: str) -> None:
+        """Records what became of a delivered file (e.g. ACKNOWLEDGED, ACK_MISMATCH)."""
+
 
 @dataclass(frozen=True)
 class BlobWrite:
