@@ -26,6 +26,7 @@ class Settings:
     storage_connection: str | None
     blob_service_uri: str | None
     table_service_uri: str | None
+    queue_service_uri: str | None
     zone: ZoneInfo
     contract_partitions: int
     hold: timedelta
@@ -60,6 +61,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         or (f"https://{account}.blob.core.windows.net" if account else None),
         table_service_uri=env.get(f"{STORAGE_SETTING}__tableServiceUri")
         or (f"https://{account}.table.core.windows.net" if account else None),
+        queue_service_uri=env.get(f"{STORAGE_SETTING}__queueServiceUri")
+        or (f"https://{account}.queue.core.windows.net" if account else None),
         zone=_zone(env.get("BUSINESS_TIMEZONE", "America/Chicago")),
         contract_partitions=_int(env, "CONTRACT_PARTITIONS", 4, 1, 100),
         hold=timedelta(hours=_int(env, "CANCELLATION_HOLD_HOURS", 72, 1, 24 * 30)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from function_app.config import load_settings
@@ -34,6 +35,9 @@ def deliver(args: argparse.Namespace) -> int:
 
     day = parse_day(args.date, "--date")
     assert day is not None
+    if args.settle_minutes is not None and not 0 <= args.settle_minutes <= 1440:
+        raise UsageError(f"--settle-minutes must be between 0 and 1440, got {args.settle_minutes}")
+    settle = None if args.settle_minutes is None else timedelta(minutes=args.settle_minutes)
     with open_exchange() as exchange:
         service = exchange.delivery
         feeds = service.feeds(args.partner, args.feed)
@@ -42,7 +46,8 @@ def deliver(args: argparse.Namespace) -> int:
         delivered = 0
         for partner, feed in feeds:
             progress = Progress(0, f"{partner.id}/{feed.name}", counting=True)
-            result = service.deliver(DeliveryJob(partner.id, feed.name, day), cut_now=True, progress=progress.advance)
+            job = DeliveryJob(partner.id, feed.name, day)
+            result = service.deliver(job, cut_now=True, progress=progress.advance, settle=settle)
             progress.finish()
             for file in result.files:
                 delivered += 1
@@ -87,6 +92,21 @@ def files_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def files_queue(args: argparse.Namespace) -> int:
+    from function_app.adapters.job_queues import peek
+    from function_app.entrypoints.delivery import JOBS_QUEUE
+
+    with open_exchange() as exchange:
+        _ = exchange.delivery
+        queues = exchange.clients["queues"]
+        for queue in (JOBS_QUEUE, JOBS_QUEUE + "-poison"):
+            jobs = list(peek(queues, queue))
+            print(f"{queue}: {len(jobs)} message(s){' (first 32)' if len(jobs) == 32 else ''}", file=sys.stderr)
+            for job in jobs:
+                print(f"{queue}\t{job.message_id}\t{job.dequeue_count}\t{job.body}")
+    return 0
+
+
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     partners = commands.add_parser("partners", help="the partner configuration")
     partner_commands = partners.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -98,6 +118,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     run.add_argument("--date", required=True, metavar="YYYY-MM-DD")
     run.add_argument("--partner", metavar="ID")
     run.add_argument("--feed", metavar="NAME")
+    run.add_argument(
+        "--settle-minutes", type=int, metavar="N",
+        help="leave out facts decided in the last N minutes (default DELIVERY_SETTLE_MINUTES, 15); 0 when nothing "
+        "else is writing",
+    )
     run.set_defaults(run=deliver)
 
     files = commands.add_parser("files", help="what was delivered to partners")
@@ -110,3 +135,5 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     show.add_argument("partner", metavar="PARTNER")
     show.add_argument("name", metavar="BLOB-NAME")
     show.set_defaults(run=files_show)
+    queued = file_commands.add_parser("queue", help="delivery jobs waiting, and those the host gave up on (poison)")
+    queued.set_defaults(run=files_queue)

@@ -69,8 +69,28 @@ def run_demo(exchange: Exchange, day: date, contracts: int, seed: int, out: Path
     print("\nWhat the generator put in the day", file=sys.stderr)
     for kind, count in sorted(generated.expected.items()):
         print(f"  {kind:<28}{count:>8}", file=sys.stderr)
+    delivered = _deliver_the_night(exchange, day)
     _where_to_look(exchange, day, files, feedback_path, report)
+    print(f"  partner files:  ./dev fnix files list --date {day}  ({delivered} delivered this run)", file=sys.stderr)
     return 0
+
+
+def _deliver_the_night(exchange: Exchange, day: date) -> int:
+    """The night's delivery for every configured feed; nothing else writes, so no settle margin is needed."""
+    from function_app.service_layer.delivery import DeliveryJob
+
+    print("\nThe night's partner files", file=sys.stderr)
+    service = exchange.delivery
+    delivered = 0
+    for partner, feed in service.feeds():
+        result = service.deliver(DeliveryJob(partner.id, feed.name, day), cut_now=True, settle=timedelta(0))
+        for file in result.files:
+            delivered += 1
+            totals = ", ".join(f"{name} {value}" for name, value in sorted(file.control_totals.items())[:2])
+            print(f"  {partner.id:<12} {file.blob_name:<72} {file.record_count:>6} records  {totals}", file=sys.stderr)
+        if not result.files:
+            print(f"  {partner.id:<12} {feed.name}: {result.note}", file=sys.stderr)
+    return delivered
 
 
 def _where_to_look(exchange: Exchange, day: date, files: dict[str, Path], feedback: Path, report: BatchReport) -> None:

@@ -99,7 +99,16 @@ class DeliveryService:
         chosen = [(p, f) for p in self._config.partners for f in p.feeds]
         return [(p, f) for p, f in chosen if partner in (None, p.id) and feed in (None, f.name)]
 
-    def deliver(self, job: DeliveryJob, *, cut_now: bool = False, progress: Progress | None = None) -> DeliveryResult:
+    def deliver(
+        self,
+        job: DeliveryJob,
+        *,
+        cut_now: bool = False,
+        progress: Progress | None = None,
+        settle: timedelta | None = None,
+    ) -> DeliveryResult:
+        """Builds the next file of the job's feed, if one is due. `settle` overrides the margin left for facts
+        still being written (zero is safe only when nothing else writes, as in the demo)."""
         partner, feed = self._feed(job)
         result = DeliveryResult(job)
         state, etag = self._states.read(partner.id, feed.name)
@@ -112,7 +121,7 @@ class DeliveryService:
             result.files.append(done)
             state, etag = self._states.read(partner.id, feed.name)
         now = self._clock()
-        claim = self._plan(job, feed, state, now, cut_now)
+        claim = self._plan(job, feed, state, now, cut_now, self._settle if settle is None else settle)
         if claim is None:
             result.note += "nothing new to deliver" if not result.files else ""
             return result
@@ -133,8 +142,10 @@ class DeliveryService:
             raise KeyError(f"no feed {job.feed!r} for partner {job.partner!r} in the partner configuration")
         return matches[0]
 
-    def _plan(self, job: DeliveryJob, feed: Feed, state: FeedState, now: datetime, cut_now: bool) -> FileClaim | None:
-        bound = position_bound(now - self._settle)
+    def _plan(
+        self, job: DeliveryJob, feed: Feed, state: FeedState, now: datetime, cut_now: bool, settle: timedelta
+    ) -> FileClaim | None:
+        bound = position_bound(now - settle)
         days = [job.business_date - timedelta(days=k) for k in range(self._lookback, -1, -1)]
         ranges = {d.isoformat(): (state.watermarks.get(d.isoformat(), ""), bound) for d in days}
         first_of_day = state.sequences.get(job.business_date.isoformat()) is None

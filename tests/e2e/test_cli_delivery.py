@@ -1,0 +1,76 @@
+"""`fnix partners`, `fnix deliver`, `fnix files` as operations use them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from function_app.config import Settings
+from function_app.entrypoints.cli import main
+from tests.events import body, contract
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def on_azurite(storage_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("AzureWebJobsStorage", storage_settings.storage_connection or "")
+    monkeypatch.setenv("STORAGE_NAMESPACE", storage_settings.namespace)
+    return storage_settings
+
+
+def test_partners_check_lists_the_shipped_configuration(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["partners", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "adm-02\tADMINISTRATOR\tintraday-contracts\tcsv\tmicro\tPT15M" in out
+
+
+def test_partners_check_names_partner_feed_and_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = json.loads((ROOT / "config" / "partners.json").read_text())
+    config["partners"][0]["feeds"][0]["sla"] = "15 minutes"
+    bad = tmp_path / "partners.json"
+    bad.write_text(json.dumps(config))
+    assert main(["partners", "check", str(bad)]) == 1
+    err = capsys.readouterr().err
+    partner = config["partners"][0]
+    assert partner["id"] in err and partner["feeds"][0]["name"] in err and "sla" in err
+
+
+@pytest.mark.usefixtures("on_azurite")
+def test_deliver_then_list_and_show_the_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    events = tmp_path / "c.jsonl"
+    events.write_bytes(b"\n".join(body(contract(f"VSC80{i:05d}", oem="TOYOTA", administrator="ADM-01"))
+                                  for i in range(12)))
+    assert main(["replay", "--hub", "contracts", str(events)]) == 0
+    capsys.readouterr()
+    assert main(["deliver", "--date", "2025-01-15", "--partner", "adm-01", "--settle-minutes", "0"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and "adm-01_nightly-contracts_20250115_001.txt" in out[0] and "12 records" in out[0]
+    name = out[0].split("\t")[1]
+    assert main(["deliver", "--date", "2025-01-15", "--partner", "adm-01", "--settle-minutes", "0"]) == 0
+    assert capsys.readouterr().out == "", "a re-run delivers nothing new"
+    assert main(["files", "list", "--partner", "adm-01"]) == 0
+    assert name in capsys.readouterr().out
+    assert main(["files", "show", "adm-01", name]) == 0
+    manifest = json.loads(capsys.readouterr().out)
+    assert (manifest["record_count"], manifest["partner"], manifest["format"]) == (12, "adm-01", "fixed")
+    assert main(["files", "queue"]) == 0
+    assert "delivery-jobs-poison: 0 message(s)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "hint"),
+    [
+        (["deliver", "--date", "2025-01-15", "--partner", "nobody"], "no feed matches"),
+        (["deliver", "--date", "15/01/2025"], "a date like"),
+        (["deliver", "--date", "2025-01-15", "--settle-minutes", "-1"], "--settle-minutes"),
+        (["files", "show", "adm-01", "outbound/none.csv"], "no delivered file"),
+        (["files", "list", "--partner", "nobody"], "no partner"),
+    ],
+)
+@pytest.mark.usefixtures("on_azurite")
+def test_delivery_misuse_exits_2(argv: list[str], hint: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    assert hint in capsys.readouterr().err
