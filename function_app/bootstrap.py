@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from function_app.domain.partners import PartnerConfig
     from function_app.service_layer.delivery import DeliveryService
     from function_app.service_layer.delivery_ports import DeliveryStateStore, PartnerFileStore
+    from function_app.service_layer.partner_access import AccessIssuer, Acknowledgements
 
 ResponseHook = Callable[[Any], None]
 Clock = Callable[[], datetime]
@@ -56,6 +57,23 @@ class Exchange:
                 settle=self.settings.settle, clock=self.clock,
             )
         return self._delivery
+
+    @property
+    def access_issuer(self) -> AccessIssuer:
+        from function_app.adapters.partner_sas import BlobAccessIssuer
+
+        _ = self.delivery  # the partner configuration and the storage clients
+        return BlobAccessIssuer(self.clients["blobs"], self.settings.namespace, clock=self.clock)
+
+    @property
+    def acknowledgements(self) -> Acknowledgements:
+        from function_app.adapters.partner_sas import BlobAckInbox
+        from function_app.service_layer.partner_access import Acknowledgements
+
+        _ = self.delivery
+        assert self.deliveries is not None and self.partners is not None
+        inbox = BlobAckInbox(self.clients["blobs"], self.settings.namespace)
+        return Acknowledgements(self.deliveries, inbox, self.partners)
 
 
 def bootstrap(
@@ -143,5 +161,8 @@ def exchange() -> Exchange:
     """The app's exchange, built on first use so that indexing the app stays light."""
     global _exchange
     if _exchange is None:
+        from function_app import telemetry
+
+        telemetry.configure()
         _exchange = bootstrap()
     return _exchange

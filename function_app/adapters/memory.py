@@ -145,6 +145,9 @@ class MemoryPartnerFiles(PartnerFileStore):
     def __init__(self) -> None:
         self.blobs: dict[tuple[str, str], bytes] = {}
 
+    def prepare(self, partner: str) -> None:
+        return None
+
     def write_data(self, partner: str, name: str, chunks: Iterable[bytes]) -> BlobWrite:
         data = b"".join(chunks)
         self.blobs[(partner, name)] = data

@@ -35,6 +35,9 @@ class BlobPartnerFiles(PartnerFileStore):
             self._ready.add(partner)
         return container
 
+    def prepare(self, partner: str) -> None:
+        self._container(partner)
+
     def write_data(self, partner: str, name: str, chunks: Iterable[bytes]) -> BlobWrite:
         blob = self._container(partner).get_blob_client(name)
         digest = hashlib.sha256()

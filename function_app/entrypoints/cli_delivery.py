@@ -107,12 +107,52 @@ def files_queue(args: argparse.Namespace) -> int:
     return 0
 
 
+def partners_sas(args: argparse.Namespace) -> int:
+    from function_app.service_layer.partner_access import issue_access
+
+    with open_exchange() as exchange:
+        _ = exchange.delivery
+        assert exchange.partners is not None
+        now = exchange.clock()
+        try:
+            url = issue_access(exchange.access_issuer, exchange.partners, args.partner, args.hours, now)
+        except (KeyError, ValueError) as exc:
+            raise UsageError(str(exc).strip("'\"")) from exc
+        assert exchange.partner_files is not None
+        exchange.partner_files.prepare(args.partner)
+        print(url)
+        until = f"{now + timedelta(hours=args.hours):%Y-%m-%d %H:%M}"
+        print(f"read+list on partner-{args.partner} only, valid until {until} UTC; treat it as a password",
+              file=sys.stderr)
+        if not load_settings().storage_connection and not load_settings().blob_service_uri:
+            print("note: this link points at the local Azurite started for this command, gone once it exits",
+                  file=sys.stderr)
+    return 0
+
+
+def files_acks(args: argparse.Namespace) -> int:
+    with open_exchange() as exchange:
+        try:
+            results = exchange.acknowledgements.run(args.partner)
+        except KeyError as exc:
+            raise UsageError(str(exc).strip("'\"")) from exc
+        for result in results:
+            print(f"{result.partner}\t{result.ack_name}\t{result.file or '-'}\t{result.status}\t{result.note}")
+    changed = sum(1 for r in results if r.changed)
+    print(f"{len(results)} acknowledgement(s), {changed} recorded now", file=sys.stderr)
+    return 0
+
+
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     partners = commands.add_parser("partners", help="the partner configuration")
     partner_commands = partners.add_subparsers(dest="action", metavar="ACTION", required=True)
     check = partner_commands.add_parser("check", help="validate a partner configuration file")
     check.add_argument("file", nargs="?", metavar="FILE", help="default: PARTNER_CONFIG_FILE or config/partners.json")
     check.set_defaults(run=partners_check)
+    sas = partner_commands.add_parser("sas", help="a read+list link to one partner's container")
+    sas.add_argument("partner", metavar="PARTNER")
+    sas.add_argument("--hours", type=int, default=24, metavar="N", help="how long it is valid, 1-168 (default 24)")
+    sas.set_defaults(run=partners_sas)
 
     run = commands.add_parser("deliver", help="build the partner files of a business date now")
     run.add_argument("--date", required=True, metavar="YYYY-MM-DD")
@@ -137,3 +177,6 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     show.set_defaults(run=files_show)
     queued = file_commands.add_parser("queue", help="delivery jobs waiting, and those the host gave up on (poison)")
     queued.set_defaults(run=files_queue)
+    acks = file_commands.add_parser("acks", help="record partners' acknowledgements (inbound/ack/)")
+    acks.add_argument("--partner", metavar="ID")
+    acks.set_defaults(run=files_acks)

@@ -38,6 +38,16 @@ def schedule_micro_batches(timer: func.TimerRequest, jobs: func.Out[list[str]]) 
     jobs.set(due_jobs("micro"))
 
 
+@blueprint.function_name("record_acknowledgements")
+@blueprint.timer_trigger(arg_name="timer", schedule=MICRO_SCHEDULE, use_monitor=True)
+def record_acknowledgements(timer: func.TimerRequest) -> None:
+    from function_app.bootstrap import exchange
+
+    for result in exchange().acknowledgements.run():
+        if result.changed or result.status == "UNKNOWN_FILE":
+            logging.info("ack %s/%s: %s %s", result.partner, result.ack_name, result.status, result.note)
+
+
 @blueprint.function_name("deliver_partner_file")
 @blueprint.queue_trigger(arg_name="message", queue_name=JOBS_QUEUE, connection=STORAGE)
 def deliver_partner_file(message: func.QueueMessage) -> None:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from function_app import telemetry
 from function_app.domain.journal import JournalFact
 from function_app.domain.partner_files.formats import EXTENSIONS, FileWriter, writer_for
 from function_app.domain.partner_files.records import PiiLevel, record
@@ -209,6 +210,7 @@ class DeliveryService:
         )
         if self._states.write(partner.id, feed.name, completed, etag, delivered) is None:
             return None
+        _observe_file(delivered, lineage)
         return delivered
 
     def _selected(
@@ -223,6 +225,22 @@ class DeliveryService:
             if progress is not None:
                 progress(1)
             yield record(fact, list(feed.fields), pii)
+
+
+def _observe_file(delivered: DeliveredFile, lineage: dict[str, list[str]]) -> None:
+    spans = sorted(lineage.values())
+    attributes = {
+        "fni.partner": delivered.partner, "fni.feed": delivered.feed, "fni.file": delivered.blob_name,
+        "fni.business_date": delivered.business_date.isoformat(), "fni.records": delivered.record_count,
+        "fni.first_position": spans[0][0] if spans else None, "fni.last_position": spans[-1][1] if spans else None,
+        "fni.sha256": delivered.sha256,
+    }
+    with telemetry.span("fni.deliver_file", **attributes):
+        labels = {"partner": delivered.partner, "feed": delivered.feed}
+        telemetry.files_delivered.add(1, labels)
+        telemetry.bytes_delivered.add(delivered.bytes, labels)
+        telemetry.log.info("delivered %s (%d records)", delivered.blob_name, delivered.record_count,
+                           extra={k: v for k, v in attributes.items() if v is not None})
 
 
 def _subscribed(feed: Feed, fact: JournalFact) -> bool:

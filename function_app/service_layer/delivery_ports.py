@@ -141,6 +141,10 @@ class PartnerFileStore(ABC):
     """Each partner's own container: `partner-<id>`."""
 
     @abstractmethod
+    def prepare(self, partner: str) -> None:
+        """Makes sure the partner's container exists (a link to it works before the first file)."""
+
+    @abstractmethod
     def write_data(self, partner: str, name: str, chunks: Iterable[bytes]) -> BlobWrite:
         """Streams the chunks into one blob, committed whole at the end."""
 

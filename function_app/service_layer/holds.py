@@ -6,6 +6,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from function_app import telemetry
 from function_app.domain.contracts import EventContext, Outcome
 from function_app.domain.decisions import ContractBook
 from function_app.service_layer.dead_letters import held_letter
@@ -76,8 +77,10 @@ class HoldExpiry:
             fb = feedback_json(outcome)
             report.feedback.append(fb)
             tally(report, fb)
+            telemetry.events.add(1, {"hub": "cancellations", "status": "REJECTED", "reason": "CONTRACT_NOT_FOUND"})
             assert outcome.held is not None and outcome.decision is not None
             reasons = [r.to_json() for r in outcome.decision.reasons]
             letters.append(held_letter(outcome.held, reasons, self._zone))
         self._dead_letters.put(letters)
         report.dead_letters.extend(letter.blob_name for letter in letters)
+        telemetry.dead_letters.add(len(letters), {"hub": "cancellations"})

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from function_app import telemetry
 from function_app.domain.contracts import ContractRecord, EventContext, Outcome
 from function_app.domain.decisions import ContractBook
 from function_app.domain.events import CancellationRequest, ContractSubmission, ParsedEvent, parse_message
@@ -17,6 +18,7 @@ from function_app.domain.feedback import Decision, Status, feedback_event, feedb
 from function_app.domain.journal import JournalFact
 from function_app.domain.messages import InboundMessage
 from function_app.service_layer.dead_letters import event_letter, outcome_letter
+from function_app.service_layer.observations import observe_batch
 from function_app.service_layer.ports import (
     ConcurrencyConflict,
     ContractChange,
@@ -46,6 +48,7 @@ class BatchReport:
     facts: int = 0
     refunds_total: Decimal = Decimal("0.00")
     dead_letters: list[str] = field(default_factory=list)
+    answers: list[tuple[ParsedEvent, dict[str, Any] | None]] = field(default_factory=list, repr=False)
 
     def merge(self, other: BatchReport) -> None:
         self.feedback.extend(other.feedback)
@@ -98,15 +101,22 @@ class RealtimeService:
         and writes their facts and letters again; both writes are idempotent.
         `redecide` names inputs whose earlier answer is set aside (an operator's dead-letter replay).
         """
-        parsed = [parse_message(m) for m in messages]
-        blind = bool(messages) and all(m.hub in self._optimistic_hubs for m in messages) and not redecide
-        answers: dict[str, Answer] = {}
-        for wave in _waves(_group(parsed)):
-            answers.update(self._decide_all(wave, blind and not answers, redecide))
-        facts = sorted(_facts(answers.values()), key=lambda f: (f.business_date, f.position))
-        self._journal.append(facts)
-        report = self._answer(parsed, answers)
-        report.facts = len(facts)
+        first = messages[0] if messages else None
+        with telemetry.span(
+            "fni.decide_batch",
+            **{"fni.hub": first and first.hub, "fni.partition": first and first.partition,
+               "fni.batch_size": len(messages), "fni.first_sequence": first and first.sequence_number},
+        ):
+            parsed = [parse_message(m) for m in messages]
+            blind = bool(messages) and all(m.hub in self._optimistic_hubs for m in messages) and not redecide
+            answers: dict[str, Answer] = {}
+            for wave in _waves(_group(parsed)):
+                answers.update(self._decide_all(wave, blind and not answers, redecide))
+            facts = sorted(_facts(answers.values()), key=lambda f: (f.business_date, f.position))
+            self._journal.append(facts)
+            report = self._answer(parsed, answers)
+            report.facts = len(facts)
+            observe_batch(parsed, report, self._clock())
         return report
 
     def _decide_all(self, groups: list[_Group], blind: bool, redecide: frozenset[str]) -> dict[str, Answer]:
@@ -177,13 +187,12 @@ class RealtimeService:
         report = BatchReport()
         letters: dict[str, DeadLetter] = {}
         for event in parsed:
-            answer = answers.get(event.input_key)
-            if answer is None:  # a keyless input decided statelessly shares nothing with others
-                continue
+            answer = answers[event.input_key]
             if isinstance(answer, InboxEntry):
                 report.redelivered += 1
                 report.feedback.extend(answer.feedback)
                 own = [fb for fb in answer.feedback if fb["id"] == feedback_id(answer.input_key)]
+                report.answers.append((event, own[0] if own else None))
                 if own and own[0]["data"]["status"] == Status.REJECTED.value:
                     letter = event_letter(event, own[0]["data"]["reasons"], self._zone)
                     letters[letter.blob_name] = letter
@@ -197,10 +206,12 @@ class RealtimeService:
     def _report_outcome(
         self, report: BatchReport, letters: dict[str, DeadLetter], outcome: Outcome, event: ParsedEvent | None
     ) -> None:
-        if outcome.decision is None:
+        fb = feedback_json(outcome) if outcome.decision is not None else None
+        if event is not None:
+            report.answers.append((event, fb))
+        if fb is None or outcome.decision is None:
             report.held += 1
             return
-        fb = feedback_json(outcome)
         report.feedback.append(fb)
         tally(report, fb)
         if outcome.decision.status is Status.REJECTED:

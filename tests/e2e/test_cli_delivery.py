@@ -74,3 +74,39 @@ def test_deliver_then_list_and_show_the_files(tmp_path: Path, capsys: pytest.Cap
 def test_delivery_misuse_exits_2(argv: list[str], hint: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
     assert hint in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("on_azurite")
+def test_partner_sas_prints_a_read_list_link_for_that_container(capsys: pytest.CaptureFixture[str]) -> None:
+    from azure.storage.blob import ContainerClient
+
+    assert main(["partners", "sas", "adm-01", "--hours", "2"]) == 0
+    captured = capsys.readouterr()
+    url = captured.out.strip()
+    assert "partner-adm-01?" in url and "sp=rl" in url and "treat it as a password" in captured.err
+    assert list(ContainerClient.from_container_url(url).list_blobs()) == []
+
+
+@pytest.mark.parametrize(("argv", "hint"), [(["partners", "sas", "nobody"], "no partner"),
+                                            (["partners", "sas", "adm-01", "--hours", "500"], "168")])
+@pytest.mark.usefixtures("on_azurite")
+def test_partner_sas_misuse_exits_2(argv: list[str], hint: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    assert hint in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("on_azurite")
+def test_files_acks_records_an_acknowledgement(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                               on_azurite: Settings) -> None:
+    from azure.storage.blob import BlobServiceClient
+
+    assert main(["deliver", "--date", "2025-01-16", "--partner", "adm-01", "--settle-minutes", "0"]) == 0
+    name = capsys.readouterr().out.split("\t")[1]
+    blobs = BlobServiceClient.from_connection_string(on_azurite.storage_connection or "")
+    container = blobs.get_container_client(f"{on_azurite.namespace}partner-adm-01")
+    digest = json.loads(container.download_blob(name + ".manifest.json").readall())["sha256"]
+    container.upload_blob(f"inbound/ack/{name.rsplit('/', 1)[-1]}.ack", digest.upper() + "\n")
+    assert main(["files", "acks", "--partner", "adm-01"]) == 0
+    assert "ACKNOWLEDGED" in capsys.readouterr().out
+    assert main(["files", "list", "--partner", "adm-01"]) == 0
+    assert "ACKNOWLEDGED" in capsys.readouterr().out
