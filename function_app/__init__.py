@@ -6,12 +6,12 @@ The worker checks that `function_app.py` exists beside host.json and then import
 
 import azure.functions as func
 
+from function_app import partner_config_check
 from function_app.config import load_settings
-from function_app.domain.partners import load_partner_config
 from function_app.entrypoints import delivery, realtime, timers
 
 # A wrong setting or partner file stops start-up here, with a message that names the setting, partner and field.
-load_partner_config(load_settings().partner_config)
+partner_config_check.ensure_valid(load_settings().partner_config)
 app = func.FunctionApp()
 app.register_functions(realtime.blueprint)
 app.register_functions(timers.blueprint)

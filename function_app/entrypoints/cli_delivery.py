@@ -15,6 +15,7 @@ from function_app.entrypoints.progress import Progress
 
 def partners_check(args: argparse.Namespace) -> int:
     from function_app.domain.partners import PartnerConfigError, load_partner_config
+    from function_app.partner_config_check import write_stamp
 
     path = Path(args.file) if args.file else load_settings().partner_config
     try:
@@ -22,6 +23,7 @@ def partners_check(args: argparse.Namespace) -> int:
     except PartnerConfigError as exc:
         print(f"fnix partners check: {exc}", file=sys.stderr)
         return 1
+    write_stamp(path)  # lets start-up skip loading pydantic for this very file and these very rules
     for partner in config.partners:
         for feed in partner.feeds:
             columns = [partner.id, partner.kind, feed.name, feed.format, feed.mode, feed.sla, feed.pii]

@@ -82,7 +82,7 @@ def test_indexing_does_not_load_storage_clients_or_the_services() -> None:
     """Cold start: the SDK clients and the services load on the first invocation, not at indexing."""
     code = (
         f"import sys; sys.path.insert(0, {str(ROOT)!r}); import function_app; "
-        "heavy = [m for m in ('azure.data.tables', 'azure.storage.blob', 'azure.identity', "
+        "heavy = [m for m in ('azure.data.tables', 'azure.storage.blob', 'azure.identity', 'pydantic', "
         "'function_app.service_layer.realtime') if m in sys.modules]; print(','.join(heavy))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -96,3 +96,16 @@ def test_a_wrong_setting_stops_indexing_with_its_name() -> None:
     )
     assert result.returncode != 0
     assert "BUSINESS_TIMEZONE" in result.stderr and "Mars/Olympus_Mons" in result.stderr
+
+
+def test_a_wrong_partner_file_stops_indexing_naming_partner_and_field(tmp_path: Path) -> None:
+    document = json.loads((ROOT / "config" / "partners.json").read_text())
+    document["partners"][1]["feeds"][0]["pii"] = "partial"
+    bad = tmp_path / "partners.json"
+    bad.write_text(json.dumps(document))
+    env = {"PATH": "/usr/bin:/bin", "PARTNER_CONFIG_FILE": str(bad)}
+    result = subprocess.run(
+        [sys.executable, "-c", WORKER_LIKE_INDEXING, str(ROOT)], capture_output=True, text=True, cwd=ROOT, env=env
+    )
+    assert result.returncode != 0
+    assert document["partners"][1]["id"] in result.stderr and "pii" in result.stderr
