@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from function_app.entrypoints import cli_commands, cli_delivery
+from function_app.entrypoints import cli_commands, cli_delivery, cli_publish
 
 USAGE_ERROR = 2
 
@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     expire.add_argument("--feedback-out", metavar="PATH")
     expire.set_defaults(run=cli_commands.holds_expire)
     cli_delivery.add_commands(commands)
+    cli_publish.add_commands(commands)
     return parser
 
 
