@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
-from azure.storage.blob import BlobBlock, BlobServiceClient, ContainerClient, ContentSettings
+from azure.storage.blob import BlobBlock, BlobProperties, BlobServiceClient, ContainerClient, ContentSettings
 
 from function_app.service_layer.delivery_ports import BlobWrite, PartnerFileStore
 
@@ -65,8 +65,14 @@ class BlobPartnerFiles(PartnerFileStore):
             raise KeyError(f"{self.container_name(partner)}/{name}") from exc
 
     def names(self, partner: str, prefix: str = "") -> Iterator[str]:
-        for blob in self._container(partner).list_blobs(name_starts_with=prefix or None):
-            yield blob.name
+        for blob in self._container(partner).list_blobs(name_starts_with=prefix or None, include=["metadata"]):
+            if is_file(blob):
+                yield blob.name
+
+
+def is_file(blob: BlobProperties) -> bool:
+    """With hierarchical namespace (SFTP needs it) a listing also returns the directories; they are not files."""
+    return (blob.metadata or {}).get("hdi_isfolder") != "true"
 
 
 def _blocks(chunks: Iterable[bytes]) -> Iterator[bytes]:

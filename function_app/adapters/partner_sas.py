@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient, ContainerClient, ContainerSasPermissions, generate_container_sas
 
-from function_app.adapters.partner_blobs import BlobPartnerFiles
+from function_app.adapters.partner_blobs import BlobPartnerFiles, is_file
 from function_app.service_layer.partner_access import ACK_PREFIX, ACK_READ_LIMIT, AccessIssuer, AckInbox
 
 KEY_START_SLACK = timedelta(minutes=5)  # a user delegation key valid a little before now, for clock skew
@@ -75,7 +75,7 @@ class BlobAckInbox(AckInbox):
     def acks(self, partner: str) -> Iterator[tuple[str, bytes]]:
         container = self._service.get_container_client(self._names.container_name(partner))
         try:
-            blobs = list(container.list_blobs(name_starts_with=ACK_PREFIX))
+            blobs = [b for b in container.list_blobs(name_starts_with=ACK_PREFIX, include=["metadata"]) if is_file(b)]
         except ResourceNotFoundError:
             return  # nothing was ever delivered to this partner
         for blob in blobs:

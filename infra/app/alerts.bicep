@@ -1,0 +1,314 @@
+// Alerts on what operations must act on, as log search rules over Application Insights. The metric names are
+// those of function_app/telemetry.py (OpenTelemetry instruments, exported to the `customMetrics` table):
+//   fni.dead_letters            counter, dimension hub          rejected inputs written to `deadletter/`
+//   fni.lag_seconds             histogram, dimension hub        enqueue-to-decision lag of each event
+//   fni.files.delivered         counter, dimensions partner, feed   partner files completed
+//   fni.reconciliation.breaks   counter (planned with reconciliation)  differences found by a reconciliation run
+// The poison queue is watched through the host's own log line when it moves a message there.
+
+@description('Application Insights component the rules query.')
+param applicationInsightsName string
+
+@description('Azure region of the rules.')
+param location string
+
+@description('Tags for the rules and the action group.')
+param tags object = {}
+
+@description('Prefix of rule names.')
+param namePrefix string
+
+@description('Who is told (email). Empty: the action group has no receiver and alerts show in the portal only.')
+param alertEmail string = ''
+
+@description('End-to-end lag SLA in seconds: the largest enqueue-to-decision lag tolerated.')
+@minValue(1)
+param lagSlaSeconds int = 60
+
+@description('Daily (P1D) feeds as `<partner>/<feed>`: each must deliver a file every night, even an empty one.')
+param nightlyFeeds array
+
+@description('Hours past a day since the last file before a nightly feed counts as missing.')
+@minValue(1)
+@maxValue(23)
+param nightlyGraceHours int = 2
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
+  name: '${namePrefix}-operations'
+  location: 'Global'
+  tags: tags
+  properties: {
+    groupShortName: 'fni-ops'
+    enabled: true
+    emailReceivers: empty(alertEmail) ? [] : [
+      {
+        name: 'operations'
+        emailAddress: alertEmail
+        useCommonAlertSchema: true
+      }
+    ]
+  }
+}
+
+var deadLettersQuery = '''
+customMetrics
+| where name == 'fni.dead_letters'
+| extend hub = tostring(customDimensions['hub'])
+| project timestamp, hub, letters = valueSum
+'''
+
+var poisonQuery = '''
+traces
+| where message has 'delivery-jobs-poison' and message has 'MaxDequeueCount'
+| project timestamp, message
+'''
+
+var reconciliationQuery = '''
+customMetrics
+| where name == 'fni.reconciliation.breaks'
+| project timestamp, breaks = valueSum
+'''
+
+var lagQuery = '''
+customMetrics
+| where name == 'fni.lag_seconds'
+| extend hub = tostring(customDimensions['hub'])
+| project timestamp, hub, lagSeconds = valueMax
+'''
+
+// The expected feeds come from the parameter; a feed with no file within a day plus the grace is one row.
+var missingNightlyQuery = '''
+let delivered = customMetrics
+    | where timestamp > ago(lookback) and name == 'fni.files.delivered'
+    | extend feed = strcat(tostring(customDimensions['partner']), '/', tostring(customDimensions['feed']))
+    | distinct feed;
+print feed = expected
+| mv-expand feed to typeof(string)
+| where feed !in (delivered)
+| extend timestamp = now()
+'''
+
+resource deadLettersAlert 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = {
+  name: '${namePrefix}-dead-letters'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Dead letters written'
+    description: 'Inputs were rejected and written to the deadletter container (metric fni.dead_letters, by hub). Inspect with `fnix deadletters list`; replay after a fix.'
+    severity: 3
+    enabled: true
+    scopes: [
+      appInsights.id
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT5M'
+    criteria: {
+      allOf: [
+        {
+          query: deadLettersQuery
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'letters'
+          dimensions: [
+            {
+              name: 'hub'
+              operator: 'Include'
+              values: [
+                '*'
+              ]
+            }
+          ]
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: {
+      actionGroups: [
+        actionGroup.id
+      ]
+    }
+  }
+}
+
+resource poisonAlert 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = {
+  name: '${namePrefix}-delivery-poison'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Delivery job moved to the poison queue'
+    description: 'A partner delivery job failed 5 times and the host moved it to delivery-jobs-poison: that feed is not being delivered. See `fnix files queue`, fix, then re-run `fnix deliver`.'
+    severity: 1
+    enabled: true
+    scopes: [
+      appInsights.id
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT5M'
+    criteria: {
+      allOf: [
+        {
+          query: poisonQuery
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: false
+    actions: {
+      actionGroups: [
+        actionGroup.id
+      ]
+    }
+  }
+}
+
+resource reconciliationAlert 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = {
+  name: '${namePrefix}-reconciliation-breaks'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Reconciliation breaks'
+    description: 'Reconciliation of journal, partner files and source of record found differences (metric fni.reconciliation.breaks). The report names each break.'
+    severity: 1
+    enabled: true
+    scopes: [
+      appInsights.id
+    ]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT15M'
+    criteria: {
+      allOf: [
+        {
+          query: reconciliationQuery
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'breaks'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: false
+    actions: {
+      actionGroups: [
+        actionGroup.id
+      ]
+    }
+  }
+}
+
+resource lagAlert 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = {
+  name: '${namePrefix}-lag-over-sla'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'End-to-end lag over SLA'
+    description: 'Events wait longer than the SLA from enqueue to decision (metric fni.lag_seconds, max by hub) in 2 of the last 3 five-minute windows: a backlog, a storage fault being retried, or too few instances.'
+    severity: 2
+    enabled: true
+    scopes: [
+      appInsights.id
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT5M'
+    criteria: {
+      allOf: [
+        {
+          query: lagQuery
+          timeAggregation: 'Maximum'
+          metricMeasureColumn: 'lagSeconds'
+          dimensions: [
+            {
+              name: 'hub'
+              operator: 'Include'
+              values: [
+                '*'
+              ]
+            }
+          ]
+          operator: 'GreaterThan'
+          threshold: lagSlaSeconds
+          failingPeriods: {
+            numberOfEvaluationPeriods: 3
+            minFailingPeriodsToAlert: 2
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: {
+      actionGroups: [
+        actionGroup.id
+      ]
+    }
+  }
+}
+
+resource missingNightlyAlert 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = {
+  name: '${namePrefix}-nightly-file-missing'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Nightly partner file missing'
+    description: 'A daily feed delivered no file in the last day plus the grace hours (metric fni.files.delivered by partner and feed). Check the nightly timer, the delivery queue and its poison queue.'
+    severity: 1
+    enabled: true
+    scopes: [
+      appInsights.id
+    ]
+    evaluationFrequency: 'PT1H'
+    windowSize: 'PT1H'
+    overrideQueryTimeRange: 'P2D' // the query looks back a day plus the grace itself
+    criteria: {
+      allOf: [
+        {
+          query: 'let expected = dynamic(${string(nightlyFeeds)});\nlet lookback = ${24 + nightlyGraceHours}h;\n${missingNightlyQuery}'
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: {
+      actionGroups: [
+        actionGroup.id
+      ]
+    }
+  }
+}
+
+output actionGroupId string = actionGroup.id
+output alertRuleNames array = [
+  deadLettersAlert.name
+  poisonAlert.name
+  reconciliationAlert.name
+  lagAlert.name
+  missingNightlyAlert.name
+]

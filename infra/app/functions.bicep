@@ -1,0 +1,244 @@
+// The function app on a Flex Consumption plan (FC1), Python 3.11, running as the user-assigned identity.
+// App settings are exactly what the code and its SDKs read (tests/infra/test_templates.py checks that):
+// every connection is identity-based and no setting holds a key.
+
+@description('Function app name.')
+param name string
+
+@description('Flex Consumption plan name.')
+param planName string
+
+@description('Azure region.')
+param location string
+
+@description('Tags for the plan and the app (the app also gets azd-service-name).')
+param tags object = {}
+
+@description('Resource id of the user-assigned identity.')
+param identityId string
+
+@description('Client id of the user-assigned identity.')
+param identityClientId string
+
+@description('Storage account of the host and the exchange data.')
+param storageAccountName string
+
+@description('Container in that account the Flex plan deploys the package from.')
+param deploymentContainerName string
+
+@description('Event Hubs namespace host name, e.g. <name>.servicebus.windows.net.')
+param eventHubsNamespace string
+
+@description('Application Insights component (local auth off).')
+param applicationInsightsName string
+
+@description('Memory per instance.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Upper bound on instances; Event Hubs partitions bound the real-time path anyway.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@description('IANA zone that turns enqueued times into business dates (BUSINESS_TIMEZONE).')
+param businessTimezone string = 'America/Chicago'
+
+@description('Table partitions contract records are spread over (CONTRACT_PARTITIONS, 1-100).')
+@minValue(1)
+@maxValue(100)
+param contractPartitions int = 4
+
+@description('Hours a cancellation waits for its contract (CANCELLATION_HOLD_HOURS).')
+@minValue(1)
+@maxValue(720)
+param cancellationHoldHours int = 72
+
+@description('Partner configuration, relative to the app root (PARTNER_CONFIG_FILE).')
+param partnerConfigFile string = 'config/partners.json'
+
+@description('NCRONTAB in UTC for daily feeds (PARTNER_NIGHTLY_SCHEDULE): 08:00 UTC is 02:00/03:00 in Chicago.')
+param partnerNightlySchedule string = '0 0 8 * * *'
+
+@description('NCRONTAB for micro-batch feeds (PARTNER_MICRO_SCHEDULE).')
+param partnerMicroSchedule string = '0 */5 * * * *'
+
+@description('Minutes a decided fact waits before a file may include it (DELIVERY_SETTLE_MINUTES).')
+@minValue(0)
+@maxValue(1440)
+param deliverySettleMinutes int = 15
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: storageAccountName
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  //checkov:skip=CKV_AZURE_225:Zone-redundant Flex plans exist only in some regions and keep at least two always-ready (billed) instances per function group; the hubs and queues hold the work while an instance restarts. Turn on with zoneRedundant where the region offers it.
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource app 'Microsoft.Web/sites@2024-04-01' = {
+  //checkov:skip=CKV_AZURE_222:No HTTP trigger: inbound traffic is only azd/CI deployment to the scm endpoint, authenticated with Entra ID (basic publishing credentials are off); triggers pull from Event Hubs, queues and timers.
+  //checkov:skip=CKV_AZURE_17:No HTTP trigger, so no client to present a certificate; the only inbound calls are Entra-authenticated deployments.
+  //checkov:skip=CKV_AZURE_212:Flex Consumption scales per function from zero; Event Hubs and the delivery queue buffer work until an instance starts, so no always-ready minimum is paid for.
+  //checkov:skip=CKV_AZURE_213:No HTTP endpoint to probe; Flex Consumption replaces unhealthy instances itself and alerts.bicep watches lag and missing files.
+  name: name
+  location: location
+  tags: union(tags, {
+    'azd-service-name': 'api'
+  })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+      appSettings: [
+        // Host storage and the app's own clients (function_app/config.py): identity-based, one URI per service.
+        {
+          name: 'AzureWebJobsStorage__blobServiceUri'
+          value: storage.properties.primaryEndpoints.blob
+        }
+        {
+          name: 'AzureWebJobsStorage__queueServiceUri'
+          value: storage.properties.primaryEndpoints.queue
+        }
+        {
+          name: 'AzureWebJobsStorage__tableServiceUri'
+          value: storage.properties.primaryEndpoints.table
+        }
+        {
+          name: 'AzureWebJobsStorage__credential'
+          value: 'managedidentity'
+        }
+        {
+          name: 'AzureWebJobsStorage__clientId'
+          value: identityClientId
+        }
+        // Event Hubs triggers and the feedback output binding (connection `EventHubConnection`).
+        {
+          name: 'EventHubConnection__fullyQualifiedNamespace'
+          value: eventHubsNamespace
+        }
+        {
+          name: 'EventHubConnection__credential'
+          value: 'managedidentity'
+        }
+        {
+          name: 'EventHubConnection__clientId'
+          value: identityClientId
+        }
+        // DefaultAzureCredential in function_app/bootstrap.py picks the user-assigned identity by this.
+        {
+          name: 'AZURE_CLIENT_ID'
+          value: identityClientId
+        }
+        // Telemetry: the component's own connection property, and Entra ID auth since local auth is off.
+        {
+          name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+          value: appInsights.properties.ConnectionString
+        }
+        {
+          name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+          value: 'Authorization=AAD;ClientId=${identityClientId}'
+        }
+        // The exchange (README "Configuration").
+        {
+          name: 'BUSINESS_TIMEZONE'
+          value: businessTimezone
+        }
+        {
+          name: 'CONTRACT_PARTITIONS'
+          value: string(contractPartitions)
+        }
+        {
+          name: 'CANCELLATION_HOLD_HOURS'
+          value: string(cancellationHoldHours)
+        }
+        {
+          name: 'PARTNER_CONFIG_FILE'
+          value: partnerConfigFile
+        }
+        {
+          name: 'PARTNER_NIGHTLY_SCHEDULE'
+          value: partnerNightlySchedule
+        }
+        {
+          name: 'PARTNER_MICRO_SCHEDULE'
+          value: partnerMicroSchedule
+        }
+        {
+          name: 'DELIVERY_SETTLE_MINUTES'
+          value: string(deliverySettleMinutes)
+        }
+      ]
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+      }
+      runtime: {
+        name: 'python'
+        version: '3.11'
+      }
+    }
+  }
+}
+
+// No publishing passwords: azd and CI deploy with Entra ID tokens.
+resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2023-12-01' = {
+  parent: app
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2023-12-01' = {
+  parent: app
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
+output name string = app.name
+output id string = app.id
+output defaultHostName string = app.properties.defaultHostName

@@ -1,0 +1,183 @@
+// One StorageV2 account for the host (leases, checkpoints, the Flex deployment package) and the exchange's data:
+// tables `contracts`, `journal`, `deliveries`; queues `delivery-jobs` (+ `-poison`); containers `deadletter` and one
+// `partner-<id>` per partner, each reachable by SFTP through a local user whose home is that container.
+// Shared keys are off: the app uses its managed identity, partners use SFTP keys or user-delegation SAS links.
+
+@description('Storage account name (3-24 lowercase letters and digits).')
+@minLength(3)
+@maxLength(24)
+param name string
+
+@description('Azure region.')
+param location string
+
+@description('Tags for the account.')
+param tags object = {}
+
+@description('Partner ids of config/partners.json: one container `partner-<id>` and one SFTP local user each.')
+param partnerIds array
+
+@description('SSH public keys per partner id, e.g. {"adm-01": [{"description": "adm-01 2025", "key": "ssh-ed25519 AAAA..."}]}. Public keys only; a partner without keys cannot log in. Keys are managed here: a redeploy replaces keys added elsewhere.')
+param partnerSshKeys object = {}
+
+@description('Container the Flex Consumption plan deploys the app package from.')
+param deploymentContainerName string
+
+@description('Days a deleted blob or container can be restored.')
+@minValue(1)
+@maxValue(365)
+param softDeleteDays int = 14
+
+var deadLetterContainerName = 'deadletter'
+var tableNames = [
+  'contracts'
+  'journal'
+  'deliveries'
+]
+var queueNames = [
+  'delivery-jobs'
+  'delivery-jobs-poison'
+]
+
+resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  //checkov:skip=CKV_AZURE_35:Partners reach their containers over SFTP and SAS from their own networks and the Flex app has no VNet integration; every caller still needs Entra ID, a user-delegation SAS or an SFTP key (shared keys are off).
+  //checkov:skip=CKV_AZURE_59:Public endpoint on purpose, for the same reason as CKV_AZURE_35; anonymous blob access is off (allowBlobPublicAccess: false).
+  name: name
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  // Geo-zone-redundant: the journal and partner files must survive a zone and a region outage.
+  sku: {
+    name: 'Standard_GZRS'
+  }
+  properties: {
+    accessTier: 'Hot'
+    allowBlobPublicAccess: false
+    allowSharedKeyAccess: false
+    allowCrossTenantReplication: false
+    defaultToOAuthAuthentication: true
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    isHnsEnabled: true
+    isSftpEnabled: true
+    isLocalUserEnabled: true
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+    encryption: {
+      keySource: 'Microsoft.Storage'
+      requireInfrastructureEncryption: true
+      services: {
+        blob: {
+          enabled: true
+          keyType: 'Account'
+        }
+        file: {
+          enabled: true
+          keyType: 'Account'
+        }
+        queue: {
+          enabled: true
+          keyType: 'Account'
+        }
+        table: {
+          enabled: true
+          keyType: 'Account'
+        }
+      }
+    }
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    deleteRetentionPolicy: {
+      enabled: true
+      days: softDeleteDays
+    }
+    containerDeleteRetentionPolicy: {
+      enabled: true
+      days: softDeleteDays
+    }
+  }
+}
+
+resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: deadLetterContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: deploymentContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+resource partnerContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for id in partnerIds: {
+  parent: blobService
+  name: 'partner-${id}'
+  properties: {
+    publicAccess: 'None'
+  }
+}]
+
+// Local user names allow lowercase letters and digits only: `oem-toyota` logs in as `oemtoyota`.
+// Read + create + list: a partner downloads its files and uploads acks and claims, but cannot overwrite or delete.
+resource sftpUsers 'Microsoft.Storage/storageAccounts/localUsers@2023-05-01' = [for (id, i) in partnerIds: {
+  parent: account
+  name: replace(id, '-', '')
+  properties: {
+    homeDirectory: 'partner-${id}'
+    permissionScopes: [
+      {
+        service: 'blob'
+        resourceName: 'partner-${id}'
+        permissions: 'rcl'
+      }
+    ]
+    hasSharedKey: false
+    hasSshPassword: false
+    hasSshKey: true
+    sshAuthorizedKeys: contains(partnerSshKeys, id) ? partnerSshKeys[id] : []
+  }
+  dependsOn: [
+    partnerContainers[i]
+  ]
+}]
+
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = [for table in tableNames: {
+  parent: tableService
+  name: table
+}]
+
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource queues 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = [for queue in queueNames: {
+  parent: queueService
+  name: queue
+}]
+
+output name string = account.name
+output id string = account.id
+output blobEndpoint string = account.properties.primaryEndpoints.blob
+output queueEndpoint string = account.properties.primaryEndpoints.queue
+output tableEndpoint string = account.properties.primaryEndpoints.table
+output deploymentContainerName string = deploymentContainer.name
+output deadLetterContainerName string = deadLetterContainer.name

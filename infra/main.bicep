@@ -1,0 +1,157 @@
+// The F&I partner exchange in Azure: `azd up` creates a resource group and deploys the app into it.
+// Managed identity everywhere: no resource here accepts a key, and no setting holds one.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; names the resource group and seeds the unique suffix of resource names.')
+param environmentName string
+
+@minLength(1)
+@description('Azure region of every resource (Flex Consumption must be offered there).')
+param location string
+
+@description('Resource group name; empty: rg-<environmentName>.')
+param resourceGroupName string = ''
+
+@description('Partner ids of config/partners.json (tests/infra keeps the two in step): one container and one SFTP user each.')
+param partnerIds array = [
+  'oem-toyota'
+  'oem-honda'
+  'adm-01'
+  'adm-02'
+  'lender-fpcu'
+]
+
+@description('Daily (P1D) feeds of config/partners.json as <partner>/<feed>: the missing-nightly-file alert expects each.')
+param nightlyFeeds array = [
+  'oem-toyota/nightly-contracts'
+  'oem-honda/nightly-contracts'
+  'adm-01/nightly-contracts'
+  'lender-fpcu/nightly-cancellations'
+]
+
+@description('SSH public keys per partner id for SFTP (public keys only); see infra/README.md.')
+param partnerSshKeys object = {}
+
+@description('Email address alerts go to; empty: alerts show in the portal only.')
+param alertEmail string = ''
+
+@description('End-to-end lag SLA in seconds for the lag alert.')
+@minValue(1)
+param lagSlaSeconds int = 60
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+  application: 'fni-exchange'
+}
+var functionAppName = 'func-fni-${resourceToken}'
+var deploymentContainerName = 'app-package'
+
+resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
+  name: empty(resourceGroupName) ? 'rg-${environmentName}' : resourceGroupName
+  location: location
+  tags: tags
+}
+
+module identity 'app/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: 'id-fni-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'app/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: 'log-fni-${resourceToken}'
+    applicationInsightsName: 'appi-fni-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'app/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: 'stfni${resourceToken}'
+    location: location
+    tags: tags
+    partnerIds: partnerIds
+    partnerSshKeys: partnerSshKeys
+    deploymentContainerName: deploymentContainerName
+  }
+}
+
+module eventHubs 'app/eventhubs.bicep' = {
+  name: 'eventhubs'
+  scope: rg
+  params: {
+    name: 'evhns-fni-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module roles 'app/roles.bicep' = {
+  name: 'roles'
+  scope: rg
+  params: {
+    principalId: identity.outputs.principalId
+    storageAccountName: storage.outputs.name
+    eventHubNamespaceName: eventHubs.outputs.name
+    inputHubNames: eventHubs.outputs.inputHubNames
+    feedbackHubName: eventHubs.outputs.feedbackHubName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+  }
+}
+
+module functions 'app/functions.bicep' = {
+  name: 'functions'
+  scope: rg
+  params: {
+    name: functionAppName
+    planName: 'plan-fni-${resourceToken}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    deploymentContainerName: storage.outputs.deploymentContainerName
+    eventHubsNamespace: eventHubs.outputs.fullyQualifiedNamespace
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+  }
+  // The host starts as soon as the app exists: its identity must already hold its roles.
+  dependsOn: [
+    roles
+  ]
+}
+
+module alerts 'app/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    location: location
+    tags: tags
+    namePrefix: 'fni-${resourceToken}'
+    alertEmail: alertEmail
+    lagSlaSeconds: lagSlaSeconds
+    nightlyFeeds: nightlyFeeds
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output SERVICE_API_NAME string = functions.outputs.name
+output AZURE_FUNCTION_APP_NAME string = functions.outputs.name
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output EVENTHUBS_NAMESPACE string = eventHubs.outputs.fullyQualifiedNamespace
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
