@@ -9,6 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from function_app.domain.change_feed import SourceOfRecord
 from function_app.domain.feedback import Decision
 from function_app.domain.journal import JournalFact
 
@@ -66,7 +67,11 @@ class ContractRecord:
     dealer_code: str = ""
     cancellation: dict[str, Any] | None = None
     held: tuple[HeldRequest, ...] = ()
-    claims_paid: Decimal = Decimal("0.00")
+    source_of_record: SourceOfRecord = field(default_factory=SourceOfRecord)
+
+    @property
+    def claims_paid(self) -> Decimal:
+        return self.source_of_record.claims_paid
 
     @classmethod
     def empty(cls, contract_number: str) -> ContractRecord:
@@ -90,7 +95,7 @@ class ContractRecord:
             "dealer_code": self.dealer_code,
             "cancellation": self.cancellation,
             "held": [h.to_json() for h in self.held],
-            "claims_paid": str(self.claims_paid),
+            "source_of_record": self.source_of_record.to_json(),
         }
 
     @classmethod
@@ -105,7 +110,7 @@ class ContractRecord:
             dealer_code=raw.get("dealer_code", ""),
             cancellation=raw.get("cancellation"),
             held=tuple(HeldRequest.from_json(h) for h in raw.get("held", [])),
-            claims_paid=Decimal(raw.get("claims_paid", "0.00")),
+            source_of_record=SourceOfRecord.from_json(raw.get("source_of_record")),
         )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from function_app.domain.catalogue import Catalogue, ProductType
+from function_app.domain.change_feed import Applied, RowChange, apply_change
 from function_app.domain.contracts import ContractRecord, ContractStatus, EventContext, HeldRequest, Outcome
 from function_app.domain.events import CancellationRequest, ContractSubmission
 from function_app.domain.feedback import Decision, Reason, ReasonCode
@@ -63,6 +64,17 @@ class ContractBook:
         fact = _fact(FactKind.CONTRACT_CANCELLED, updated, ctx, data)
         return updated, _outcome(ctx, updated, Decision.accepted(refund), fact)
 
+    def apply_change(
+        self, record: ContractRecord, change: RowChange, ctx: EventContext
+    ) -> tuple[ContractRecord, Outcome]:
+        """A back-office row change, in LSN order per row; an older or repeated one changes nothing."""
+        applied = apply_change(record.source_of_record, change)
+        if applied.stale:
+            return record, _outcome(ctx, record, Decision.duplicate())
+        updated = replace(record, source_of_record=applied.state)
+        fact = _back_office_fact(updated, change, applied, ctx)
+        return updated, _outcome(ctx, updated, Decision.accepted(), fact)
+
     def expire(self, record: ContractRecord, held: HeldRequest, ctx: EventContext) -> tuple[ContractRecord, Outcome]:
         """A held request whose contract never came: CONTRACT_NOT_FOUND."""
         hours = int((ctx.received_at - held.received_at).total_seconds() // 3600)
@@ -104,6 +116,22 @@ class ContractBook:
         )
         cancel = CancellationFacts(request.cancel_date, request.odometer, request.reason, record.claims_paid)
         return dict(quote_refund(terms, cancel, self.catalogue).to_json())
+
+
+def _back_office_fact(
+    record: ContractRecord, change: RowChange, applied: Applied, ctx: EventContext
+) -> JournalFact | None:
+    before, after = applied.before or {}, applied.after or {}
+    if change.table == "contracts" and after and before.get("status") != after["status"]:
+        back_office = {"status": after["status"], "previous_status": before.get("status")}
+        return _fact(FactKind.STATUS_CHANGED, record, ctx, {"contract": record.submission, "back_office": back_office})
+    paid = after.get("status") == "PAID"
+    newly = before.get("status") != "PAID" or before.get("paid_amount") != after.get("paid_amount")
+    if change.table == "claims" and paid and newly:
+        claim = {k: after.get(k) for k in ("claim_number", "status", "paid_amount", "paid_date")}
+        data = {"contract": record.submission, "claim": claim, "claims_paid": str(record.claims_paid)}
+        return _fact(FactKind.CLAIM_PAID, record, ctx, data)
+    return None
 
 
 def _submission_rejection(record: ContractRecord, contract: ContractSubmission, content_hash: str) -> Decision | None:
@@ -175,7 +203,9 @@ def _outcome(
 
 
 def _fact(kind: FactKind, record: ContractRecord, ctx: EventContext, data: dict[str, Any]) -> JournalFact:
-    submission = record.submission or {}
+    """Facts carry the contract's identifying fields; a back-office fact about a contract the exchange has not
+    seen carries empty ones (no partner filter matches it; reconciliation reports it)."""
+    submission = record.submission or {"product": {"type": ""}, "administrator": ""}
     return JournalFact(
         business_date=ctx.business_date,
         position=f"{ctx.position}-{short_hash(ctx.input_key, 8)}",

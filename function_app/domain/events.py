@@ -12,11 +12,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, ValidationError, model_validator
 
 from function_app.domain.catalogue import ProductType
+from function_app.domain.change_feed import RowChange, parse_change
 from function_app.domain.feedback import Reason, ReasonCode
 from function_app.domain.messages import MAX_BODY_BYTES, InboundMessage, short_hash
 from function_app.domain.money import parse_money
 from function_app.domain.vin import vin_problem
 
+CHANGE_FEED_HUB = "policy-admin-cdc"
+CHANGE_FEED_SOURCE = "urn:fni:policy-admin"
 CONTRACT_SUBMITTED = "fni.contract.submitted.v1"
 CANCEL_REQUESTED = "fni.contract.cancel_requested.v1"
 HUB_TYPES = {"contracts": CONTRACT_SUBMITTED, "cancellations": CANCEL_REQUESTED}
@@ -144,7 +147,7 @@ class ParsedEvent:
     event_type: str | None
     subject: str | None
     routing_key: str
-    payload: ContractSubmission | CancellationRequest | None
+    payload: ContractSubmission | CancellationRequest | RowChange | None
     reasons: tuple[Reason, ...]
 
     @property
@@ -156,11 +159,13 @@ class ParsedEvent:
 
     @property
     def content_hash(self) -> str:
-        assert self.payload is not None
+        assert isinstance(self.payload, ContractSubmission | CancellationRequest)
         return short_hash(self.payload.model_dump_json(), 32)
 
 
 def parse_message(message: InboundMessage) -> ParsedEvent:
+    if message.hub == CHANGE_FEED_HUB:
+        return parse_row_change(message)
     envelope, problem = _read_envelope(message.body)
     if envelope is None:
         return _parsed(message, {}, (Reason(ReasonCode.MALFORMED, None, problem),))
@@ -169,6 +174,16 @@ def parse_message(message: InboundMessage) -> ParsedEvent:
         return _parsed(message, envelope, reasons)
     payload, reasons = _validate_payload(envelope)
     return _parsed(message, envelope, reasons, payload if not reasons else None)
+
+
+def parse_row_change(message: InboundMessage) -> ParsedEvent:
+    """A change-feed message: its identity is the row and its log position, so a redelivery is recognised."""
+    change, reasons = parse_change(message.body)
+    if change is None:
+        return ParsedEvent(message, None, None, None, None, "", None, reasons)
+    event_id = f"{change.table}:{change.row_key}@{change.lsn}"
+    return ParsedEvent(message, event_id, CHANGE_FEED_SOURCE, change.op.value, change.contract_number,
+                       change.contract_number, change, ())
 
 
 def _parsed(

@@ -12,6 +12,8 @@ class FactKind(StrEnum):
     CONTRACT_ACCEPTED = "CONTRACT_ACCEPTED"
     CONTRACT_REVISED = "CONTRACT_REVISED"
     CONTRACT_CANCELLED = "CONTRACT_CANCELLED"
+    STATUS_CHANGED = "STATUS_CHANGED"  # the back office changed the contract's status
+    CLAIM_PAID = "CLAIM_PAID"  # the back office paid a claim on the contract
 
 
 @dataclass(frozen=True)

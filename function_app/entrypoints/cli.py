@@ -16,7 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     replay = commands.add_parser("replay", help="decide a file of event bodies, one per line, like the trigger")
-    replay.add_argument("--hub", required=True, choices=["contracts", "cancellations"])
+    replay.add_argument("--hub", required=True, choices=["contracts", "cancellations", "policy-admin-cdc"])
     replay.add_argument("file", metavar="FILE", help="JSON lines: one message body per line, blank lines skipped")
     replay.add_argument("--feedback-out", metavar="PATH", help="write the feedback CloudEvents here, one per line")
     replay.add_argument("--batch-size", type=int, default=100, metavar="N", help="events per batch (1-1000)")

@@ -63,11 +63,14 @@ def read_lines(path: str) -> list[bytes]:
 
 
 def event_time(body: bytes, fallback: datetime) -> datetime:
-    """In replay the business date comes from the CloudEvent `time`, the only clock the file carries."""
+    """In replay the business date comes from the only clock the file carries: the CloudEvent `time`, or a
+    change's `source.ts_ms` (milliseconds since the epoch) from the change feed."""
     try:
-        stamp = json.loads(body).get("time")
-        parsed = datetime.fromisoformat(stamp)
-    except (ValueError, TypeError, AttributeError):
+        document = json.loads(body)
+        if "payload" in document:
+            return datetime.fromtimestamp(int(document["payload"]["source"]["ts_ms"]) / 1000, UTC)
+        parsed = datetime.fromisoformat(document.get("time"))
+    except (ValueError, TypeError, AttributeError, KeyError, OverflowError, OSError):
         return fallback
     return parsed.astimezone(UTC) if parsed.tzinfo else fallback
 

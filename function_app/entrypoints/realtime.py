@@ -31,3 +31,12 @@ def contract_submissions(events: list[func.EventHubEvent], feedback: func.Out[li
 @blueprint.event_hub_output(arg_name="feedback", event_hub_name=FEEDBACK_HUB, connection=CONNECTION)
 def cancellation_requests(events: list[func.EventHubEvent], feedback: func.Out[list[str]]) -> None:
     feedback.set(decide_batch("cancellations", events))
+
+
+@blueprint.function_name("policy_admin_changes")
+@blueprint.event_hub_message_trigger(
+    arg_name="events", event_hub_name="policy-admin-cdc", connection=CONNECTION,
+    cardinality=func.Cardinality.MANY, consumer_group=CONSUMER_GROUP,
+)
+def policy_admin_changes(events: list[func.EventHubEvent]) -> None:
+    decide_batch("policy-admin-cdc", events)  # back-office changes are not answered; malformed ones are dead-lettered

@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from function_app import telemetry
+from function_app.domain.change_feed import RowChange
 from function_app.domain.contracts import ContractRecord, EventContext, Outcome
 from function_app.domain.decisions import ContractBook
 from function_app.domain.events import CancellationRequest, ContractSubmission, ParsedEvent, parse_message
@@ -167,6 +168,9 @@ class RealtimeService:
             return record, [outcome]
         if isinstance(event.payload, ContractSubmission):
             return self._book.submit(record, event.payload, event.content_hash, ctx)
+        if isinstance(event.payload, RowChange):
+            record, outcome = self._book.apply_change(record, event.payload, ctx)
+            return record, [outcome]
         assert isinstance(event.payload, CancellationRequest)
         record, outcome = self._book.cancel(record, event.payload, event.content_hash, ctx)
         return record, [outcome]
