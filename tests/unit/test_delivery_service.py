@@ -185,3 +185,32 @@ def test_unknown_feed_is_a_clear_error() -> None:
     exchange = memory_exchange()
     with pytest.raises(KeyError, match="no feed 'weekly' for partner 'adm-01'"):
         exchange.delivery.deliver(DeliveryJob("adm-01", "weekly", DAY))
+
+
+def test_back_office_facts_reach_a_feed_that_subscribes_to_them() -> None:
+    from tests.partners import config, feed
+
+    partners = config({"id": "adm-09", "name": "Claims desk", "kind": "ADMINISTRATOR", "feeds": [
+        feed("claims", facts=["claims", "status_changes"], format="csv",
+             fields=["record_type", "contract_number", "claim_number", "claim_paid_amount", "back_office_status",
+                     "claims_paid_total"])]})
+    clock = Clock(NOON)
+    exchange = memory_exchange(partners, clock=clock)
+    decide(exchange, "contracts", list(contracts_of_the_day(1)))
+    paid = {"claim_number": "CLM-000001", "contract_number": "VSC7000000", "status": "PAID",
+            "paid_amount": "412.37", "paid_date": "2026-03-02"}
+    claim = {"payload": {"before": None, "after": paid,
+                         "source": {"table": "claims", "commit_lsn": "0000002a:00000a10:0003",
+                                    "change_lsn": "0000002a:00000a10:0002", "event_serial_no": 1, "ts_ms": 0},
+                         "op": "c"}}
+    status = {"payload": {"before": None, "after": {"contract_number": "VSC7000000", "status": "SUSPENDED"},
+                          "source": {"table": "contracts", "commit_lsn": "0000002a:00000a11:0001",
+                                     "change_lsn": "0000002a:00000a11:0001", "event_serial_no": 1, "ts_ms": 0},
+                          "op": "u"}}
+    decide(exchange, "policy-admin-cdc", [claim, status], start=50)
+    clock.now = NIGHT
+    [file] = exchange.delivery.deliver(DeliveryJob("adm-09", "claims", DAY)).files
+    rows = csv_rows(blob(exchange, "adm-09", file.blob_name))
+    assert [(r["record_type"], r["claim_paid_amount"], r["back_office_status"]) for r in rows] == [
+        ("CLAIM_PAID", "412.37", ""), ("STATUS_CHANGED", "", "SUSPENDED")]
+    assert rows[0]["claims_paid_total"] == "412.37"

@@ -126,6 +126,14 @@ _CATALOGUE = (
     _data("provider_refund", MONEY, MONEY_WIDTH, "refund.provider_refund"),
     _data("dealer_chargeback", MONEY, MONEY_WIDTH, "refund.dealer_chargeback"),
     _data("payee", CODE, 10, "refund.payee"),
+    # from the change feed: the back office's status changes and paid claims
+    _data("back_office_status", CODE, 10, "back_office.status"),
+    _data("previous_back_office_status", CODE, 10, "back_office.previous_status"),
+    _data("claim_number", CODE, 20, "claim.claim_number"),
+    _data("claim_status", CODE, 20, "claim.status"),
+    _data("claim_paid_amount", MONEY, MONEY_WIDTH, "claim.paid_amount"),
+    _data("claim_paid_date", DATE, DATE_WIDTH, "claim.paid_date"),
+    _data("claims_paid_total", DECIMAL, MONEY_WIDTH, "claims_paid"),  # a running total: never summed
 )
 
 FIELDS: Mapping[str, Field] = MappingProxyType({field.name: field for field in _CATALOGUE})

@@ -32,7 +32,7 @@ def test_the_catalogue_covers_every_required_field() -> None:
 def test_money_fields_are_the_fields_of_kind_money() -> None:
     assert {
         "retail_price", "dealer_cost", "gross_refund", "cancellation_fee", "claims_deducted", "customer_refund",
-        "provider_refund", "dealer_chargeback",
+        "provider_refund", "dealer_chargeback", "claim_paid_amount",
     } == MONEY_FIELDS
     assert all(FIELDS[name].kind is FieldKind.MONEY for name in MONEY_FIELDS)
 
