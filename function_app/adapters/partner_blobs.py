@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
@@ -12,6 +13,7 @@ from typing import Any
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.blob import BlobBlock, BlobProperties, BlobServiceClient, ContainerClient, ContentSettings
 
+from function_app.adapters.overlap import Pipelined
 from function_app.service_layer.delivery_ports import BlobWrite, PartnerFileStore
 
 BLOCK_BYTES = 4 * 1024 * 1024
@@ -43,12 +45,18 @@ class BlobPartnerFiles(PartnerFileStore):
         digest = hashlib.sha256()
         size = 0
         blocks: list[BlobBlock] = []
-        for block in _blocks(chunks):
-            digest.update(block)
-            size += len(block)
-            block_id = base64.b64encode(f"{len(blocks):08d}".encode()).decode()
-            blob.stage_block(block_id, block)
-            blocks.append(BlobBlock(block_id=block_id))
+        uploads = Pipelined()
+        try:
+            for block in _blocks(chunks):
+                digest.update(block)
+                size += len(block)
+                block_id = base64.b64encode(f"{len(blocks):08d}".encode()).decode()
+                uploads.submit(functools.partial(blob.stage_block, block_id, block))
+                blocks.append(BlobBlock(block_id=block_id))
+        except BaseException:
+            uploads.abandon()
+            raise
+        uploads.finish()
         content = CONTENT_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream")
         blob.commit_block_list(blocks, content_settings=ContentSettings(content_type=content))
         return BlobWrite(digest.hexdigest(), size)
@@ -81,7 +89,9 @@ def _blocks(chunks: Iterable[bytes]) -> Iterator[bytes]:
     for chunk in chunks:
         buffer += chunk
         while len(buffer) >= BLOCK_BYTES:
-            yield bytes(buffer[:BLOCK_BYTES])
+            with memoryview(buffer) as view:
+                block = bytes(view[:BLOCK_BYTES])
             del buffer[:BLOCK_BYTES]
+            yield block
     if buffer:
         yield bytes(buffer)

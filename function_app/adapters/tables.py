@@ -19,6 +19,7 @@ from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError
 from azure.data.tables import TableClient, TableEntity, TableServiceClient, TableTransactionError, UpdateMode
 
+from function_app.adapters.overlap import prefetched
 from function_app.domain.contracts import ContractRecord
 from function_app.domain.journal import FactKind, JournalFact
 from function_app.service_layer.ports import (
@@ -236,7 +237,8 @@ class TableJournal(Journal):
         query = f"PartitionKey eq {_quote(business_date.isoformat())}"
         if after is not None:
             query += f" and RowKey gt {_quote(after)}"
-        for entity in self._table.query_entities(query, results_per_page=1000):
+        pages = self._table.query_entities(query, results_per_page=1000).by_page()
+        for entity in prefetched(pages):
             yield _fact_from_entity(entity)
 
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from function_app import telemetry
 from function_app.domain.journal import JournalFact
 from function_app.domain.partner_files.formats import EXTENSIONS, FileWriter, writer_for
-from function_app.domain.partner_files.records import PiiLevel, record
+from function_app.domain.partner_files.records import PiiLevel, record_maker
 from function_app.domain.partners import Feed, Partner, PartnerConfig
 from function_app.service_layer.delivery_ports import (
     DeliveredFile,
@@ -200,6 +200,7 @@ class DeliveryService:
             sha256=written.sha256,
             control_totals=dict(writer.control_totals),
             created_at=claim.claimed_at,
+            ranges=dict(claim.ranges),
         )
         self._files.write_manifest(partner.id, claim.blob_name + ".manifest.json", _manifest(feed, delivered, lineage))
         completed = replace(
@@ -216,15 +217,16 @@ class DeliveryService:
     def _selected(
         self, feed: Feed, claim: FileClaim, lineage: dict[str, list[str]], progress: Progress | None
     ) -> Iterator[tuple[Any, ...]]:
-        pii = PiiLevel(feed.pii)
+        make = record_maker(list(feed.fields), PiiLevel(feed.pii))
+        kinds = feed.fact_kinds
         for fact in self._facts(claim.ranges):
-            if not _subscribed(feed, fact):
+            if fact.kind.value not in kinds or not feed.filter.matches(fact):
                 continue
             span = lineage.setdefault(fact.business_date.isoformat(), [fact.position, fact.position])
             span[1] = fact.position
             if progress is not None:
                 progress(1)
-            yield record(fact, list(feed.fields), pii)
+            yield make(fact)
 
 
 def _observe_file(delivered: DeliveredFile, lineage: dict[str, list[str]]) -> None:

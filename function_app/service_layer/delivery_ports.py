@@ -77,6 +77,7 @@ class DeliveredFile:
     control_totals: dict[str, str]
     created_at: datetime
     status: str = "DELIVERED"
+    ranges: dict[str, tuple[str, str]] = field(default_factory=dict)  # business date -> journal positions covered
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -91,6 +92,7 @@ class DeliveredFile:
             "control_totals": self.control_totals,
             "created_at": self.created_at.isoformat(),
             "status": self.status,
+            "ranges": {day: list(span) for day, span in sorted(self.ranges.items())},
         }
 
     @classmethod
@@ -107,7 +109,12 @@ class DeliveredFile:
             control_totals=dict(raw["control_totals"]),
             created_at=datetime.fromisoformat(raw["created_at"]),
             status=raw.get("status", "DELIVERED"),
+            ranges={day: (span[0], span[1]) for day, span in raw.get("ranges", {}).items()},
         )
+
+    def covers(self, business_date: str, position: str) -> bool:
+        span = self.ranges.get(business_date)
+        return span is not None and span[0] < position <= span[1]
 
 
 class DeliveryStateStore(ABC):
