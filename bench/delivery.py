@@ -1,0 +1,695 @@
+"""Partner delivery of one daily file against its I/O floor, in one run on one Azurite.
+
+Not a test: ``.venv/bin/python -m bench.delivery [--facts N | --sizes 25000,100000]``. For each size, the journal
+partition of one business date is filled with N facts (bench/delivery_workload.py: templated from facts the real
+service decided; seeding is timed but not measured), then, each on its own partner / blob:
+
+(floor) the I/O floor: page the same journal entities with the same query and page size as ``TableJournal.read``,
+        and stage the same number of bytes as blocks of the same size (``partner_blobs.BLOCK_BYTES``), interleaved
+        with the paging as the real path does, then commit the block list. No facts, no records, no formatting.
+(real)  ``exchange.delivery.deliver(DeliveryJob(partner, feed, day))`` for a daily csv feed with pii masked, the
+        exchange bootstrapped on Azurite: claim, journal -> facts -> records -> csv -> staged blocks, manifest,
+        completion.
+
+Per step: wall seconds, facts/s, bytes, client and Azurite CPU, Table and Blob requests, and the process's resident
+memory (VmHWM after resetting it through /proc/self/clear_refs, cross-checked by a thread sampling VmRSS) minus the
+resident memory at the step's start. A separate, untimed real run under tracemalloc gives the peak of Python
+allocations. The real file is verified against a byte-for-byte offline rendering of the same facts, its manifest
+(record_count, sha256, bytes, control totals summed independently) and the blob itself; the floor's entity count
+and blob size are checked too. Nothing is reported for work that did not happen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import cProfile
+import ctypes
+import ctypes.util
+import gc
+import hashlib
+import io
+import itertools
+import json
+import os
+import platform
+import pstats
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from azure.data.tables import TableClient, TableServiceClient
+from azure.storage.blob import BlobBlock, BlobServiceClient, ContainerClient, ContentSettings
+
+from bench.delivery_workload import (
+    DAY,
+    FEED,
+    FIELDS,
+    MAX_FACTS,
+    NOW,
+    WARM_DAY,
+    DayOfFacts,
+    ExpectedFile,
+    decided_pool,
+    expected_file,
+    partner_config,
+)
+from function_app import bootstrap as composition
+from function_app.adapters.partner_blobs import BLOCK_BYTES
+from function_app.adapters.tables import TableJournal, _fact_entity
+from function_app.config import Settings, load_settings
+from function_app.localdev.azurite import Azurite, AzuriteEndpoints
+from function_app.service_layer.delivery import DeliveryJob
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "delivery.md"
+NAMESPACE = "bench"
+PAGE = 1000  # TableJournal.read's results_per_page
+SEED_CHUNK = 1000  # facts per seeding task: 10 transactions of 100
+TIME_RATIO, MEMORY_MIB, FLAT_MIB = 1.3, 200.0, 25.0  # targets: real/floor time, RSS growth, growth spread
+MIB = 1024 * 1024
+PATHS = ("floor", "real")
+LABELS = {"floor": "(floor) page entities + stage bytes", "real": "(real) DeliveryService.deliver"}
+
+
+# ---------------------------------------------------------------------------------------------- measuring
+
+
+def _cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of a process, from /proc (Linux only)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _status_kib(*keys: str) -> dict[str, int]:
+    found: dict[str, int] = {}
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if name in keys:
+                found[name] = int(value.split()[0])
+    return found
+
+
+def _trim() -> None:
+    """Hands memory that earlier work freed back to the kernel (glibc), so that a step's RSS growth does not depend
+    on what ran before it. Python's freed arenas go back on their own; malloc's heap (4 MB blocks come from it once
+    the dynamic mmap threshold has risen) does not."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+
+
+def _reset_peak_rss() -> bool:
+    """Resets VmHWM to the current RSS (Linux >= 4.0); False where that is not allowed."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
+            clear.write("5")
+    except OSError:
+        return False
+    return True
+
+
+class MemoryWatch:
+    """Resident memory of this process over one step: at the start, and the peak during it."""
+
+    def __init__(self, interval: float = 0.005) -> None:
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="rss-sampler", daemon=True)
+        self.start_kib = self.sampled_kib = self.hwm_kib = 0
+        self._hwm = False
+
+    def __enter__(self) -> MemoryWatch:
+        gc.collect()
+        _trim()
+        self.start_kib = self.sampled_kib = _status_kib("VmRSS")["VmRSS"]
+        self._hwm = _reset_peak_rss()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.hwm_kib = _status_kib("VmHWM")["VmHWM"] if self._hwm else 0
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self._interval):
+            self.sampled_kib = max(self.sampled_kib, _status_kib("VmRSS")["VmRSS"])
+
+    @property
+    def peak_kib(self) -> int:
+        return max(self.sampled_kib, self.hwm_kib)
+
+    @property
+    def source(self) -> str:
+        return "VmHWM (reset) and VmRSS sampled every 5 ms" if self._hwm else "VmRSS sampled every 5 ms"
+
+
+class RequestCounter:
+    """The SDKs' raw_response_hook: one call per HTTP response, sorted by the service that answered."""
+
+    def __init__(self, endpoints: AzuriteEndpoints) -> None:
+        self._table, self._blob = endpoints.table_endpoint, endpoints.blob_endpoint
+        self.table = self.blob = 0
+
+    def __call__(self, response: Any) -> None:
+        url = str(response.http_request.url)
+        if url.startswith(self._table):
+            self.table += 1
+        elif url.startswith(self._blob):
+            self.blob += 1
+
+    def reset(self) -> None:
+        self.table = self.blob = 0
+
+
+@dataclass
+class Step:
+    path: str
+    facts: int
+    seconds: float = 0.0
+    bytes: int = 0
+    client_cpu: float = 0.0
+    azurite_cpu: float | None = None
+    table_requests: int = 0
+    blob_requests: int = 0
+    rss_start_kib: int = 0
+    rss_peak_kib: int = 0
+    memory_source: str = ""
+    page_ms: list[float] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.facts / self.seconds
+
+    @property
+    def growth_mib(self) -> float:
+        return (self.rss_peak_kib - self.rss_start_kib) / 1024
+
+
+@dataclass
+class Seeding:
+    start: int
+    stop: int
+    via: str
+    threads: int
+    seconds: float
+    checkpoints: list[tuple[int, float]]  # (facts seeded so far in this range, seconds since start)
+
+    @property
+    def rate(self) -> float:
+        return (self.stop - self.start) / self.seconds
+
+    def segment_rates(self) -> list[float]:
+        if self.stop - self.start < 20 * SEED_CHUNK:  # too few tasks: completions arrive in bursts
+            return [self.rate]
+        points = [(0, 0.0), *self.checkpoints]
+        return [(b - a) / (tb - ta) for (a, ta), (b, tb) in itertools.pairwise(points) if tb > ta]
+
+
+@dataclass
+class SizeResult:
+    facts: int
+    seeding: Seeding
+    expected: ExpectedFile
+    kinds: dict[str, int]
+    rounds: list[dict[str, Step]] = field(default_factory=list)
+    traced_peak_mib: float | None = None
+    traced_seconds: float | None = None
+    profile: str | None = None
+
+    def median_seconds(self, path: str) -> float:
+        return statistics.median(r[path].seconds for r in self.rounds)
+
+    def worst_growth(self, path: str) -> float:
+        return max(r[path].growth_mib for r in self.rounds)
+
+
+# ---------------------------------------------------------------------------------------------- the bench
+
+
+class Bench:
+    def __init__(self, azurite: Azurite, settings: Settings, partners: Sequence[str], args: argparse.Namespace):
+        self._azurite = azurite
+        endpoints = azurite.endpoints
+        self._connection = endpoints.connection_string
+        self.settings = replace(settings, storage_connection=self._connection, namespace=NAMESPACE)
+        self.counter = RequestCounter(endpoints)
+        self.exchange = composition.bootstrap(self.settings, partners=partner_config(partners),
+                                              response_hook=self.counter, clock=lambda: NOW)
+        tables = TableServiceClient.from_connection_string(self._connection, raw_response_hook=self.counter)
+        blobs = BlobServiceClient.from_connection_string(self._connection, raw_response_hook=self.counter)
+        self._journal = tables.get_table_client(self.settings.journal_table)
+        self._floor = blobs.get_container_client(f"{NAMESPACE}floor")
+        self._floor.create_container()
+        self._blobs = BlobServiceClient.from_connection_string(self._connection)  # verification: not counted
+        self._via, self._threads = args.seed, args.seed_threads
+        self._block = bytes(range(256)) * (BLOCK_BYTES // 256)  # the floor's payload, made once
+
+    # ------------------------------------------------------------------ seeding (not measured)
+
+    def seed(self, facts: DayOfFacts, start: int, stop: int) -> Seeding:
+        """Facts start..stop-1 into the journal in 100-entity transactions, from a few threads."""
+        local = threading.local()
+
+        def table() -> TableClient:
+            if not hasattr(local, "table"):
+                service = TableServiceClient.from_connection_string(self._connection)
+                local.table = service.get_table_client(self.settings.journal_table)
+            client: TableClient = local.table
+            return client
+
+        def work(low: int) -> int:
+            chunk = list(facts.facts(low, min(low + SEED_CHUNK, stop)))
+            if self._via == "append":
+                TableJournal(table()).append(chunk)
+            else:  # the entities TableJournal.append writes, as inserts: Azurite's upsert costs ~5x more
+                for at in range(0, len(chunk), 100):
+                    table().submit_transaction([("create", _fact_entity(f)) for f in chunk[at : at + 100]])
+            return len(chunk)
+
+        started = time.perf_counter()
+        checkpoints: list[tuple[int, float]] = []
+        done, next_report = 0, (stop - start) / 10
+        with ThreadPoolExecutor(self._threads, thread_name_prefix="seed") as pool:
+            for count in pool.map(work, range(start, stop, SEED_CHUNK)):
+                done += count
+                if (done >= next_report and stop - start >= 20 * SEED_CHUNK) or done == stop - start:
+                    elapsed = time.perf_counter() - started
+                    checkpoints.append((done, elapsed))
+                    previous, before = checkpoints[-2] if len(checkpoints) > 1 else (0, 0.0)
+                    say(f"  seeded {start + done:>9,} facts ({elapsed:6.0f} s; since the last line "
+                        f"{(done - previous) / max(elapsed - before, 1e-9):,.0f} facts/s)")
+                    next_report += (stop - start) / 10
+        return Seeding(start, stop, self._via, self._threads, time.perf_counter() - started, checkpoints)
+
+    # ------------------------------------------------------------------ the two paths
+
+    @contextlib.contextmanager
+    def _measured(self, step: Step) -> Iterator[None]:
+        with MemoryWatch() as memory:
+            self.counter.reset()
+            azurite_before, cpu_before = _cpu_seconds(self._azurite.pid), time.process_time()
+            started = time.perf_counter()
+            yield
+            step.seconds = time.perf_counter() - started
+            step.client_cpu = time.process_time() - cpu_before
+            azurite_after = _cpu_seconds(self._azurite.pid)
+        if azurite_before is not None and azurite_after is not None:
+            step.azurite_cpu = azurite_after - azurite_before
+        step.table_requests, step.blob_requests = self.counter.table, self.counter.blob
+        step.rss_start_kib, step.rss_peak_kib, step.memory_source = memory.start_kib, memory.peak_kib, memory.source
+
+    def real(self, partner: str, day: date, count: int, expected: ExpectedFile, totals: dict[str, str]) -> Step:
+        step = Step("real", count)
+        delivery = self.exchange.delivery
+        job = DeliveryJob(partner, FEED, day)
+        with self._measured(step):
+            result = delivery.deliver(job)
+        step.bytes = self._verify_real(partner, result.files, count, expected, totals)
+        return step
+
+    def real_traced(self, partner: str, day: date) -> tuple[float, float]:
+        """Another real delivery under tracemalloc: (peak of Python allocations in MiB, seconds). Not timed."""
+        delivery = self.exchange.delivery
+        gc.collect()
+        tracemalloc.start()
+        started = time.perf_counter()
+        try:
+            result = delivery.deliver(DeliveryJob(partner, FEED, day))
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        if len(result.files) != 1:
+            raise SystemExit(f"traced real run: expected one file, got {result}")
+        return peak / MIB, time.perf_counter() - started
+
+    def real_profiled(self, partner: str, day: date, top: int = 30) -> str:
+        delivery = self.exchange.delivery
+        profiler = cProfile.Profile()
+        result = profiler.runcall(delivery.deliver, DeliveryJob(partner, FEED, day))
+        if len(result.files) != 1:
+            raise SystemExit(f"profiled real run: expected one file, got {result}")
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats("tottime").print_stats(top)
+        stats.sort_stats("cumulative").print_stats(top)
+        return out.getvalue().replace(str(ROOT) + "/", "").replace(sys.prefix + "/", "")
+
+    def floor(self, name: str, day: date, count: int, size: int) -> Step:
+        """The same query and page size as TableJournal.read; the bytes staged as soon as the paging has 'produced'
+        them (size * entities read / count), in blocks of BLOCK_BYTES, then committed. Nothing else."""
+        step = Step("floor", count)
+        blob = self._floor.get_blob_client(name)
+        query = f"PartitionKey eq '{day.isoformat()}'"
+        block = memoryview(self._block)
+        with self._measured(step):
+            read = staged = 0
+            blocks: list[BlobBlock] = []
+            last = time.perf_counter()
+            for page in self._journal.query_entities(query, results_per_page=PAGE).by_page():
+                read += sum(1 for _ in page)
+                now = time.perf_counter()
+                step.page_ms.append((now - last) * 1000)
+                while size * read // count - staged >= BLOCK_BYTES:
+                    staged += self._stage(blob, blocks, block)
+                last = time.perf_counter()
+            while staged < size:
+                staged += self._stage(blob, blocks, block[: min(BLOCK_BYTES, size - staged)])
+            blob.commit_block_list(blocks, content_settings=ContentSettings(content_type="text/csv; charset=utf-8"))
+        stored = blob.get_blob_properties().size
+        if read != count or stored != size:
+            raise SystemExit(f"floor: read {read} entities (expected {count}), blob holds {stored} bytes ({size})")
+        step.bytes = stored
+        return step
+
+    @staticmethod
+    def _stage(blob: Any, blocks: list[BlobBlock], data: memoryview) -> int:
+        block_id = base64.b64encode(f"{len(blocks):08d}".encode()).decode()
+        blob.stage_block(block_id, data)
+        blocks.append(BlobBlock(block_id=block_id))
+        return len(data)
+
+    # ------------------------------------------------------------------ verification
+
+    def _verify_real(self, partner: str, files: Sequence[Any], count: int, expected: ExpectedFile,
+                     totals: dict[str, str]) -> int:
+        if len(files) != 1:
+            raise SystemExit(f"real ({partner}): expected one delivered file, got {len(files)}")
+        delivered = files[0]
+        container: ContainerClient = self._blobs.get_container_client(f"{NAMESPACE}partner-{partner}")
+        manifest = json.loads(container.get_blob_client(delivered.blob_name + ".manifest.json").download_blob()
+                              .readall())
+        digest, size, lines = hashlib.sha256(), 0, 0
+        for chunk in container.get_blob_client(delivered.blob_name).download_blob().chunks():
+            digest.update(chunk)
+            size += len(chunk)
+            lines += chunk.count(b"\n")
+        problems = []
+        if manifest["record_count"] != count or delivered.record_count != count:
+            problems.append(f"record_count {manifest['record_count']} / {delivered.record_count}, expected {count}")
+        if manifest["sha256"] != digest.hexdigest() or manifest["bytes"] != size:
+            problems.append(f"manifest sha256/bytes {manifest['sha256']}/{manifest['bytes']} differ from the blob's "
+                            f"{digest.hexdigest()}/{size}")
+        if digest.hexdigest() != expected.sha256 or size != expected.bytes or lines != expected.lines:
+            problems.append(f"blob ({size} bytes, {lines} lines) differs from the offline rendering of the same facts "
+                            f"({expected.bytes} bytes, {expected.lines} lines)")
+        if manifest["control_totals"] != totals:
+            problems.append(f"control totals {manifest['control_totals']}, expected {totals}")
+        states = self.exchange.deliveries
+        assert states is not None  # built with the delivery service
+        recorded = [f for f in states.files(partner) if f.sha256 == manifest["sha256"]]
+        if len(recorded) != 1:
+            problems.append("the delivery record of the file is missing")
+        if problems:
+            raise SystemExit(f"real ({partner}): " + "; ".join(problems))
+        return size
+
+
+# ---------------------------------------------------------------------------------------------- running
+
+
+def _partners(sizes: Sequence[int], args: argparse.Namespace) -> dict[str, list[str]]:
+    plan: dict[str, list[str]] = {"warm": ["bench-warm"]}
+    for size in sizes:
+        plan[f"real-{size}"] = [f"bench-real-{size}-{r}" for r in range(1, args.rounds + 1)]
+        plan[f"trace-{size}"] = [f"bench-trace-{size}"]
+        plan[f"prof-{size}"] = [f"bench-prof-{size}"]
+    return plan
+
+
+def run(args: argparse.Namespace) -> tuple[list[SizeResult], float, str]:
+    sizes: list[int] = args.sizes
+    plan = _partners(sizes, args)
+    pool = decided_pool()
+    day, warm_day = DayOfFacts(DAY, pool), DayOfFacts(WARM_DAY, pool)
+    results: list[SizeResult] = []
+    started = time.perf_counter()
+    with Azurite(ROOT, in_memory=True) as azurite:
+        bench = Bench(azurite, load_settings({}), [p for ids in plan.values() for p in ids], args)
+        memory_source = _warm_up(bench, warm_day, args.warmup_facts)
+        seeded = 0
+        for size in sizes:
+            say(f"seeding facts {seeded:,}..{size - 1:,} of {DAY} ({args.seed}, {args.seed_threads} threads) ...")
+            seeding = bench.seed(day, seeded, size)
+            seeded = size
+            say(f"rendering the expected file of {size:,} facts offline ...")
+            expected, totals = expected_file(day, size, "bench"), day.control_totals(size)
+            result = SizeResult(size, seeding, expected, day.kinds(size))
+            for round_no, partner in enumerate(plan[f"real-{size}"], start=1):
+                steps: dict[str, Step] = {}
+                for path in PATHS if round_no % 2 == 0 else reversed(PATHS):  # round 1: real first
+                    if path == "real":
+                        steps[path] = bench.real(partner, DAY, size, expected, totals)
+                    else:
+                        steps[path] = bench.floor(f"floor-{size}-{round_no}.csv", DAY, size, expected.bytes)
+                    s = steps[path]
+                    say(f"  {size:,} facts, round {round_no}, {path:5}: {s.seconds:7.2f} s, {s.rate:8,.0f} facts/s, "
+                        f"RSS +{s.growth_mib:.1f} MiB (peak {s.rss_peak_kib / 1024:.0f} MiB)")
+                result.rounds.append(steps)
+            if args.tracemalloc:
+                say(f"  {size:,} facts: one more real delivery under tracemalloc ...")
+                result.traced_peak_mib, result.traced_seconds = bench.real_traced(plan[f"trace-{size}"][0], DAY)
+                say(f"  tracemalloc peak {result.traced_peak_mib:.1f} MiB ({result.traced_seconds:.0f} s)")
+            if args.profile and size == sizes[-1]:
+                say(f"  {size:,} facts: one more real delivery under cProfile ...")
+                result.profile = bench.real_profiled(plan[f"prof-{size}"][0], DAY)
+            results.append(result)
+    return results, time.perf_counter() - started, memory_source
+
+
+def _warm_up(bench: Bench, facts: DayOfFacts, count: int) -> str:
+    """Both paths once on a small other date: connections, first-use imports, the delivery adapters. Checked too."""
+    say(f"warming up on {count} facts of {WARM_DAY} ...")
+    bench.seed(facts, 0, count)
+    expected = expected_file(facts, count, "bench")
+    real = bench.real("bench-warm", WARM_DAY, count, expected, facts.control_totals(count))
+    bench.floor("warm.csv", WARM_DAY, count, expected.bytes)
+    return real.memory_source
+
+
+# ---------------------------------------------------------------------------------------------- report
+
+
+def _mib(kib: int) -> str:
+    return f"{kib / 1024:.0f}"
+
+
+def render(results: Sequence[SizeResult], args: argparse.Namespace, argv: Sequence[str], total_seconds: float,
+           memory_source: str) -> str:
+    first = results[0]
+    kinds = ", ".join(f"{v:,} {k}" for k, v in sorted(first.kinds.items()))
+    lines = [
+        "# Partner delivery: one daily csv file vs the I/O floor, on Azurite",
+        "",
+        f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- machine: {_machine()}",
+        f"- code: {_code_version()}",
+        f"- whole run (Azurite start, seeding, warm-up, all steps, verification): {total_seconds / 60:.1f} min",
+        f"- workload: one journal partition (business date {DAY}), {' then '.join(f'{r.facts:,}' for r in results)} "
+        f"facts (at {first.facts:,}: {kinds}), templated from 20 facts the real-time service decided, each with its "
+        f"own contract number, VIN, prices, event id and position; daily csv feed, {len(FIELDS)} fields, pii "
+        f"masked, no filter (every fact is in the file); {args.rounds} round(s) per size, round 1 real first"
+        + (", medians of the times" if args.rounds > 1 else ""),
+        "- verified for every real file: one file delivered; manifest record_count = N and = the delivery record's; "
+        "manifest sha256 and bytes = the blob's; blob = an offline rendering of the same facts, byte for byte "
+        "(sha256, size, lines); control totals = the sums of the cents the facts were given. For every floor: N "
+        "entities paged, blob size = the real file's",
+        f"- memory: resident set of this process, {memory_source}; 'growth' = peak during the step − RSS at its "
+        "start (after gc.collect() and malloc_trim(0)). The ≤ 200 MiB target is judged on the growth; the absolute "
+        "peak is listed too. tracemalloc: peak of Python allocations in a separate, untimed real delivery of the same "
+        "facts",
+        "",
+        "| facts | path | s | facts/s | bytes | client CPU s | Azurite CPU s | Table req. | Blob req. "
+        "| RSS start MiB | RSS peak MiB | RSS growth MiB | tracemalloc peak MiB |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for result in results:
+        for path in PATHS:
+            for steps in result.rounds:
+                s = steps[path]
+                azurite = f"{s.azurite_cpu:.1f}" if s.azurite_cpu is not None else "n/a"
+                traced = result.traced_peak_mib if path == "real" and result.traced_peak_mib is not None else None
+                lines.append(
+                    f"| {result.facts:,} | {LABELS[path]} | {s.seconds:.2f} | {s.rate:,.0f} | {s.bytes:,} "
+                    f"| {s.client_cpu:.1f} | {azurite} | {s.table_requests} | {s.blob_requests} "
+                    f"| {_mib(s.rss_start_kib)} | {_mib(s.rss_peak_kib)} | {s.growth_mib:.1f} "
+                    f"| {f'{traced:.1f}' if traced is not None else '—'} |"
+                )
+    lines += ["", "| measure | value | target | met |", "|---|---:|---:|:---:|"]
+    for result in results:
+        ratio = result.median_seconds("real") / result.median_seconds("floor")
+        growth = result.worst_growth("real")
+        floor_cpu = statistics.median(r["floor"].client_cpu for r in result.rounds)
+        real_cpu = statistics.median(r["real"].client_cpu for r in result.rounds)
+        lines += [
+            f"| {result.facts:,} facts: real / floor time | {ratio:.2f}× | ≤ {TIME_RATIO}× "
+            f"| {_met(ratio <= TIME_RATIO)} |",
+            f"| {result.facts:,} facts: real RSS growth | {growth:.1f} MiB | ≤ {MEMORY_MIB:.0f} MiB "
+            f"| {_met(growth <= MEMORY_MIB)} |",
+            f"| {result.facts:,} facts: client CPU per fact, real / floor | "
+            f"{real_cpu / result.facts * 1e6:.0f} / {floor_cpu / result.facts * 1e6:.0f} µs | — | — |",
+        ]
+    if len(results) > 1:
+        growths = [r.worst_growth("real") for r in results]
+        spread = max(growths) - min(growths)
+        lines.append(f"| real RSS growth from {results[0].facts:,} to {results[-1].facts:,} facts (flat) "
+                     f"| {' → '.join(f'{g:.1f}' for g in growths)} MiB (spread {spread:.1f}) "
+                     f"| spread ≤ {FLAT_MIB:.0f} MiB | {_met(spread <= FLAT_MIB)} |")
+    lines += ["", "Seeding (not part of the measurement):", "",
+              "| facts | how | threads | s | facts/s | facts/s per tenth of the range |",
+              "|---|---|---:|---:|---:|---|"]
+    for result in results:
+        sd = result.seeding
+        how = ("TableJournal.append (upserts)" if sd.via == "append"
+               else "TableJournal.append's entities as inserts")
+        lines.append(f"| {sd.start:,}..{sd.stop - 1:,} | {how}, 100 per transaction | {sd.threads} "
+                     f"| {sd.seconds:.0f} | {sd.rate:,.0f} | {', '.join(f'{r:,.0f}' for r in sd.segment_rates())} |")
+    page_rows = [(r.facts, r.rounds[0]["floor"].page_ms) for r in results]
+    lines += ["", "Floor, Azurite's answer time per page of 1000 (ms; first, median, last page):", ""]
+    lines += [f"- {facts:,} facts: {ms[0]:.0f}, {statistics.median(ms):.0f}, {ms[-1]:.0f}" for facts, ms in page_rows]
+    lines += ["", *_azurite_notes(results)]
+    lines += ["", "Command (from the repository root):", "", "```", _command(argv), "```"]
+    for result in results:
+        if result.profile is not None:
+            lines += ["", f"Real path under cProfile, {result.facts:,} facts (one extra run, not in the timings):",
+                      "", "```", result.profile.strip(), "```"]
+    return "\n".join(lines) + "\n"
+
+
+def _azurite_notes(results: Sequence[SizeResult]) -> list[str]:
+    """What Azurite's table store does with one big partition, and what that means for larger sizes."""
+    last = results[-1]
+    points = [(0, 0.0), *last.seeding.checkpoints]
+    (n1, t1), (n2, t2) = points[-2], points[-1]
+    start = last.seeding.start
+    middle = start + (n1 + n2) / 2
+    per_fact_per_row = (t2 - t1) / (n2 - n1) / middle  # seconds per fact per fact already stored
+    lines = [
+        "Azurite (3.35, LokiJS) is not Table Storage at this size: every insert looks its key up by PartitionKey "
+        "index and then scans the whole partition for the RowKey, so seeding one date's partition costs ~N²; and "
+        "every page of a query filters and sorts the whole table again (continuation is a filter, not an index "
+        "seek), so a page's cost grows with the table — on Azure Table Storage neither does. The floor pays the "
+        "paging cost exactly as the real path does, but the larger the table, the more of both times is Azurite's, "
+        "which pushes the real/floor ratio towards 1.",
+    ]
+    if last.facts < 1_000_000:
+        more = per_fact_per_row * (1_000_000**2 - last.facts**2) / 2
+        lines += [
+            "",
+            f"**Not run at 1,000,000 facts.** Seeding the last tenth of the partition (to {last.facts:,}) ran at "
+            f"{(n2 - n1) / (t2 - t1):,.0f} facts/s, and the cost per fact grows linearly with the partition: "
+            f"extrapolated, seeding from {last.facts:,} to 1,000,000 would take another ~{more / 3600:.1f} h, and "
+            f"each of the two paths would then page through a table {1_000_000 / last.facts:.0f}× larger at a "
+            f"higher cost per page. The largest size run here is {last.facts:,}"
+            + ("; memory flatness is shown over the sizes above." if len(results) > 1 else "."),
+        ]
+    return lines
+
+
+def _met(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def _machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in _read_lines("/proc/cpuinfo")
+                if line.startswith("model name")), platform.processor() or "unknown CPU")
+    azurite = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))["devDependencies"]["azurite"]
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    memory = next((line.split(":", 1)[1].strip() for line in _read_lines("/proc/meminfo")
+                   if line.startswith("MemTotal")), "unknown")
+    return (f"nproc {len(os.sched_getaffinity(0))}, {cpu}, {memory} RAM, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}, Azurite {azurite} (package.json), Node {node or 'unknown'}")
+
+
+def _code_version() -> str:
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
+
+    changed = git("status", "--porcelain", "--", "function_app", "host.json").splitlines()
+    return f"commit {git('rev-parse', '--short', 'HEAD') or 'unknown'}" + (
+        f", with {len(changed)} uncommitted change(s) under function_app/" if changed else ", function_app/ clean"
+    )
+
+
+def _read_lines(path: str) -> list[str]:
+    try:
+        return Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+
+
+def _command(argv: Sequence[str]) -> str:
+    python = Path(sys.executable)
+    shown = python.relative_to(ROOT) if python.is_relative_to(ROOT) else python
+    return shlex.join([str(shown), "-m", "bench.delivery", *argv])
+
+
+# ---------------------------------------------------------------------------------------------- main
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part.replace("_", "")) for part in re.split(r"[,\s]+", text.strip()) if part]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes like 100000,1000000, got {text!r}") from None
+    return sizes
+
+
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.delivery",
+                                     description="Partner delivery (daily csv file) vs its I/O floor on Azurite.")
+    parser.add_argument("--facts", type=int, default=100_000, help="facts in the day (default 100000)")
+    parser.add_argument("--sizes", type=_sizes, help="several day sizes in one run, ascending, e.g. 25000,100000; "
+                        "the journal is extended from one size to the next")
+    parser.add_argument("--rounds", type=int, default=1, help="floor/real pairs per size, order alternating")
+    parser.add_argument("--seed", choices=("create", "append"), default="create",
+                        help="seed with TableJournal.append (upserts) or its entities as inserts (default: create, "
+                        "several times faster on Azurite, same entities)")
+    parser.add_argument("--seed-threads", type=int, default=2, help="threads seeding the journal (default 2)")
+    parser.add_argument("--warmup-facts", type=int, default=2000, help="facts of the warm-up date (default 2000)")
+    parser.add_argument("--no-tracemalloc", dest="tracemalloc", action="store_false",
+                        help="skip the extra real run under tracemalloc")
+    parser.add_argument("--profile", action="store_true", help="add a cProfile'd real run at the largest size")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="report file (default bench/results/delivery.md)")
+    args = parser.parse_args(argv)
+    args.sizes = args.sizes or [args.facts]
+    if sorted(set(args.sizes)) != args.sizes or not all(1 <= s <= MAX_FACTS for s in args.sizes):
+        parser.error(f"sizes must ascend, each from 1 to {MAX_FACTS:,}")
+    if args.rounds < 1 or not 1 <= args.seed_threads <= 8 or not 1 <= args.warmup_facts <= 100_000:
+        parser.error("need --rounds ≥ 1, --seed-threads from 1 to 8, --warmup-facts from 1 to 100000")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parse(argv)
+    results, seconds, memory_source = run(args)
+    report = render(results, args, argv, seconds, memory_source)
+    print(report, end="")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(report, encoding="utf-8")
+    return 0
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
