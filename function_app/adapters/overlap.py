@@ -57,10 +57,10 @@ class Pipelined:
 
     def __init__(self, depth: int = 2) -> None:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="upload")
-        self._pending: list[Future[None]] = []
+        self._pending: list[Future[object]] = []
         self._depth = depth
 
-    def submit(self, write: Callable[[], None]) -> None:
+    def submit(self, write: Callable[[], object]) -> None:
         self._pending.append(self._executor.submit(write))
         while len(self._pending) >= self._depth:
             self._pending.pop(0).result()

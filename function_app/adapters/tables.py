@@ -165,7 +165,8 @@ def _chunks(
 def _operations(partition: str, change: ContractChange) -> list[Operation]:
     ops: list[Operation] = []
     before = change.before
-    if change.record_changed or before.etag:
+    decided = change.new_entries or change.replaced_entries
+    if change.record_changed or (before.etag and decided):  # the guard: decisions were made on this version
         entity = {
             "PartitionKey": partition,
             "RowKey": _record_row(change.routing_key),

@@ -19,6 +19,8 @@ TABLES = ("contracts", "claims")
 BACK_OFFICE_STATUSES = ("ACTIVE", "CANCELLED", "EXPIRED", "SUSPENDED")
 _LSN = re.compile(r"^[0-9A-Fa-f]{8}:[0-9A-Fa-f]{8}:[0-9A-Fa-f]{4}$")
 _NUMBER = re.compile(r"^[A-Z0-9-]{6,20}$")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+SNAPSHOT_CHANGE_LSN = "00000000:00000000:0000"
 
 
 class ChangeOp(StrEnum):
@@ -66,8 +68,8 @@ def parse_change(body: bytes) -> tuple[RowChange | None, tuple[Reason, ...]]:
         return None, (_malformed(f"message body is {len(body)} bytes; the limit is {MAX_BODY_BYTES}"),)
     try:
         document = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        return None, (_malformed(f"message body is not UTF-8 JSON: {exc}"),)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        return None, (_malformed(f"message body is not UTF-8 JSON: {str(exc)[:200]}"),)
     payload = document.get("payload", document) if isinstance(document, dict) else None
     if not isinstance(payload, dict):
         return None, (_malformed("not a Debezium change: no payload object"),)
@@ -78,7 +80,7 @@ def _change(payload: dict[str, Any]) -> tuple[RowChange | None, tuple[Reason, ..
     source = payload.get("source")
     if not isinstance(source, dict):
         return None, (_malformed("payload.source is missing"),)
-    problems = _source_problems(source) + _op_problems(payload)
+    problems = _source_problems(source, payload.get("op")) + _op_problems(payload)
     if problems:
         return None, tuple(problems)
     op = ChangeOp(payload["op"])
@@ -86,28 +88,38 @@ def _change(payload: dict[str, Any]) -> tuple[RowChange | None, tuple[Reason, ..
     row_problems = _row_problems(source["table"], row, op)
     if row_problems:
         return None, tuple(row_problems)
-    lsn = Lsn(source["commit_lsn"].lower(), source["change_lsn"].lower(), int(source["event_serial_no"]))
+    change_lsn = source.get("change_lsn") or SNAPSHOT_CHANGE_LSN
+    lsn = Lsn(source["commit_lsn"].lower(), change_lsn.lower(), int(source.get("event_serial_no") or 0))
     claim = row["claim_number"] if source["table"] == "claims" else None
-    ts = int(source.get("ts_ms") or payload.get("ts_ms") or 0)
+    ts = _whole(source.get("ts_ms")) or _whole(payload.get("ts_ms")) or 0
     return RowChange(source["table"], op, row["contract_number"], claim, row, lsn, ts), ()
 
 
-def _source_problems(source: dict[str, Any]) -> list[Reason]:
+def _whole(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _source_problems(source: dict[str, Any], op: object) -> list[Reason]:
+    """A snapshot read (op r) may carry no change LSN and no serial number: it is at the snapshot's commit LSN."""
     problems = []
     if source.get("table") not in TABLES:
         problems.append(_schema("payload.source.table", f"table must be one of {', '.join(TABLES)}"))
+    snapshot = op == ChangeOp.READ.value
     for name in ("commit_lsn", "change_lsn"):
-        if not isinstance(source.get(name), str) or not _LSN.match(source[name]):
+        value = source.get(name)
+        if value is None and snapshot and name == "change_lsn":
+            continue
+        if not isinstance(value, str) or not _LSN.fullmatch(value):
             problems.append(_schema(f"payload.source.{name}", f"{name} must look like 0000002a:00000a10:0003"))
-    serial = source.get("event_serial_no")
-    if not isinstance(serial, int) or isinstance(serial, bool) or serial < 0:
+    serial = _whole(source.get("event_serial_no"))
+    if not (source.get("event_serial_no") is None and snapshot) and (serial is None or serial < 0):
         problems.append(_schema("payload.source.event_serial_no", "event_serial_no must be a whole number"))
     return problems
 
 
 def _op_problems(payload: dict[str, Any]) -> list[Reason]:
     op = payload.get("op")
-    if op not in {o.value for o in ChangeOp}:
+    if not isinstance(op, str) or op not in {o.value for o in ChangeOp}:
         return [_schema("payload.op", "op must be c, u, d or r")]
     image = "before" if op == ChangeOp.DELETE.value else "after"
     if not isinstance(payload.get(image), dict):
@@ -117,9 +129,10 @@ def _op_problems(payload: dict[str, Any]) -> list[Reason]:
 
 def _row_problems(table: str, row: dict[str, Any], op: ChangeOp) -> list[Reason]:
     problems = []
-    if not isinstance(row.get("contract_number"), str) or not _NUMBER.match(row["contract_number"]):
+    if not isinstance(row.get("contract_number"), str) or not _NUMBER.fullmatch(row["contract_number"]):
         problems.append(_schema("contract_number", "contract_number must match ^[A-Z0-9-]{6,20}$"))
-    if table == "claims" and (not isinstance(row.get("claim_number"), str) or not _NUMBER.match(row["claim_number"])):
+    claim = row.get("claim_number")
+    if table == "claims" and (not isinstance(claim, str) or not _NUMBER.fullmatch(claim)):
         problems.append(_schema("claim_number", "claim_number must match ^[A-Z0-9-]{6,20}$"))
     if op is ChangeOp.DELETE:
         return problems
@@ -144,11 +157,13 @@ def _claim_problems(row: dict[str, Any]) -> list[Reason]:
 
 
 def _is_date(value: object) -> bool:
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        return False
     try:
-        date.fromisoformat(str(value))
+        date.fromisoformat(value)
     except ValueError:
         return False
-    return isinstance(value, str)
+    return True
 
 
 def _malformed(message: str) -> Reason:

@@ -215,8 +215,8 @@ def _read_envelope(body: bytes) -> tuple[dict[str, Any] | None, str]:
         return None, f"message body is not UTF-8 (byte {exc.start})"
     try:
         document = json.loads(text)
-    except ValueError as exc:
-        return None, f"message body is not JSON: {exc}"
+    except (ValueError, RecursionError) as exc:
+        return None, f"message body is not JSON: {str(exc)[:200]}"
     if not isinstance(document, dict):
         return None, "message body is not a JSON object"
     return document, ""

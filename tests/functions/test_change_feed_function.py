@@ -1,0 +1,85 @@
+"""The registered change-feed function on Azurite, called with an Event Hub batch built the way the worker builds it:
+back-office row changes applied once to the contract's record, malformed ones dead-lettered, nothing answered."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from function_app import bootstrap as composition
+from function_app.domain.journal import FactKind
+from tests.events import LOCAL_SPEC, SPEC, eventhub_batch
+from tests.functions import test_event_hub_triggers as triggers
+
+app_on_azurite = triggers.app_on_azurite  # the fixture: the app's composition root on a fresh Azurite namespace
+
+CDC = "policy-admin-cdc"
+DAY = date(2026, 3, 2)  # the batch's enqueued time (tests.events.T0) in America/Chicago
+NUMBER = "VSC2501150001"
+CLAIM = "CLM-778120"
+
+
+def spec_change() -> dict[str, Any]:
+    folder = SPEC if SPEC.exists() else LOCAL_SPEC
+    document: dict[str, Any] = json.loads((folder / "cdc.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    return document
+
+
+def encoded(document: dict[str, Any]) -> bytes:
+    return json.dumps(document).encode()
+
+
+def status_change(status: str) -> dict[str, Any]:
+    """The back office suspends the contract, in a later transaction than the spec's claim."""
+    document = spec_change()
+    payload = document["payload"]
+    payload["op"] = "u"
+    payload["before"] = {"contract_number": NUMBER, "status": "ACTIVE"}
+    payload["after"] = {"contract_number": NUMBER, "status": status}
+    payload["source"].update(table="contracts", commit_lsn="0000002a:00000b20:0004",
+                             change_lsn="0000002a:00000b20:0001", event_serial_no=1)
+    return document
+
+
+@pytest.mark.usefixtures("app_on_azurite")
+def test_change_feed_batch_is_applied_once_and_malformed_changes_are_dead_lettered() -> None:
+    claim = encoded(spec_change())
+    upper = spec_change()
+    upper["payload"]["source"].update(commit_lsn="0000002A:00000A10:0003", change_lsn="0000002A:00000A10:0002")
+    not_json = b'{"payload": {"op": "c"'
+    op_x = spec_change()
+    op_x["payload"]["op"] = "x"
+    bodies = [claim, encoded(status_change("SUSPENDED")), not_json, claim, encoded(upper), encoded(op_x)]
+
+    function = triggers.registered("policy_admin_changes")
+    assert function(events=eventhub_batch(bodies)) is None  # no output binding: the back office is not answered
+
+    exchange = composition.exchange()
+    stored = exchange.contracts.load([NUMBER], {}).contracts[NUMBER]
+    state = stored.record.source_of_record
+    assert state.claims[CLAIM].values == spec_change()["payload"]["after"]
+    assert (state.claims_paid, state.status) == (Decimal("412.37"), "SUSPENDED")
+    assert stored.record.status is None  # the exchange has not seen the contract itself yet
+    facts = list(exchange.journal.read(DAY))
+    assert sorted(f.kind for f in facts) == [FactKind.CLAIM_PAID, FactKind.STATUS_CHANGED]
+    assert [f.data["claim"]["paid_amount"] for f in facts if f.kind is FactKind.CLAIM_PAID] == ["412.37"]
+
+    names = list(exchange.dead_letters.names(f"{CDC}/"))
+    assert len(names) == 2
+    assert all(name.startswith(f"{CDC}/{DAY.isoformat()}/") for name in names)
+    letters = {exchange.dead_letters.get(name).body: exchange.dead_letters.get(name) for name in names}
+    assert set(letters) == {not_json, encoded(op_x)}
+    assert [r["code"] for r in letters[not_json].reasons] == ["MALFORMED"]
+    assert [(r["code"], r["field"]) for r in letters[encoded(op_x)].reasons] == [("SCHEMA_INVALID", "payload.op")]
+    assert {(letter.hub, letter.partition) for letter in letters.values()} == {(CDC, "3")}
+    assert letters[not_json].sequence_number == 102
+
+    assert function(events=eventhub_batch(bodies)) is None  # the trigger redelivers the batch
+    again = exchange.contracts.load([NUMBER], {}).contracts[NUMBER]
+    assert again.record == stored.record
+    assert list(exchange.journal.read(DAY)) == facts
+    assert list(exchange.dead_letters.names(f"{CDC}/")) == names
