@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from function_app.service_layer.delivery import DeliveryService
     from function_app.service_layer.delivery_ports import DeliveryStateStore, PartnerFileStore
     from function_app.service_layer.partner_access import AccessIssuer, Acknowledgements
+    from function_app.service_layer.reconciliation import ReconciliationService
+    from function_app.service_layer.reconciliation_ports import BreakStore
 
 ResponseHook = Callable[[Any], None]
 Clock = Callable[[], datetime]
@@ -39,6 +41,7 @@ class Exchange:
     partners: PartnerConfig | None = None
     clients: dict[str, Any] = field(default_factory=dict)
     clock: Clock = field(default=lambda: datetime.now(UTC))
+    breaks: BreakStore | None = None
     _delivery: DeliveryService | None = None
 
     @property
@@ -57,6 +60,33 @@ class Exchange:
                 settle=self.settings.settle, clock=self.clock,
             )
         return self._delivery
+
+    @property
+    def reconciliation(self) -> ReconciliationService:
+        from function_app.service_layer.reconciliation import ReconciliationService
+
+        _ = self.delivery
+        assert self.partners is not None and self.deliveries is not None and self.partner_files is not None
+        if self.breaks is None:
+            from function_app.adapters.break_tables import TableBreaks
+            from function_app.adapters.tables import ensure_table
+
+            self.breaks = TableBreaks(ensure_table(self.clients["tables"], self.settings.breaks_table))
+        return ReconciliationService(
+            self.partners, self.journal, self.contracts, self.deliveries, self.partner_files, self.breaks,
+            self.settings.catalogue, settle=self.settings.settle, clock=self.clock,
+        )
+
+    def write_report(self, name: str, data: bytes, content_type: str) -> str:
+        """Reports go to container `reports`; returns the blob's name there."""
+        from azure.storage.blob import ContentSettings
+
+        from function_app.adapters.blobs import ensure_container
+
+        container = ensure_container(self.clients["blobs"], self.settings.reports_container)
+        settings = ContentSettings(content_type=content_type)
+        container.upload_blob(name, data, overwrite=True, content_settings=settings)
+        return f"{self.settings.reports_container}/{name}"
 
     @property
     def access_issuer(self) -> AccessIssuer:
@@ -88,6 +118,7 @@ def bootstrap(
     response_hook: ResponseHook | None = None,
     client_options: dict[str, Any] | None = None,
     clock: Clock | None = None,
+    breaks: BreakStore | None = None,
 ) -> Exchange:
     settings = settings or load_settings()
     clock = clock or (lambda: datetime.now(UTC))
@@ -102,7 +133,8 @@ def bootstrap(
     realtime = RealtimeService(contracts, journal, dead_letters, book, settings.zone, clock=clock)
     holds = HoldExpiry(contracts, dead_letters, book, settings.zone, settings.hold)
     return Exchange(
-        settings, contracts, journal, dead_letters, realtime, holds, deliveries, partner_files, partners, clients, clock
+        settings, contracts, journal, dead_letters, realtime, holds, deliveries, partner_files, partners, clients,
+        clock, breaks,
     )
 
 

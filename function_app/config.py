@@ -51,6 +51,14 @@ class Settings:
     def deliveries_table(self) -> str:
         return f"{self.namespace}deliveries"
 
+    @property
+    def breaks_table(self) -> str:
+        return f"{self.namespace}reconbreaks"
+
+    @property
+    def reports_container(self) -> str:
+        return f"{self.namespace}reports"
+
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from function_app.adapters.memory import (
+    MemoryBreaks,
     MemoryContractStore,
     MemoryDeadLetters,
     MemoryDeliveryStates,
@@ -61,7 +62,7 @@ def memory_exchange(partners: PartnerConfig = DEFAULT_PARTNERS, clock: Clock | N
     return bootstrap(
         settings or load_settings({}), contracts=MemoryContractStore(), journal=MemoryJournal(),
         dead_letters=MemoryDeadLetters(), deliveries=MemoryDeliveryStates(), partner_files=MemoryPartnerFiles(),
-        partners=partners, clock=clock or Clock(NOON),
+        partners=partners, clock=clock or Clock(NOON), breaks=MemoryBreaks(),
     )
 
 

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from function_app.domain.journal import JournalFact
+from function_app.domain.reconciliation_model import Break
 from function_app.service_layer.delivery_ports import (
     BlobWrite,
     DeliveredFile,
@@ -29,6 +30,7 @@ from function_app.service_layer.ports import (
     Snapshot,
     StoredContract,
 )
+from function_app.service_layer.reconciliation_ports import BreakStore
 
 
 class MemoryContractStore(ContractStore):
@@ -164,3 +166,17 @@ class MemoryPartnerFiles(PartnerFileStore):
 
     def names(self, partner: str, prefix: str = "") -> Iterator[str]:
         return iter(sorted(n for p, n in self.blobs if p == partner and n.startswith(prefix)))
+
+
+class MemoryBreaks(BreakStore):
+    def __init__(self) -> None:
+        self.rows: dict[tuple[date, str], tuple[Break, str]] = {}
+
+    def open_breaks(self, business_date: date) -> list[Break]:
+        return [b for (day, _), (b, status) in sorted(self.rows.items()) if day == business_date and status == "OPEN"]
+
+    def record(self, business_date: date, found: Sequence[Break], resolved: Sequence[Break], at: datetime) -> None:
+        for item in found:
+            self.rows[(business_date, item.identity)] = (item, "OPEN")
+        for item in resolved:
+            self.rows[(business_date, item.identity)] = (item, "RESOLVED")

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from function_app.entrypoints import cli_commands, cli_delivery, cli_publish
+from function_app.entrypoints import cli_commands, cli_delivery, cli_publish, cli_reconcile
 
 USAGE_ERROR = 2
 
@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     expire.set_defaults(run=cli_commands.holds_expire)
     cli_delivery.add_commands(commands)
     cli_publish.add_commands(commands)
+    cli_reconcile.add_commands(commands)
     return parser
 
 

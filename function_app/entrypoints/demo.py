@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
@@ -70,9 +71,61 @@ def run_demo(exchange: Exchange, day: date, contracts: int, seed: int, out: Path
     for kind, count in sorted(generated.expected.items()):
         print(f"  {kind:<28}{count:>8}", file=sys.stderr)
     delivered = _deliver_the_night(exchange, day)
+    _reconcile_with_injected_breaks(exchange, day)
     _where_to_look(exchange, day, files, feedback_path, report)
     print(f"  partner files:  ./dev fnix files list --date {day}  ({delivered} delivered this run)", file=sys.stderr)
+    print(f"  reconciliation:  ./dev fnix reconcile --date {day} --format html --out out/reconcile-{day}.html",
+          file=sys.stderr)
     return 0
+
+
+def _reconcile_with_injected_breaks(exchange: Exchange, day: date) -> None:
+    """Tampers with three of the night's files, shows the report naming each change, then puts them back and
+    shows the breaks resolved: what operations would see after a partner's file was altered in transit."""
+    from function_app.domain.reconciliation_report import render_table
+
+    files = exchange.partner_files
+    assert files is not None and exchange.deliveries is not None
+    originals: dict[tuple[str, str], bytes] = {}
+    injected: list[str] = []
+    for partner, feed in exchange.delivery.feeds():
+        delivered = [f for f in exchange.deliveries.files(partner.id, feed.name) if f.business_date == day]
+        if not delivered or delivered[-1].record_count < 2 or len(injected) == 3:
+            continue
+        name = delivered[-1].blob_name
+        how = _INJECTIONS[len(injected)]
+        target = name + ".manifest.json" if how == "manifest edited" else name
+        originals[(partner.id, target)] = files.read(partner.id, target)
+        files.write_data(partner.id, target, [_tamper(how, originals[(partner.id, target)], feed.format)])
+        injected.append(f"{partner.id}: {how} ({target.rsplit('/', 1)[-1]})")
+    if not injected:
+        return
+    print("\nReconciliation: three files tampered with on purpose", file=sys.stderr)
+    for line in injected:
+        print(f"  injected  {line}", file=sys.stderr)
+    caught = exchange.reconciliation.run(day)
+    sys.stderr.write(render_table(caught))
+    for (partner_id, target), data in originals.items():
+        files.write_data(partner_id, target, [data])
+    restored = exchange.reconciliation.run(day)
+    print(f"after putting the files back: {len(restored.breaks)} break(s), {len(restored.resolved)} resolved",
+          file=sys.stderr)
+
+
+_INJECTIONS = ("manifest edited", "record duplicated", "record removed")
+
+
+def _tamper(how: str, data: bytes, file_format: str) -> bytes:
+    if how == "manifest edited":
+        document = json.loads(data)
+        document["record_count"] += 1
+        return json.dumps(document, indent=2, sort_keys=True).encode("utf-8") + b"\n"
+    lines = data.decode("utf-8").splitlines(keepends=True)
+    first = 1 if file_format in ("csv", "fixed") else 0  # keep the header record in place
+    if how == "record duplicated":  # before a fixed-width trailer, which must stay last
+        tampered = [*lines, lines[first]] if file_format != "fixed" else [*lines[:-1], lines[first], lines[-1]]
+        return "".join(tampered).encode("utf-8")
+    return "".join(lines[:first] + lines[first + 1 :]).encode("utf-8")
 
 
 def _deliver_the_night(exchange: Exchange, day: date) -> int:

@@ -67,6 +67,9 @@ param partnerNightlySchedule string = '0 0 8 * * *'
 @description('NCRONTAB for micro-batch feeds (PARTNER_MICRO_SCHEDULE).')
 param partnerMicroSchedule string = '0 */5 * * * *'
 
+@description('NCRONTAB in UTC for the nightly reconciliation (RECONCILE_SCHEDULE): after the nightly files.')
+param reconcileSchedule string = '0 30 9 * * *'
+
 @description('Minutes a decided fact waits before a file may include it (DELIVERY_SETTLE_MINUTES).')
 @minValue(0)
 @maxValue(1440)
@@ -196,6 +199,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'DELIVERY_SETTLE_MINUTES'
           value: string(deliverySettleMinutes)
+        }
+        {
+          name: 'RECONCILE_SCHEDULE'
+          value: reconcileSchedule
         }
       ]
     }

@@ -33,6 +33,7 @@ var tableNames = [
   'contracts'
   'journal'
   'deliveries'
+  'reconbreaks'
 ]
 var queueNames = [
   'delivery-jobs'

@@ -47,7 +47,7 @@ def test_every_function_is_indexed_with_its_trigger_and_bindings() -> None:
     assert set(functions) == {
         "contract_submissions", "cancellation_requests", "expire_held_cancellations",
         "schedule_nightly_files", "schedule_micro_batches", "deliver_partner_file", "record_acknowledgements",
-        "policy_admin_changes",
+        "policy_admin_changes", "reconcile_nightly",
     }
     for name, hub in [("contract_submissions", "contracts"), ("cancellation_requests", "cancellations")]:
         trigger = functions[name]["events"]

@@ -264,6 +264,7 @@ def test_containers_tables_and_queues_are_the_ones_the_code_uses() -> None:
         settings.contracts_table,
         settings.journal_table,
         settings.deliveries_table,
+        settings.breaks_table,
     ]
     (queue_loop,) = resources_of(storage, "Microsoft.Storage/storageAccounts/queueServices/queues").values()
     assert value_of(storage, looped_array(queue_loop)) == [

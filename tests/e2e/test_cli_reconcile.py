@@ -1,0 +1,74 @@
+"""`fnix reconcile` and the nightly reconciliation timer, on Azurite."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from azure.storage.blob import BlobServiceClient
+
+from function_app import bootstrap as composition
+from function_app.config import Settings
+from function_app.entrypoints.cli import main
+from tests.events import body, contract
+
+
+@pytest.fixture
+def on_azurite(storage_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("AzureWebJobsStorage", storage_settings.storage_connection or "")
+    monkeypatch.setenv("STORAGE_NAMESPACE", storage_settings.namespace)
+    monkeypatch.setattr(composition, "_exchange", None)
+    return storage_settings
+
+
+def delivered_day(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    events = tmp_path / "c.jsonl"
+    events.write_bytes(b"\n".join(body(contract(f"VSC90{i:05d}", administrator="ADM-01")) for i in range(6)))
+    assert main(["replay", "--hub", "contracts", str(events)]) == 0
+    assert main(["deliver", "--date", "2025-01-15", "--settle-minutes", "0"]) == 0
+    out = capsys.readouterr().out
+    return next(line.split("\t")[1] for line in out.splitlines() if line.startswith("adm-01\t"))
+
+
+def test_reconcile_exits_0_when_everything_agrees_and_1_on_breaks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], on_azurite: Settings
+) -> None:
+    name = delivered_day(tmp_path, capsys)
+    assert main(["reconcile", "--date", "2025-01-15"]) == 0
+    assert "verdict: agrees" in capsys.readouterr().out
+    blobs = BlobServiceClient.from_connection_string(on_azurite.storage_connection or "")
+    container = blobs.get_container_client(f"{on_azurite.namespace}partner-adm-01")
+    lines = container.download_blob(name).readall().decode().splitlines(keepends=True)
+    container.upload_blob(name, "".join([*lines[:-1], lines[1], lines[-1]]), overwrite=True)
+    assert main(["reconcile", "--date", "2025-01-15", "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    kinds = {b["kind"] for feed in report["feeds"] for b in feed["breaks"]}
+    assert "DUPLICATE" in kinds and report["agrees"] is False
+    page = tmp_path / "report.html"
+    assert main(["reconcile", "--date", "2025-01-15", "--format", "html", "--out", str(page)]) == 1
+    assert "<svg" in page.read_text() and "Duplicate" in page.read_text()
+    container.upload_blob(name, "".join(lines), overwrite=True)
+    assert main(["reconcile", "--date", "2025-01-15"]) == 0
+    assert "resolved" in capsys.readouterr().err
+
+
+def test_reconcile_misuse_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["reconcile", "--date", "2025-01-15", "--format", "pdf"])
+    assert exit_info.value.code == 2
+    assert main(["reconcile", "--date", "yesterday"]) == 2
+
+
+def test_the_nightly_timer_writes_json_and_html_reports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], on_azurite: Settings
+) -> None:
+    from azure.functions.timer import TimerRequest
+
+    from tests.functions.test_event_hub_triggers import registered
+
+    registered("reconcile_nightly")(timer=TimerRequest(past_due=False))
+    blobs = BlobServiceClient.from_connection_string(on_azurite.storage_connection or "")
+    names = [b.name for b in blobs.get_container_client(f"{on_azurite.namespace}reports").list_blobs()]
+    assert len(names) == 2 and {n.rsplit(".", 1)[-1] for n in names} == {"json", "html"}
+    assert all(n.startswith("reconciliation/") for n in names)
