@@ -8,7 +8,7 @@ import azure.functions as func
 
 from function_app import partner_config_check
 from function_app.config import load_settings
-from function_app.entrypoints import delivery, realtime, timers
+from function_app.entrypoints import claims, delivery, realtime, timers
 
 # A wrong setting or partner file stops start-up here, with a message that names the setting, partner and field.
 partner_config_check.ensure_valid(load_settings().partner_config)
@@ -16,3 +16,4 @@ app = func.FunctionApp()
 app.register_functions(realtime.blueprint)
 app.register_functions(timers.blueprint)
 app.register_functions(delivery.blueprint)
+app.register_functions(claims.blueprint)

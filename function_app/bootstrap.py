@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from azure.storage.blob import BlobServiceClient
 
     from function_app.domain.partners import PartnerConfig
+    from function_app.service_layer.claims_intake import ClaimsIntake
     from function_app.service_layer.delivery import DeliveryService
     from function_app.service_layer.delivery_ports import DeliveryStateStore, PartnerFileStore
     from function_app.service_layer.partner_access import AccessIssuer, Acknowledgements
@@ -87,6 +88,22 @@ class Exchange:
         settings = ContentSettings(content_type=content_type)
         container.upload_blob(name, data, overwrite=True, content_settings=settings)
         return f"{self.settings.reports_container}/{name}"
+
+    @property
+    def claims(self) -> ClaimsIntake:
+        from function_app.adapters.claims_storage import BlobClaimsInbox, TableClaimsProgress, TableClaimsRegistry
+        from function_app.adapters.tables import ensure_table
+        from function_app.service_layer.claims_intake import ClaimsIntake
+
+        _ = self.delivery
+        assert self.partners is not None
+        tables, settings = self.clients["tables"], self.settings
+        return ClaimsIntake(
+            self.partners, BlobClaimsInbox(self.clients["blobs"], settings.namespace),
+            TableClaimsRegistry(ensure_table(tables, settings.claims_table)),
+            TableClaimsProgress(ensure_table(tables, settings.claim_files_table)),
+            self.contracts, self.journal, settings.zone, clock=self.clock,
+        )
 
     @property
     def access_issuer(self) -> AccessIssuer:

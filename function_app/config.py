@@ -56,6 +56,14 @@ class Settings:
         return f"{self.namespace}reconbreaks"
 
     @property
+    def claims_table(self) -> str:
+        return f"{self.namespace}claims"
+
+    @property
+    def claim_files_table(self) -> str:
+        return f"{self.namespace}claimfiles"
+
+    @property
     def reports_container(self) -> str:
         return f"{self.namespace}reports"
 

@@ -14,6 +14,7 @@ class FactKind(StrEnum):
     CONTRACT_CANCELLED = "CONTRACT_CANCELLED"
     STATUS_CHANGED = "STATUS_CHANGED"  # the back office changed the contract's status
     CLAIM_PAID = "CLAIM_PAID"  # the back office paid a claim on the contract
+    CLAIM_SUBMITTED = "CLAIM_SUBMITTED"  # an administrator filed a claim in a claims file
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ FACT_KINDS: Mapping[FactType, tuple[str, ...]] = {
     "cancellations": (FactKind.CONTRACT_CANCELLED,),
     # reserved for the change feed, which journals no facts of these kinds yet
     "status_changes": ("STATUS_CHANGED",),
-    "claims": ("CLAIM_PAID",),
+    "claims": ("CLAIM_SUBMITTED", "CLAIM_PAID"),  # filed by administrators' claims files; paid by the back office
 }
 
 _T = TypeVar("_T")
@@ -211,6 +211,8 @@ class Partner(_Config):
     name: Annotated[str, AfterValidator(_text)]
     kind: PartnerKind
     feeds: Annotated[list[Feed], Field(min_length=1)]
+    # the administrator code whose contracts this partner may file claims on (CLAIMS-INBOUND.md, NOT_AUTHORIZED)
+    administrator_code: Code | None = None
 
     @model_validator(mode="after")
     def _feed_names_are_unique(self) -> Partner:

@@ -145,6 +145,20 @@ def files_acks(args: argparse.Namespace) -> int:
     return 0
 
 
+def inbound_scan(args: argparse.Namespace) -> int:
+    with open_exchange() as exchange:
+        try:
+            outcomes = exchange.claims.scan(args.partner)
+        except KeyError as exc:
+            raise UsageError(str(exc).strip("'\"")) from exc
+    for outcome in outcomes:
+        counts = ", ".join(f"{k.lower()} {v}" for k, v in sorted(outcome.counts.items()))
+        columns = [outcome.partner, outcome.name, outcome.status, outcome.results or "-", counts or outcome.note]
+        print("\t".join(columns))
+    print(f"{len(outcomes)} claims file(s) looked at", file=sys.stderr)
+    return 0
+
+
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     partners = commands.add_parser("partners", help="the partner configuration")
     partner_commands = partners.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -182,3 +196,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     acks = file_commands.add_parser("acks", help="record partners' acknowledgements (inbound/ack/)")
     acks.add_argument("--partner", metavar="ID")
     acks.set_defaults(run=files_acks)
+
+    inbound = commands.add_parser("inbound", help="claims files partners upload (inbound/claims/)")
+    inbound_commands = inbound.add_subparsers(dest="action", metavar="ACTION", required=True)
+    scan = inbound_commands.add_parser("scan", help="process uploaded claims files that have their manifest")
+    scan.add_argument("--partner", metavar="ID")
+    scan.set_defaults(run=inbound_scan)

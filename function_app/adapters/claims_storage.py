@@ -1,0 +1,176 @@
+"""Inbound claims in Azure Storage: the partner's container, the claims registry and per-file checkpoints."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from azure.core import MatchConditions
+from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
+from azure.data.tables import TableClient, TableTransactionError, UpdateMode
+from azure.storage.blob import BlobBlock, BlobServiceClient, ContainerClient, ContentSettings
+
+from function_app.adapters.partner_blobs import BlobPartnerFiles, is_file
+from function_app.service_layer.claims_ports import (
+    AcceptedClaim,
+    ClaimsInbox,
+    ClaimsProgress,
+    ClaimsRegistry,
+    FileProgress,
+)
+
+INBOUND = "inbound/claims/"
+CHUNK_BYTES = 4 * 1024 * 1024
+REGISTRY_PARTITIONS = 16
+
+
+class BlobClaimsInbox(ClaimsInbox):
+    def __init__(self, service: BlobServiceClient, namespace: str = "") -> None:
+        self._service = service
+        self._names = BlobPartnerFiles(service, namespace)
+
+    def _container(self, partner: str) -> ContainerClient:
+        return self._service.get_container_client(self._names.container_name(partner))
+
+    def data_files(self, partner: str) -> list[str]:
+        try:
+            blobs = list(self._container(partner).list_blobs(name_starts_with=INBOUND, include=["metadata"]))
+        except ResourceNotFoundError:
+            return []
+        flat = [b.name for b in blobs if is_file(b) and "/" not in b.name[len(INBOUND) :]]
+        return sorted(name for name in flat if name.endswith(".csv"))
+
+    def read_small(self, partner: str, name: str, limit: int) -> bytes | None:
+        blob = self._container(partner).get_blob_client(name)
+        try:
+            size = blob.get_blob_properties().size
+            if size > limit:
+                raise ValueError(f"{name} is {size} bytes; a manifest is at most {limit}")
+            return bytes(blob.download_blob().readall())
+        except ResourceNotFoundError:
+            return None
+
+    def chunks(self, partner: str, name: str) -> Iterator[bytes]:
+        stream = self._container(partner).get_blob_client(name).download_blob(max_concurrency=1)
+        yield from stream.chunks()
+
+    def stage_results(self, partner: str, name: str, block: int, data: bytes) -> None:
+        container = self._container(partner)
+        with contextlib.suppress(ResourceExistsError):
+            container.create_container()
+        container.get_blob_client(name).stage_block(_block_id(block), data)
+
+    def commit_results(self, partner: str, name: str, blocks: int) -> tuple[str, int]:
+        blob = self._container(partner).get_blob_client(name)
+        settings = ContentSettings(content_type="text/csv; charset=utf-8")
+        blob.commit_block_list([BlobBlock(block_id=_block_id(i)) for i in range(blocks)], content_settings=settings)
+        digest, size = hashlib.sha256(), 0
+        for chunk in blob.download_blob().chunks():
+            digest.update(chunk)
+            size += len(chunk)
+        return digest.hexdigest(), size
+
+    def write_manifest(self, partner: str, name: str, document: dict[str, Any]) -> None:
+        data = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n"
+        blob = self._container(partner).get_blob_client(name)
+        blob.upload_blob(data, overwrite=True, content_settings=ContentSettings(content_type="application/json"))
+
+
+def _block_id(index: int) -> str:
+    return base64.b64encode(f"results-{index:08d}".encode()).decode()
+
+
+class TableClaimsRegistry(ClaimsRegistry):
+    """Accepted claims by claim number, spread over a few partitions; a claim is inserted once."""
+
+    def __init__(self, table: TableClient) -> None:
+        self._table = table
+
+    def load(self, claim_numbers: Iterable[str]) -> dict[str, AcceptedClaim]:
+        by_partition: dict[str, list[str]] = defaultdict(list)
+        for number in sorted(set(claim_numbers)):
+            by_partition[_partition(number)].append(number)
+        found: dict[str, AcceptedClaim] = {}
+        for partition, numbers in by_partition.items():
+            for start in range(0, len(numbers), 14):
+                rows = " or ".join(f"RowKey eq '{n}'" for n in numbers[start : start + 14])
+                for entity in self._table.query_entities(f"PartitionKey eq '{partition}' and ({rows})"):
+                    found[entity["RowKey"]] = AcceptedClaim(
+                        entity["RowKey"], entity["content_hash"], entity["origin"], entity["contract_number"]
+                    )
+        return found
+
+    def add(self, claims: Sequence[AcceptedClaim]) -> list[str]:
+        by_partition: dict[str, list[AcceptedClaim]] = defaultdict(list)
+        for claim in claims:
+            by_partition[_partition(claim.claim_number)].append(claim)
+        taken: list[str] = []
+        for partition, group in by_partition.items():
+            for start in range(0, len(group), 100):
+                taken.extend(self._insert(partition, group[start : start + 100]))
+        return taken
+
+    def _insert(self, partition: str, group: list[AcceptedClaim]) -> list[str]:
+        entities = [_claim_entity(partition, claim) for claim in group]
+        try:
+            self._table.submit_transaction([("create", e) for e in entities])
+            return []
+        except TableTransactionError:
+            pass  # one exists: one at a time, so that each is told apart
+        taken = []
+        for claim, entity in zip(group, entities, strict=True):
+            try:
+                self._table.create_entity(entity)
+            except ResourceExistsError:
+                current = self._table.get_entity(partition, claim.claim_number)
+                if current["origin"] != claim.origin:
+                    taken.append(claim.claim_number)
+        return taken
+
+
+def _partition(claim_number: str) -> str:
+    return f"c{int(hashlib.sha256(claim_number.encode()).hexdigest()[:6], 16) % REGISTRY_PARTITIONS:02d}"
+
+
+def _claim_entity(partition: str, claim: AcceptedClaim) -> dict[str, Any]:
+    return {
+        "PartitionKey": partition, "RowKey": claim.claim_number, "content_hash": claim.content_hash,
+        "origin": claim.origin, "contract_number": claim.contract_number,
+    }
+
+
+class TableClaimsProgress(ClaimsProgress):
+    def __init__(self, table: TableClient) -> None:
+        self._table = table
+
+    def get(self, partner: str, name: str, sha256: str) -> tuple[FileProgress | None, str | None]:
+        try:
+            entity = self._table.get_entity(partner, _file_key(name, sha256))
+        except ResourceNotFoundError:
+            return None, None
+        return FileProgress(**json.loads(entity["progress"])), entity.metadata["etag"]
+
+    def put(self, progress: FileProgress, etag: str | None) -> str | None:
+        entity = {
+            "PartitionKey": progress.partner, "RowKey": _file_key(progress.name, progress.sha256),
+            "progress": json.dumps(progress.to_json(), sort_keys=True), "status": progress.status,
+        }
+        try:
+            if etag is None:
+                result = self._table.create_entity(entity)
+            else:
+                result = self._table.update_entity(
+                    entity, mode=UpdateMode.REPLACE, etag=etag, match_condition=MatchConditions.IfNotModified
+                )
+        except (ResourceExistsError, ResourceModifiedError):
+            return None
+        return str(result["etag"])
+
+
+def _file_key(name: str, sha256: str) -> str:
+    return hashlib.sha256(f"{name}\n{sha256}".encode()).hexdigest()

@@ -1,0 +1,286 @@
+"""Inbound claims files: each uploaded file is checked against its manifest, then every row is validated and
+answered in a results file beside it; accepted claims become journal facts. Once per file, whatever happens.
+
+A file is known by partner, name and sha256. Rows are handled in chunks; after each chunk the accepted claims
+(with their origin, file and row), their journal facts and the chunk's block of the results file are written,
+then the checkpoint. A retry resumes at the checkpoint; a chunk redone after a crash finds its own claims in
+the registry (same origin: accepted again) and writes the same facts and the same block, so the results file
+and the journal come out the same as if nothing had happened.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from function_app import telemetry
+from function_app.domain import claims_inbound as rules
+from function_app.domain.contracts import ContractRecord
+from function_app.domain.journal import FactKind, JournalFact
+from function_app.domain.messages import short_hash
+from function_app.domain.partners import Partner, PartnerConfig
+from function_app.service_layer.claims_ports import (
+    AcceptedClaim,
+    ClaimsInbox,
+    ClaimsProgress,
+    ClaimsRegistry,
+    FileProgress,
+)
+from function_app.service_layer.ports import ContractStore, Journal
+
+CHUNK_ROWS = 500
+MANIFEST_LIMIT = 64 * 1024
+RESULTS_PREFIX = "outbound/claims-results/"
+
+
+@dataclass
+class FileOutcome:
+    partner: str
+    name: str
+    status: str  # WAITING (no manifest yet), DONE, REJECTED, SKIPPED (done before), BUSY (another worker)
+    results: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    note: str = ""
+
+
+def results_name(name: str) -> str:
+    base = name.rsplit("/", 1)[-1].removesuffix(".csv")
+    return f"{RESULTS_PREFIX}{base}.results.csv"
+
+
+class ClaimsIntake:
+    def __init__(
+        self,
+        config: PartnerConfig,
+        inbox: ClaimsInbox,
+        registry: ClaimsRegistry,
+        progress: ClaimsProgress,
+        contracts: ContractStore,
+        journal: Journal,
+        zone: ZoneInfo,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._config = config
+        self._inbox = inbox
+        self._registry = registry
+        self._progress = progress
+        self._contracts = contracts
+        self._journal = journal
+        self._zone = zone
+        self._clock = clock
+
+    def scan(self, partner_id: str | None = None, only: str | None = None) -> list[FileOutcome]:
+        """Every claims partner's uploads (or one partner's, or one file's), oldest name first."""
+        partners = [p for p in self._config.partners if p.administrator_code and partner_id in (None, p.id)]
+        if partner_id is not None and not partners:
+            raise KeyError(f"partner {partner_id!r} takes no claims files (no administrator_code in the configuration)")
+        outcomes = []
+        for partner in partners:
+            for name in self._inbox.data_files(partner.id):
+                if only is None or only == name:
+                    outcomes.append(self.process(partner, name))
+        return outcomes
+
+    def process(self, partner: Partner, name: str) -> FileOutcome:
+        manifest_bytes = self._inbox.read_small(partner.id, name + ".manifest.json", MANIFEST_LIMIT)
+        if manifest_bytes is None:
+            note = "no manifest yet: the file is processed once it is there"
+            return FileOutcome(partner.id, name, "WAITING", note=note)
+        sha256, count, total, header_error = self._measure(partner.id, name)
+        progress, etag = self._progress.get(partner.id, name, sha256)
+        if progress is not None and progress.status in ("DONE", "REJECTED"):
+            return FileOutcome(partner.id, name, "SKIPPED", progress.results, progress.counts, "processed before")
+        with telemetry.span("fni.claims_file", **{"fni.partner": partner.id, "fni.file": name, "fni.sha256": sha256}):
+            if progress is None:
+                progress = FileProgress(partner.id, name, sha256, started_at=self._clock().isoformat())
+                etag = self._progress.put(progress, None)
+                if etag is None:
+                    return FileOutcome(partner.id, name, "BUSY", note="another worker started this file")
+            if header_error is not None:
+                return self._reject_file(partner, progress, etag, [header_error], rules.ClaimReason.SCHEMA_INVALID)
+            mismatches = _manifest_mismatches(manifest_bytes, count, total, sha256)
+            if mismatches:
+                return self._reject_file(partner, progress, etag, mismatches, rules.ClaimReason.FILE_CONTROL_MISMATCH)
+            return self._rows(partner, progress, etag)
+
+    def _measure(self, partner: str, name: str) -> tuple[str, int, Decimal, str | None]:
+        """The file's sha256, its data-row count and the sum of its totals, read as one stream."""
+        digest = hashlib.sha256()
+
+        def hashed() -> Iterator[bytes]:
+            for chunk in self._inbox.chunks(partner, name):
+                digest.update(chunk)
+                yield chunk
+
+        reader = rules.ClaimsReader()
+        try:
+            for _ in reader.read(split_lines(hashed())):
+                pass
+        except rules.ClaimsFileError as error:
+            digest = hashlib.sha256()
+            for _ in hashed():
+                pass  # the digest covers the whole file, read again from the start
+            return digest.hexdigest(), -1, Decimal("-1"), error.message
+        return digest.hexdigest(), reader.record_count, reader.total_amount, None
+
+    def _reject_file(
+        self, partner: Partner, progress: FileProgress, etag: str | None, problems: list[str], code: rules.ClaimReason
+    ) -> FileOutcome:
+        """Nothing of the file is applied: its results say so in one line, the manifest says why."""
+        writer = rules.ResultsWriter()
+        name = results_name(progress.name)
+        self._inbox.stage_results(partner.id, name, 0, writer.header() + writer.file_line([code.value]))
+        progress.blocks, progress.status, progress.results = 1, "REJECTED", name
+        progress.counts = {"REJECTED": 0, "ACCEPTED": 0, "DUPLICATE": 0}
+        self._finish(partner, progress, {"file_rejected": code.value, "problems": problems})
+        self._progress.put(progress, etag)
+        return FileOutcome(partner.id, progress.name, "REJECTED", name, progress.counts, "; ".join(problems))
+
+    def _rows(self, partner: Partner, progress: FileProgress, etag: str | None) -> FileOutcome:
+        rows = rules.ClaimsReader().read(split_lines(self._inbox.chunks(partner.id, progress.name)))
+        pending = (item for item in rows if item.row >= progress.next_row)
+        while chunk := list(itertools.islice(pending, CHUNK_ROWS)):
+            block = self._chunk(partner, progress, chunk)
+            self._inbox.stage_results(partner.id, results_name(progress.name), progress.blocks, block)
+            progress.blocks += 1
+            progress.next_row = chunk[-1].row + 1
+            etag = self._progress.put(progress, etag)
+            if etag is None:
+                return FileOutcome(partner.id, progress.name, "BUSY", note="another worker moved this file on")
+        if progress.blocks == 0:  # a file with a header and no rows still gets its (empty) answer
+            self._inbox.stage_results(partner.id, results_name(progress.name), 0, rules.ResultsWriter().header())
+            progress.blocks = 1
+        progress.status, progress.results = "DONE", results_name(progress.name)
+        self._finish(partner, progress, {})
+        self._progress.put(progress, etag)
+        return FileOutcome(partner.id, progress.name, "DONE", progress.results, progress.counts)
+
+    def _chunk(self, partner: Partner, progress: FileProgress, chunk: list[rules.ClaimRow | rules.RowProblem]) -> bytes:
+        """Decides a chunk's rows, records its accepted claims and facts, and returns its results block."""
+        claims = [item for item in chunk if isinstance(item, rules.ClaimRow)]
+        contracts = self._contracts.load(sorted({c.contract_number for c in claims}), {}).contracts
+        for _attempt in range(3):
+            lines, accepted, counts = self._decide(partner, progress, chunk, contracts)
+            if not self._registry.add(accepted):
+                break  # else another file took a claim number first: decide again against it
+        else:
+            raise RuntimeError(f"claims of {progress.name} kept being taken by other files; retry the file")
+        pairs = accepted_rows(accepted, claims)
+        self._journal.append([self._fact(progress, claim, row, contracts) for claim, row in pairs])
+        for status, count in counts.items():
+            progress.counts[status] = progress.counts.get(status, 0) + count
+        header = rules.ResultsWriter().header() if progress.blocks == 0 else b""
+        return header + b"".join(lines)
+
+    def _decide(
+        self, partner: Partner, progress: FileProgress, chunk: list[rules.ClaimRow | rules.RowProblem],
+        contracts: dict[str, Any],
+    ) -> tuple[list[bytes], list[AcceptedClaim], dict[str, int]]:
+        claims = [item for item in chunk if isinstance(item, rules.ClaimRow)]
+        earlier = {n: rules.ClaimRecord(n, c.content_hash, c.origin)
+                   for n, c in self._registry.load(c.claim_number for c in claims).items()}
+        writer = rules.ResultsWriter()
+        lines: list[bytes] = []
+        accepted: list[AcceptedClaim] = []
+        for item in chunk:
+            if isinstance(item, rules.RowProblem):
+                lines.append(writer.problem_line(item))
+                continue
+            here = rules.origin(progress.sha256, item.row)
+            before = earlier.get(item.claim_number)
+            stored = contracts.get(item.contract_number)
+            record: ContractRecord | None = stored.record if stored is not None else None
+            assert partner.administrator_code is not None
+            decision = rules.decide_claim(item, record, partner.administrator_code, before,
+                                          same_origin=before is not None and before.origin == here)
+            if decision.status == "ACCEPTED":
+                digest = rules.content_hash(item)
+                accepted.append(AcceptedClaim(item.claim_number, digest, here, item.contract_number))
+                earlier[item.claim_number] = rules.ClaimRecord(item.claim_number, digest, here)
+            lines.append(writer.decision_line(item, decision))
+        return lines, accepted, writer.counts
+
+    def _fact(
+        self, progress: FileProgress, claim: AcceptedClaim, row: rules.ClaimRow, contracts: dict[str, Any]
+    ) -> JournalFact:
+        """CLAIM_SUBMITTED, positioned by when the file was first taken up and by row: the same on a retry."""
+        started = datetime.fromisoformat(progress.started_at)
+        record: ContractRecord = contracts[claim.contract_number].record
+        submission = record.submission or {}
+        stamp = started.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        return JournalFact(
+            business_date=started.astimezone(self._zone).date(),
+            position=f"{stamp}-claims-{progress.partner}-{row.row:010d}-{short_hash(claim.origin, 8)}",
+            kind=FactKind.CLAIM_SUBMITTED,
+            contract_number=claim.contract_number,
+            revision=record.revision,
+            dealer_code=record.dealer_code,
+            product_type=submission.get("product", {}).get("type", ""),
+            oem=submission.get("oem"),
+            administrator=submission.get("administrator", ""),
+            event_id=claim.origin,
+            source=f"urn:partner:{progress.partner}",
+            data={"contract": submission, "claim": row.to_json() | {"status": "SUBMITTED"},
+                  "file": progress.name},
+        )
+
+    def _finish(self, partner: Partner, progress: FileProgress, extra: dict[str, Any]) -> None:
+        name = results_name(progress.name)
+        sha256, size = self._inbox.commit_results(partner.id, name, progress.blocks)
+        manifest = {
+            "partner": partner.id, "file": name, "source_file": progress.name, "source_sha256": progress.sha256,
+            "record_count": sum(progress.counts.values()), "counts": dict(sorted(progress.counts.items())),
+            "sha256": sha256, "bytes": size, "created_at": progress.started_at, **extra,
+        }
+        self._inbox.write_manifest(partner.id, name + ".manifest.json", manifest)
+        telemetry.log.info("claims file %s answered: %s", progress.name, progress.counts,
+                           extra={"fni.partner": partner.id, "fni.file": progress.name})
+
+
+def accepted_rows(
+    accepted: list[AcceptedClaim], rows: list[rules.ClaimRow]
+) -> Iterator[tuple[AcceptedClaim, rules.ClaimRow]]:
+    by_origin_row = {int(claim.origin.rsplit("#", 1)[1]): claim for claim in accepted}
+    for row in rows:
+        if row.row in by_origin_row:
+            yield by_origin_row[row.row], row
+
+
+def split_lines(chunks: Iterator[bytes], limit: int = rules.MAX_LINE_BYTES) -> Iterator[bytes]:
+    """Lines of a stream of chunks, line ends kept for the reader to strip. A line longer than `limit` is cut
+    to `limit + 1` bytes (the reader rejects it as too long) so that a hostile file cannot exhaust memory."""
+    buffer = bytearray()
+    overlong = False
+    for chunk in chunks:
+        start = 0
+        while (end := chunk.find(b"\n", start)) != -1:
+            if not overlong:
+                buffer += chunk[start : end + 1]
+            yield bytes(buffer[: limit + 1]) if len(buffer) > limit + 1 else bytes(buffer)
+            buffer.clear()
+            overlong = False
+            start = end + 1
+        if not overlong:
+            buffer += chunk[start:]
+            if len(buffer) > limit + 1:
+                del buffer[limit + 1 :]
+                overlong = True
+    if buffer:
+        yield bytes(buffer)
+
+
+def _manifest_mismatches(manifest: bytes, count: int, total: Decimal, sha256: str) -> list[str]:
+    try:
+        document = json.loads(manifest)
+    except ValueError as exc:
+        return [f"the manifest is not JSON: {str(exc)[:100]}"]
+    if not isinstance(document, dict):
+        return ["the manifest is not a JSON object"]
+    return rules.check_manifest(document, record_count=count, total_amount=total, sha256=sha256)

@@ -1,0 +1,174 @@
+"""Inbound claims files on Azurite: manifest first, every row answered, once, resumable, partner-scoped."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from azure.storage.blob import BlobServiceClient, ContainerClient
+
+from function_app.bootstrap import Exchange, bootstrap
+from function_app.config import Settings
+from function_app.domain.journal import FactKind, JournalFact
+from function_app.service_layer import claims_intake
+from function_app.service_layer.ports import Journal
+from tests.events import contract, messages
+
+HEADER = ("claim_number,contract_number,repair_order,failure_date,odometer,labor_amount,parts_amount,tax_amount,"
+          "total_amount,repair_facility_code,cause")
+NAME = "inbound/claims/adm-01_claims_20260302_001.csv"
+
+
+@pytest.fixture
+def exchange(storage_settings: Settings) -> Exchange:
+    current = bootstrap(storage_settings)
+    current.realtime.process(messages("contracts", [
+        contract("VSC2501150001"), contract("VSC2501150002", administrator="ADM-02"),
+    ]))
+    return current
+
+
+def container(exchange: Exchange, partner: str = "adm-01") -> ContainerClient:
+    service: BlobServiceClient = exchange.clients["blobs"]
+    client = service.get_container_client(f"{exchange.settings.namespace}partner-{partner}")
+    if not client.exists():
+        client.create_container()
+    return client
+
+
+def row(claim: str, contract_number: str = "VSC2501150001", total: str = "150.00", cause: str = "water pump") -> str:
+    return f"{claim},{contract_number},RO-1,2025-06-01,20000,100.00,40.00,10.00,{total},FAC-9,{cause}"
+
+
+def upload(exchange: Exchange, rows: Sequence[str], *, name: str = NAME, manifest: bool = True,
+           tamper: dict[str, object] | None = None) -> bytes:
+    data = ("\n".join([HEADER, *rows]) + "\n").encode()
+    target = container(exchange)
+    target.upload_blob(name, data, overwrite=True)
+    if manifest:
+        totals = sum(Decimal(r.split(",")[8]) for r in rows if r.count(",") == 10 and r.split(",")[8][:1].isdigit())
+        document = {"record_count": len(rows), "total_amount": f"{totals:.2f}",
+                    "sha256": hashlib.sha256(data).hexdigest(), **(tamper or {})}
+        target.upload_blob(name + ".manifest.json", json.dumps(document), overwrite=True)
+    return data
+
+
+def results(exchange: Exchange) -> list[list[str]]:
+    text = container(exchange).download_blob(claims_intake.results_name(NAME)).readall().decode()
+    return [line.split(",") for line in text.splitlines()]
+
+
+def claim_facts(exchange: Exchange) -> list[JournalFact]:
+    days = {date(2026, 3, 2), date.today()}
+    return [f for d in days for f in exchange.journal.read(d) if f.kind is FactKind.CLAIM_SUBMITTED]
+
+
+def test_a_file_waits_for_its_manifest_then_every_row_is_answered(exchange: Exchange) -> None:
+    upload(exchange, [row("CLM-000001"), row("CLM-000002", total="1.00"), row("CLM-000003", "VSC2501150002"),
+                      row("CLM-000004", "VSC9999999"), row("CLM-000001"), "garbage"], manifest=False)
+    [waiting] = exchange.claims.scan("adm-01")
+    assert waiting.status == "WAITING"
+    upload(exchange, [row("CLM-000001"), row("CLM-000002", total="1.00"), row("CLM-000003", "VSC2501150002"),
+                      row("CLM-000004", "VSC9999999"), row("CLM-000001"), "garbage"])
+    [done] = exchange.claims.scan("adm-01")
+    assert done.status == "DONE"
+    lines = results(exchange)
+    assert lines[0] == ["row", "claim_number", "status", "reasons"]
+    assert [(r[0], r[2], r[3]) for r in lines[1:]] == [
+        ("1", "ACCEPTED", ""), ("2", "REJECTED", "AMOUNT_INCONSISTENT"), ("3", "REJECTED", "NOT_AUTHORIZED"),
+        ("4", "REJECTED", "CONTRACT_NOT_FOUND"), ("5", "DUPLICATE", "DUPLICATE"), ("6", "REJECTED", "SCHEMA_INVALID"),
+    ]
+    assert [f.data["claim"]["claim_number"] for f in claim_facts(exchange)] == ["CLM-000001"]
+    manifest = json.loads(container(exchange).download_blob(claims_intake.results_name(NAME) + ".manifest.json")
+                          .readall())
+    assert manifest["counts"] == {"ACCEPTED": 1, "DUPLICATE": 1, "REJECTED": 4}
+
+
+def test_the_same_file_twice_changes_nothing(exchange: Exchange) -> None:
+    upload(exchange, [row("CLM-000011"), row("CLM-000012")])
+    exchange.claims.scan("adm-01")
+    first = results(exchange)
+    [again] = exchange.claims.scan("adm-01")
+    assert again.status == "SKIPPED" and results(exchange) == first
+    assert len(claim_facts(exchange)) == 2
+
+
+def test_a_manifest_that_does_not_match_rejects_the_whole_file(exchange: Exchange) -> None:
+    upload(exchange, [row("CLM-000021")], tamper={"record_count": 2})
+    [rejected] = exchange.claims.scan("adm-01")
+    assert rejected.status == "REJECTED" and "record_count" in rejected.note
+    assert results(exchange)[1] == ["0", "", "REJECTED", "FILE_CONTROL_MISMATCH"]
+    assert claim_facts(exchange) == []
+
+
+class FailsOnce(Journal):
+    def __init__(self, inner: Journal, after: int) -> None:
+        self.inner, self.calls, self.after = inner, 0, after
+
+    def append(self, facts: Sequence[JournalFact]) -> None:
+        self.calls += 1
+        if self.calls == self.after:
+            raise ConnectionError("worker died half-way through the file")
+        self.inner.append(facts)
+
+    def read(self, business_date: date, after: str | None = None):  # type: ignore[no-untyped-def]
+        return self.inner.read(business_date, after)
+
+
+def test_a_crash_half_way_resumes_and_answers_as_if_nothing_happened(
+    exchange: Exchange, storage_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(claims_intake, "CHUNK_ROWS", 3)
+    rows = [row(f"CLM-1000{i:02d}") for i in range(10)]
+    upload(exchange, rows)
+    flaky = bootstrap(storage_settings, contracts=exchange.contracts, journal=FailsOnce(exchange.journal, 2),
+                      dead_letters=exchange.dead_letters)
+    with pytest.raises(ConnectionError):
+        flaky.claims.scan("adm-01")
+    [done] = exchange.claims.scan("adm-01")
+    assert done.status == "DONE" and done.counts == {"ACCEPTED": 10, "DUPLICATE": 0, "REJECTED": 0}
+    assert [r[2] for r in results(exchange)[1:]] == ["ACCEPTED"] * 10
+    assert len(claim_facts(exchange)) == 10
+
+
+def test_a_hostile_file_is_answered_and_harms_nothing(exchange: Exchange) -> None:
+    hostile = [
+        row("CLM-400001", cause='"=HYPERLINK(""http://x"",""y"")"'),  # RFC 4180: quoted, quotes doubled
+        "A" * 200_000,
+        "\x00\x01\x02binary",
+        row("CLM-400002"),
+    ]
+    data = ("\n".join([HEADER, *hostile]) + "\n").encode() + b"\xff\xfe latin-1 \xe9\n"
+    target = container(exchange)
+    target.upload_blob(NAME, data, overwrite=True)
+    manifest = {"record_count": 5, "total_amount": "300.00", "sha256": hashlib.sha256(data).hexdigest()}
+    target.upload_blob(NAME + ".manifest.json", json.dumps(manifest), overwrite=True)
+    [done] = exchange.claims.scan("adm-01")
+    assert done.status == "DONE", done.note
+    assert [(r[0], r[2], r[3]) for r in results(exchange)[1:]] == [
+        ("1", "ACCEPTED", ""), ("2", "REJECTED", "SCHEMA_INVALID"), ("3", "REJECTED", "SCHEMA_INVALID"),
+        ("4", "ACCEPTED", ""), ("5", "REJECTED", "SCHEMA_INVALID"),
+    ]
+    [fact] = [f for f in claim_facts(exchange) if f.data["claim"]["claim_number"] == "CLM-400001"]
+    assert fact.data["claim"]["cause"] == '=HYPERLINK("http://x","y")', "kept verbatim, never interpreted"
+
+
+def test_a_header_that_is_not_the_specs_rejects_the_file(exchange: Exchange) -> None:
+    data = (",".join(f"c{i}" for i in range(10_000)) + "\n" + row("CLM-500001") + "\n").encode()
+    target = container(exchange)
+    target.upload_blob(NAME, data, overwrite=True)
+    manifest = {"record_count": 1, "total_amount": "150.00", "sha256": hashlib.sha256(data).hexdigest()}
+    target.upload_blob(NAME + ".manifest.json", json.dumps(manifest), overwrite=True)
+    [rejected] = exchange.claims.scan("adm-01")
+    assert rejected.status == "REJECTED"
+    assert results(exchange)[1] == ["0", "", "REJECTED", "SCHEMA_INVALID"]
+    assert claim_facts(exchange) == []
+
+
+def test_a_partner_without_an_administrator_code_takes_no_claims(exchange: Exchange) -> None:
+    with pytest.raises(KeyError, match="takes no claims files"):
+        exchange.claims.scan("oem-toyota")
