@@ -125,13 +125,13 @@ def test_the_lender_gets_refunds_and_payee_but_no_customer_fields() -> None:
     assert not [name for name in lender.fields if name.startswith("customer_") and name != "customer_refund"]
 
 
-def test_reserved_change_feed_facts_map_to_their_future_kinds() -> None:
+def test_back_office_and_claims_facts_map_to_their_kinds() -> None:
     config = base_config()
     toyota_feed(config)["facts"] = ["status_changes", "claims"]
 
     loaded = PartnerConfig.model_validate(config)
 
-    assert loaded.partners[1].feeds[0].fact_kinds == {"STATUS_CHANGED", "CLAIM_PAID"}
+    assert loaded.partners[1].feeds[0].fact_kinds == {"STATUS_CHANGED", "CLAIM_PAID", "CLAIM_SUBMITTED"}
 
 
 def test_a_filter_by_product_type_loads_from_a_file(tmp_path: Path) -> None:
