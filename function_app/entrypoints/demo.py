@@ -6,9 +6,11 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from function_app.bootstrap import Exchange
+from function_app.domain.journal import JournalFact
 from function_app.domain.messages import InboundMessage
 from function_app.entrypoints.cli_commands import print_summary, write_feedback
 from function_app.entrypoints.progress import Progress
@@ -72,6 +74,7 @@ def run_demo(exchange: Exchange, day: date, contracts: int, seed: int, out: Path
         print(f"  {kind:<28}{count:>8}", file=sys.stderr)
     delivered = _deliver_the_night(exchange, day)
     _reconcile_with_injected_breaks(exchange, day)
+    _claims_file(exchange, day, generated.run_tag)
     _where_to_look(exchange, day, files, feedback_path, report)
     print(f"  partner files:  ./dev fnix files list --date {day}  ({delivered} delivered this run)", file=sys.stderr)
     print(f"  reconciliation:  ./dev fnix reconcile --date {day} --format html --out out/reconcile-{day}.html",
@@ -110,6 +113,52 @@ def _reconcile_with_injected_breaks(exchange: Exchange, day: date) -> None:
     restored = exchange.reconciliation.run(day)
     print(f"after putting the files back: {len(restored.breaks)} break(s), {len(restored.resolved)} resolved",
           file=sys.stderr)
+
+
+def _claims_file(exchange: Exchange, day: date, tag: str) -> None:
+    """An administrator uploads a claims file with its manifest, as over SFTP; the exchange answers it."""
+    import hashlib
+
+    from function_app.adapters.partner_blobs import BlobPartnerFiles
+
+    partner = next((p for p in exchange.delivery.feeds() if p[0].administrator_code), None)
+    if partner is None or "blobs" not in exchange.clients:
+        return
+    admin = partner[0]
+    facts = [f for f in exchange.journal.read(day) if f.kind.value == "CONTRACT_ACCEPTED"]
+    own = [f for f in facts if f.administrator == admin.administrator_code][:4]
+    other = next((f for f in facts if f.administrator != admin.administrator_code), None)
+    if len(own) < 2 or other is None:
+        return
+    header = ("claim_number,contract_number,repair_order,failure_date,odometer,labor_amount,parts_amount,"
+              "tax_amount,total_amount,repair_facility_code,cause")
+
+    def effective(fact: JournalFact) -> date:
+        return date.fromisoformat(fact.data["contract"]["effective_date"])
+
+    def line(n: int, fact: JournalFact, failure: date, total: str = "150.00") -> str:
+        odometer = int(fact.data["contract"]["vehicle"]["odometer"]) + 100
+        amounts = f"100.00,40.00,10.00,{total}"
+        return f"CLM-{tag}-{n:04d},{fact.contract_number},RO-{n},{failure},{odometer},{amounts},FAC-1,demo"
+
+    rows = [line(i + 1, f, max(day, effective(f))) for i, f in enumerate(own)]
+    before_cover = effective(own[0]) - timedelta(days=1)
+    rows += [line(90, other, day), line(91, own[0], before_cover), line(92, own[1], day, "1.00"), rows[0]]
+    data = ("\n".join([header, *rows]) + "\n").encode("utf-8")
+    name = f"inbound/claims/{admin.id}_claims_{day:%Y%m%d}_{tag[-3:]}.csv"
+    totals = sum(Decimal(r.split(",")[8]) for r in rows)
+    manifest = {"record_count": len(rows), "total_amount": f"{totals:.2f}", "sha256": hashlib.sha256(data).hexdigest()}
+    container = exchange.clients["blobs"].get_container_client(
+        BlobPartnerFiles(exchange.clients["blobs"], exchange.settings.namespace).container_name(admin.id))
+    container.upload_blob(name, data, overwrite=True)
+    container.upload_blob(name + ".manifest.json", json.dumps(manifest), overwrite=True)
+    print(f"\nClaims file from {admin.id}: {name} ({len(rows)} rows, with its manifest)", file=sys.stderr)
+    for outcome in exchange.claims.scan(admin.id, only=name):
+        print(f"  {outcome.status}: {outcome.results}  {outcome.counts}", file=sys.stderr)
+        if outcome.results:
+            answer = container.download_blob(outcome.results).readall().decode("utf-8")
+            for text in answer.splitlines():
+                print(f"    {text}", file=sys.stderr)
 
 
 _INJECTIONS = ("manifest edited", "record duplicated", "record removed")

@@ -110,3 +110,34 @@ def test_files_acks_records_an_acknowledgement(tmp_path: Path, capsys: pytest.Ca
     assert "ACKNOWLEDGED" in capsys.readouterr().out
     assert main(["files", "list", "--partner", "adm-01"]) == 0
     assert "ACKNOWLEDGED" in capsys.readouterr().out
+
+
+@pytest.mark.usefixtures("on_azurite")
+def test_inbound_scan_answers_an_uploaded_claims_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], on_azurite: Settings
+) -> None:
+    import hashlib
+
+    from azure.storage.blob import BlobServiceClient
+
+    from tests.integration.test_claims_intake import HEADER, row
+
+    events = tmp_path / "c.jsonl"
+    events.write_bytes(body(contract("VSC2501150001")))
+    assert main(["replay", "--hub", "contracts", str(events)]) == 0
+    blobs = BlobServiceClient.from_connection_string(on_azurite.storage_connection or "")
+    container = blobs.get_container_client(f"{on_azurite.namespace}partner-adm-01")
+    if not container.exists():
+        container.create_container()
+    name = "inbound/claims/adm-01_claims_20260302_001.csv"
+    data = f"{HEADER}\n{row('CLM-700001')}\n".encode()
+    container.upload_blob(name, data)
+    capsys.readouterr()
+    assert main(["inbound", "scan", "--partner", "adm-01"]) == 0
+    assert "\tWAITING\t" in capsys.readouterr().out
+    manifest = {"record_count": 1, "total_amount": "150.00", "sha256": hashlib.sha256(data).hexdigest()}
+    container.upload_blob(name + ".manifest.json", json.dumps(manifest))
+    assert main(["inbound", "scan"]) == 0
+    out = capsys.readouterr().out
+    assert "\tDONE\toutbound/claims-results/adm-01_claims_20260302_001.results.csv\taccepted 1" in out
+    assert main(["inbound", "scan", "--partner", "oem-toyota"]) == 2
