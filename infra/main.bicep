@@ -41,6 +41,9 @@ param alertEmail string = ''
 @minValue(1)
 param lagSlaSeconds int = 60
 
+@description('Subscribe the claims function to the storage account\'s BlobCreated events. Event Grid refuses a subscription to a function that is not deployed yet: false on the first `azd up`, then true (infra/README.md).')
+param subscribeClaimsEvents bool = false
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -133,6 +136,21 @@ module functions 'app/functions.bicep' = {
   ]
 }
 
+// Blob events of the storage account to the claims function, with dead letters written by the topic's identity.
+module eventGrid 'app/eventgrid.bicep' = {
+  name: 'eventgrid'
+  scope: rg
+  params: {
+    name: 'evgt-fni-${resourceToken}'
+    location: location
+    tags: tags
+    storageAccountName: storage.outputs.name
+    deadLetterContainerName: storage.outputs.eventGridDeadLetterContainerName
+    functionAppName: functions.outputs.name
+    subscribe: subscribeClaimsEvents
+  }
+}
+
 module alerts 'app/alerts.bicep' = {
   name: 'alerts'
   scope: rg
@@ -155,3 +173,4 @@ output AZURE_FUNCTION_APP_NAME string = functions.outputs.name
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output EVENTHUBS_NAMESPACE string = eventHubs.outputs.fullyQualifiedNamespace
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+output EVENTGRID_SYSTEM_TOPIC_NAME string = eventGrid.outputs.systemTopicName

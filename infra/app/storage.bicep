@@ -1,5 +1,6 @@
 // One StorageV2 account for the host (leases, checkpoints, the Flex deployment package) and the exchange's data:
-// tables `contracts`, `journal`, `deliveries`; queues `delivery-jobs` (+ `-poison`); containers `deadletter` and one
+// tables `contracts`, `journal`, `deliveries`, `reconbreaks`, `claims`, `claimfiles`; queues `delivery-jobs`
+// (+ `-poison`); containers `deadletter`, `reports`, `eventgrid-deadletter` (undeliverable Event Grid events) and one
 // `partner-<id>` per partner, each reachable by SFTP through a local user whose home is that container.
 // Shared keys are off: the app uses its managed identity, partners use SFTP keys or user-delegation SAS links.
 
@@ -29,11 +30,16 @@ param deploymentContainerName string
 param softDeleteDays int = 14
 
 var deadLetterContainerName = 'deadletter'
+var reportsContainerName = 'reports'
+// Written by the Event Grid system topic's identity (eventgrid.bicep), not by the app.
+var eventGridDeadLetterContainerName = 'eventgrid-deadletter'
 var tableNames = [
   'contracts'
   'journal'
   'deliveries'
   'reconbreaks'
+  'claims'
+  'claimfiles'
 ]
 var queueNames = [
   'delivery-jobs'
@@ -115,6 +121,22 @@ resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
+resource reportsContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: reportsContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+resource eventGridDeadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: eventGridDeadLetterContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
 resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: blobService
   name: deploymentContainerName
@@ -182,3 +204,4 @@ output queueEndpoint string = account.properties.primaryEndpoints.queue
 output tableEndpoint string = account.properties.primaryEndpoints.table
 output deploymentContainerName string = deploymentContainer.name
 output deadLetterContainerName string = deadLetterContainer.name
+output eventGridDeadLetterContainerName string = eventGridDeadLetterContainer.name

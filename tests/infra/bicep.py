@@ -37,9 +37,20 @@ def resources_of(tpl: Template, kind: str) -> dict[str, dict[str, Any]]:
 
 
 def body(resource: dict[str, Any]) -> dict[str, Any]:
-    """A resource's or module's declaration, under its loop if it has one."""
+    """A resource's or module's declaration, under its loop or its `if (...)` condition if it has one."""
     config: dict[str, Any] = resource["config"]
-    return config["config"] if "loop_type" in config else config
+    return config["config"] if "loop_type" in config or "condition" in config else config
+
+
+def condition_of(resource: dict[str, Any]) -> Any:
+    """The condition of `resource x '...' = if (condition) {...}`, else None."""
+    return resource["config"].get("condition")
+
+
+def module_params(name: str) -> dict[str, Any]:
+    """The `params` main.bicep passes to one of its modules."""
+    params: dict[str, Any] = body(template("main.bicep")["modules"][name])["params"]
+    return params
 
 
 def loop_over(resource: dict[str, Any]) -> tuple[str, str] | None:

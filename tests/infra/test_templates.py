@@ -29,6 +29,7 @@ from tests.infra.bicep import (
     indexed,
     loop_over,
     looped_array,
+    module_params,
     resources_of,
     setting_value,
     template,
@@ -53,7 +54,7 @@ STORAGE_FORMS = [
 EVENTHUB_FORM = {"__fullyQualifiedNamespace", "__credential", "__clientId"}
 KEY_LIKE = re.compile(
     r"AccountKey=|SharedAccessKey|SharedAccessSignature|sig=|DefaultEndpointsProtocol|InstrumentationKey="
-    r"|listKeys\(|listConnectionStrings\(|[A-Za-z0-9+/]{80,}==",
+    r"|listKeys\(|listConnectionStrings\(|[A-Za-z0-9+/]{80,}==|[?&]code=|/runtime/webhooks/",
     re.IGNORECASE,
 )
 
@@ -65,11 +66,6 @@ def app_settings() -> dict[str, Any]:
     names = [entry["name"] for entry in entries]
     assert len(names) == len(set(names)), "an app setting is listed twice"
     return {entry["name"]: entry["value"] for entry in entries}
-
-
-def module_params(name: str) -> dict[str, Any]:
-    params: dict[str, Any] = body(template("main.bicep")["modules"][name])["params"]
-    return params
 
 
 def the_resource(tpl: Template, kind: str) -> dict[str, Any]:
@@ -254,8 +250,16 @@ def test_containers_tables_and_queues_are_the_ones_the_code_uses() -> None:
         for res in resources_of(storage, "Microsoft.Storage/storageAccounts/blobServices/containers").values()
         if not loop_over(res)
     }
-    assert single == {"deadLetterContainerName", "deploymentContainerName"}
+    assert single == {
+        "deadLetterContainerName",
+        "reportsContainerName",
+        "eventGridDeadLetterContainerName",
+        "deploymentContainerName",
+    }
     assert value_of(storage, "deadLetterContainerName") == settings.dead_letter_container
+    assert value_of(storage, "reportsContainerName") == settings.reports_container
+    # Event Grid's own dead letters (tests/infra/test_eventgrid.py) stay apart from the app's.
+    assert value_of(storage, "eventGridDeadLetterContainerName") == "eventgrid-deadletter"
     assert module_params("storage")["deploymentContainerName"] == "deploymentContainerName"
     assert dotted(module_params("functions")["deploymentContainerName"]) == "storage.outputs.deploymentContainerName"
     tables = resources_of(storage, "Microsoft.Storage/storageAccounts/tableServices/tables")
@@ -265,6 +269,8 @@ def test_containers_tables_and_queues_are_the_ones_the_code_uses() -> None:
         settings.journal_table,
         settings.deliveries_table,
         settings.breaks_table,
+        settings.claims_table,
+        settings.claim_files_table,
     ]
     (queue_loop,) = resources_of(storage, "Microsoft.Storage/storageAccounts/queueServices/queues").values()
     assert value_of(storage, looped_array(queue_loop)) == [
@@ -295,7 +301,10 @@ def test_hubs_and_consumer_groups_match_the_code_and_the_emulator() -> None:
 
 
 def test_every_role_assignment_goes_to_the_identity_as_a_service_principal() -> None:
+    """The app's identity gets its roles in roles.bicep; the one other principal is the Event Grid system topic's
+    own identity, which writes its dead letters (eventgrid.bicep, checked in test_eventgrid.py)."""
     kind = "Microsoft.Authorization/roleAssignments"
+    principals = {"roles.bicep": "principalId", "eventgrid.bicep": "systemTopic.identity.principalId"}
     assignments = [
         (path, name, body(res))
         for path in bicep_files()
@@ -303,8 +312,8 @@ def test_every_role_assignment_goes_to_the_identity_as_a_service_principal() -> 
     ]
     assert assignments
     for path, name, assignment in assignments:
-        assert path.name == "roles.bicep", f"{name}: role assignments belong in roles.bicep"
-        assert assignment["properties"]["principalId"] == "principalId", name
+        assert path.name in principals, f"{name}: role assignments belong in roles.bicep"
+        assert dotted(assignment["properties"]["principalId"]) == principals[path.name], name
         assert assignment["properties"]["principalType"] == "ServicePrincipal", name
         assert "scope" in assignment, f"{name} must name the resource it is scoped to"
     assert dotted(module_params("roles")["principalId"]) == "identity.outputs.principalId"
