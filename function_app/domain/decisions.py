@@ -51,7 +51,7 @@ class ContractBook:
         rejection = _cancellation_rejection(record, request, content_hash)
         if rejection is not None:
             return record, _outcome(ctx, record, rejection)
-        refund = self._quote(record, request)
+        refund = self.quote(record, request)
         cancellation = {
             "content_hash": content_hash,
             "event_id": ctx.event_id,
@@ -101,7 +101,8 @@ class ContractBook:
             outcomes.append(outcome)
         return record
 
-    def _quote(self, record: ContractRecord, request: CancellationRequest) -> dict[str, Any]:
+    def quote(self, record: ContractRecord, request: CancellationRequest) -> dict[str, Any]:
+        """REFUNDS.md for this contract and request, with the claims the record holds as paid."""
         contract = ContractSubmission.model_validate(record.submission)
         terms = RefundTerms(
             product_type=ProductType(contract.product.type),

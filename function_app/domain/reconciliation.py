@@ -17,9 +17,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from function_app.domain.catalogue import Catalogue, ProductType
+from function_app.domain.catalogue import Catalogue
 from function_app.domain.contracts import ContractRecord, ContractStatus
-from function_app.domain.events import CancellationRequest, ContractSubmission
+from function_app.domain.decisions import ContractBook
+from function_app.domain.events import CancellationRequest
 from function_app.domain.journal import FactKind, JournalFact
 from function_app.domain.partner_files.fields import FIELDS, FieldKind
 from function_app.domain.partner_files.formats import cents, writer_for
@@ -27,7 +28,6 @@ from function_app.domain.partner_files.parsing import Row, file_totals, parse_ro
 from function_app.domain.partner_files.records import PiiLevel, record
 from function_app.domain.partners import Feed
 from function_app.domain.reconciliation_model import Break, BreakKind, FeedReconciliation, Side
-from function_app.domain.refunds import CancellationFacts, RefundTerms, quote_refund
 
 SOURCE_OF_RECORD = "source-of-record"
 _STAMP = "%Y%m%dT%H%M%S%fZ"  # how every journal position begins: when the fact was decided
@@ -454,24 +454,10 @@ def _refund_breaks(day: date, current: ContractRecord, catalogue: Catalogue) -> 
 
 
 def refund_due(current: ContractRecord, catalogue: Catalogue) -> dict[str, Any]:
-    """The refund a cancelled contract's cancellation should carry, quoted as ContractBook quotes it, with the
-    claims its record now holds as paid. (ContractBook._quote builds the same terms.)"""
+    """The refund a cancelled contract's cancellation should carry now, with the claims its record holds as paid."""
     assert current.submission is not None and current.cancellation is not None
-    contract = ContractSubmission.model_validate(current.submission)
     request = CancellationRequest.model_validate(current.cancellation["request"])
-    terms = RefundTerms(
-        product_type=ProductType(contract.product.type),
-        retail=contract.pricing.retail_price,
-        cost=contract.pricing.dealer_cost,
-        term_months=contract.term_months,
-        term_miles=contract.term_miles,
-        sale_date=contract.sale_date,
-        effective_date=contract.effective,
-        sale_odometer=contract.vehicle.odometer,
-        has_lienholder=contract.lienholder is not None,
-    )
-    cancel = CancellationFacts(request.cancel_date, request.odometer, request.reason, current.claims_paid)
-    return dict(quote_refund(terms, cancel, catalogue).to_json())
+    return ContractBook(catalogue).quote(current, request)
 
 
 # --- across runs ----------------------------------------------------------------------------------------------
