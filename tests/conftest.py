@@ -37,3 +37,14 @@ def storage_settings(azurite: Azurite) -> Settings:
 @pytest.fixture
 def table_exchange(storage_settings: Settings) -> Exchange:
     return bootstrap(storage_settings)
+
+
+@pytest.fixture
+def on_azurite(storage_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The app and the CLI as they run in Azure: settings from the environment, one exchange per process."""
+    from function_app import bootstrap as composition
+
+    monkeypatch.setenv("AzureWebJobsStorage", storage_settings.storage_connection or "")
+    monkeypatch.setenv("STORAGE_NAMESPACE", storage_settings.namespace)
+    monkeypatch.setattr(composition, "_exchange", None)
+    return storage_settings

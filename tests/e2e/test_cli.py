@@ -10,18 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from function_app.config import Settings
 from function_app.entrypoints.cli import main
 from tests.events import body, cancellation, contract
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def on_azurite(storage_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("AzureWebJobsStorage", storage_settings.storage_connection or "")
-    monkeypatch.setenv("STORAGE_NAMESPACE", storage_settings.namespace)
-    return storage_settings
 
 
 def write_lines(path: Path, lines: list[bytes]) -> Path:

@@ -14,13 +14,6 @@ from tests.events import body, contract
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def on_azurite(storage_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("AzureWebJobsStorage", storage_settings.storage_connection or "")
-    monkeypatch.setenv("STORAGE_NAMESPACE", storage_settings.namespace)
-    return storage_settings
-
-
 def test_partners_check_lists_the_shipped_configuration(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["partners", "check"]) == 0
     out = capsys.readouterr().out

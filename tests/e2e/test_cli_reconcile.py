@@ -8,18 +8,9 @@ from pathlib import Path
 import pytest
 from azure.storage.blob import BlobServiceClient
 
-from function_app import bootstrap as composition
 from function_app.config import Settings
 from function_app.entrypoints.cli import main
 from tests.events import body, contract
-
-
-@pytest.fixture
-def on_azurite(storage_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("AzureWebJobsStorage", storage_settings.storage_connection or "")
-    monkeypatch.setenv("STORAGE_NAMESPACE", storage_settings.namespace)
-    monkeypatch.setattr(composition, "_exchange", None)
-    return storage_settings
 
 
 def delivered_day(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:

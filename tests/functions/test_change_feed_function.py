@@ -15,8 +15,6 @@ from function_app.domain.journal import FactKind
 from tests.events import LOCAL_SPEC, SPEC, eventhub_batch
 from tests.functions import test_event_hub_triggers as triggers
 
-app_on_azurite = triggers.app_on_azurite  # the fixture: the app's composition root on a fresh Azurite namespace
-
 CDC = "policy-admin-cdc"
 DAY = date(2026, 3, 2)  # the batch's enqueued time (tests.events.T0) in America/Chicago
 NUMBER = "VSC2501150001"
@@ -45,7 +43,7 @@ def status_change(status: str) -> dict[str, Any]:
     return document
 
 
-@pytest.mark.usefixtures("app_on_azurite")
+@pytest.mark.usefixtures("on_azurite")
 def test_change_feed_batch_is_applied_once_and_malformed_changes_are_dead_lettered() -> None:
     claim = encoded(spec_change())
     upper = spec_change()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import azure.functions as func
@@ -17,14 +16,6 @@ from function_app.entrypoints.claims import upload_of
 from tests.events import contract, messages
 from tests.functions.test_event_hub_triggers import registered
 from tests.integration.test_claims_intake import HEADER, row
-
-
-@pytest.fixture
-def app_on_azurite(storage_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    monkeypatch.setenv("AzureWebJobsStorage", storage_settings.storage_connection or "")
-    monkeypatch.setenv("STORAGE_NAMESPACE", storage_settings.namespace)
-    monkeypatch.setattr(composition, "_exchange", None)
-    yield storage_settings
 
 
 def blob_created(container: str, name: str) -> func.EventGridEvent:
@@ -44,11 +35,11 @@ def test_subjects_name_the_partner_and_data_file_and_nothing_else() -> None:
     assert upload_of("/blobServices/default/containers/partner-adm-01/blobs/inbound/claims/a/../b.csv", "") is None
 
 
-@pytest.mark.usefixtures("app_on_azurite")
-def test_the_manifest_arriving_triggers_the_file_and_only_in_its_own_container(app_on_azurite: Settings) -> None:
+@pytest.mark.usefixtures("on_azurite")
+def test_the_manifest_arriving_triggers_the_file_and_only_in_its_own_container(on_azurite: Settings) -> None:
     composition.exchange().realtime.process(messages("contracts", [contract("VSC2501150001")]))
-    service = BlobServiceClient.from_connection_string(app_on_azurite.storage_connection or "")
-    namespace = app_on_azurite.namespace
+    service = BlobServiceClient.from_connection_string(on_azurite.storage_connection or "")
+    namespace = on_azurite.namespace
     own = service.get_container_client(f"{namespace}partner-adm-01")
     own.create_container()
     name = "inbound/claims/adm-01_claims_20260302_001.csv"

@@ -4,7 +4,6 @@ builds the file; a message it cannot use fails, so the host retries it and final
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import azure.functions as func
@@ -12,18 +11,9 @@ import pytest
 from azure.functions.timer import TimerRequest
 
 from function_app import bootstrap as composition
-from function_app.config import Settings
 from function_app.domain.partners import load_partner_config
 from tests.events import Captured
 from tests.functions.test_event_hub_triggers import registered
-
-
-@pytest.fixture
-def app_on_azurite(storage_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    monkeypatch.setenv("AzureWebJobsStorage", storage_settings.storage_connection or "")
-    monkeypatch.setenv("STORAGE_NAMESPACE", storage_settings.namespace)
-    monkeypatch.setattr(composition, "_exchange", None)
-    yield storage_settings
 
 
 def timer() -> TimerRequest:
@@ -34,7 +24,7 @@ def queue_message(payload: Any) -> func.QueueMessage:
     return func.QueueMessage(id="m1", body=json.dumps(payload).encode())
 
 
-@pytest.mark.usefixtures("app_on_azurite")
+@pytest.mark.usefixtures("on_azurite")
 def test_timers_enqueue_one_job_per_feed_of_their_mode() -> None:
     config = load_partner_config(composition.exchange().settings.partner_config)
     nightly, micro = Captured(), Captured()
@@ -45,7 +35,7 @@ def test_timers_enqueue_one_job_per_feed_of_their_mode() -> None:
     assert {json.loads(j)["partner"] for j in micro.get()} == {"adm-02"}
 
 
-@pytest.mark.usefixtures("app_on_azurite")
+@pytest.mark.usefixtures("on_azurite")
 def test_the_queue_worker_builds_the_file_once() -> None:
     job = {"partner": "adm-01", "feed": "nightly-contracts", "business_date": "2026-03-02"}
     registered("deliver_partner_file")(message=queue_message(job))
@@ -58,7 +48,7 @@ def test_the_queue_worker_builds_the_file_once() -> None:
 @pytest.mark.parametrize(
     "payload", [{"partner": "adm-01"}, {"partner": "x", "feed": "y", "business_date": "2026-03-02"}, "not an object"]
 )
-@pytest.mark.usefixtures("app_on_azurite")
+@pytest.mark.usefixtures("on_azurite")
 def test_an_unusable_job_fails_so_the_host_retries_then_poisons_it(payload: Any) -> None:
     with pytest.raises((KeyError, TypeError, ValueError)):
         registered("deliver_partner_file")(message=queue_message(payload))

@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 import function_app
 from function_app import bootstrap as composition
-from function_app.config import Settings
 from tests.events import Captured, cancellation, contract, eventhub_batch
-
-
-@pytest.fixture
-def app_on_azurite(storage_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    monkeypatch.setenv("AzureWebJobsStorage", storage_settings.storage_connection or "")
-    monkeypatch.setenv("STORAGE_NAMESPACE", storage_settings.namespace)
-    monkeypatch.setattr(composition, "_exchange", None)
-    yield storage_settings
 
 
 @functools.cache
@@ -43,7 +33,7 @@ def body(event: dict[str, Any]) -> bytes:
     return json.dumps(event).encode()
 
 
-@pytest.mark.usefixtures("app_on_azurite")
+@pytest.mark.usefixtures("on_azurite")
 def test_contract_batch_is_decided_and_answered_per_event() -> None:
     bodies = [body(contract("VSC1000001")), b"{", body(contract("VSC1000002", revision=0))]
     feedback = call("contract_submissions", bodies)
@@ -57,7 +47,7 @@ def test_contract_batch_is_decided_and_answered_per_event() -> None:
     assert letter.sequence_number in (101, 102)
 
 
-@pytest.mark.usefixtures("app_on_azurite")
+@pytest.mark.usefixtures("on_azurite")
 def test_redelivered_batch_is_answered_identically() -> None:
     bodies = [body(contract(f"VSC20000{i:02d}")) for i in range(30)]
     first = call("contract_submissions", bodies)
@@ -66,7 +56,7 @@ def test_redelivered_batch_is_answered_identically() -> None:
     assert {f["data"]["status"] for f in first} == {"ACCEPTED"}
 
 
-@pytest.mark.usefixtures("app_on_azurite")
+@pytest.mark.usefixtures("on_azurite")
 def test_cancellation_waits_on_its_own_hub_for_the_contract_from_the_other() -> None:
     assert call("cancellation_requests", [body(cancellation("VSC2501150001"))]) == []
     feedback = call("contract_submissions", [body(contract("VSC2501150001"))], first_sequence=500)
@@ -74,7 +64,7 @@ def test_cancellation_waits_on_its_own_hub_for_the_contract_from_the_other() -> 
     assert feedback[1]["data"]["refund"]["dealer_chargeback"] == "914.88"
 
 
-@pytest.mark.usefixtures("app_on_azurite")
+@pytest.mark.usefixtures("on_azurite")
 def test_batch_of_one_hundred_new_contracts() -> None:
     bodies = [body(contract(f"VSC3{i:06d}")) for i in range(100)]
     feedback = call("contract_submissions", bodies)
@@ -82,7 +72,7 @@ def test_batch_of_one_hundred_new_contracts() -> None:
     assert len({f["id"] for f in feedback}) == 100
 
 
-@pytest.mark.usefixtures("app_on_azurite")
+@pytest.mark.usefixtures("on_azurite")
 def test_one_hundred_revisions_of_one_contract_in_one_batch() -> None:
     """More events of one contract than one transaction can carry: written in waves, in order."""
     bodies = [body(contract("VSC5000001", revision=r, event_id=f"r{r}", term_months=r + 12)) for r in range(1, 101)]
