@@ -1,0 +1,896 @@
+"""Inbound claims files against their I/O floor, in one run on one Azurite.
+
+Not a test: ``.venv/bin/python -m bench.claims [--rows N | --sizes 10000,100000] [--profile]``. For each size, in a
+storage namespace of its own (fresh tables, fresh containers), a handful of contracts is seeded through the real
+service (``exchange.realtime.process`` on contract events built like ``tests/events.py``'s), then a claims csv of N
+rows and its manifest are uploaded to partner ``adm-01``'s container (seeding and upload are timed, not measured),
+and two ways of answering that file are timed side by side:
+
+(floor) the I/O floor: read the data file's bytes as one stream (the same ``download_blob(max_concurrency=1)
+        .chunks()`` the inbox uses) and stage a results file of the real one's size as blocks of the real blocks'
+        sizes, interleaved with the reading, then commit the block list. No parsing, no tables, nothing else.
+        Run once before and once after the real path; their mean is the floor.
+(real)  ``exchange.claims.scan("adm-01")`` on an exchange bootstrapped on Azurite: manifest, measure pass (sha256,
+        record count, total), then chunks of ``CHUNK_ROWS`` rows: contract look-ups, registry load and add, journal
+        append, results block staged, checkpoint; then the results file committed, hashed and given its manifest.
+
+Per step: wall seconds, rows/s, client and Azurite CPU, Table and Blob requests (the SDKs' raw_response_hook), the
+process's resident memory growth (``bench.delivery.MemoryWatch``), and for the real path the time of every staged
+results block, so its rate per tenth of the file shows how it changes as the tables grow. Verified, or the run
+stops: one file DONE; the results blob equals, byte for byte, the results rendered offline from what each row was
+made to be (ACCEPTED, or rejected for a known reason); its manifest says N rows, the expected counts, the blob's
+sha256 and bytes; the journal holds one CLAIM_SUBMITTED fact and the registry one claim per accepted row. The floor's
+blob has the real results' size. ``--profile`` adds a cProfile'd real run (another namespace, not in the timings).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import cProfile
+import hashlib
+import io
+import itertools
+import json
+import pstats
+import re
+import shlex
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from azure.core.exceptions import ResourceExistsError
+from azure.storage.blob import BlobBlock, BlobServiceClient, ContainerClient, ContentSettings
+
+from bench.delivery import MemoryWatch, _code_version, _cpu_seconds, _machine
+from function_app import bootstrap as composition
+from function_app.adapters.claims_storage import REGISTRY_PARTITIONS
+from function_app.bootstrap import Exchange
+from function_app.config import Settings, load_settings
+from function_app.domain.journal import FactKind
+from function_app.localdev.azurite import Azurite, AzuriteEndpoints
+from function_app.service_layer.claims_intake import CHUNK_ROWS, FileOutcome, results_name
+from tests.events import contract, messages
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "claims.md"
+PARTNER, ADMINISTRATOR = "adm-01", "ADM-01"
+NAME = "inbound/claims/adm-01_claims_20260303_001.csv"
+NOW = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)  # the exchange's clock: claim facts land on 2026-03-03 (Chicago)
+TIME_RATIO, MEMORY_MIB, FLAT_MIB = 1.5, 200.0, 25.0  # targets: real/floor time, RSS growth, growth spread
+TARGET_ROWS = 1_000_000
+MIB = 1024 * 1024
+PATHS = ("floor", "real")
+LABELS = {"floor": "(floor) read file + stage results bytes", "real": "(real) exchange.claims.scan"}
+
+# --------------------------------------------------------------------------------------------- the workload
+
+CONTRACTS = tuple(f"VSC26010100{k:02d}" for k in range(1, 8))  # ADM-01's: every good row names one of these
+OTHER_ADMIN = "VSC2601010099"  # administered by ADM-02: NOT_AUTHORIZED for ADM-01
+MISSING = "VSC9999999999"  # no such contract
+EFFECTIVE, TERM_MONTHS, SALE_ODOMETER, TERM_MILES = date(2025, 1, 15), 60, 12_000, 60_000  # the spec's example
+CAUSES = ("water pump", '"seal, rear main"', "alternator", "A/C compressor", "transmission valve body")
+PERIOD = 200  # the row kinds repeat every PERIOD rows: 7 of 200 (3.5 %) are refused, each for a different reason
+KINDS: dict[int, str] = {17: "bad_date", 43: "missing_column", 71: "amount", 97: "no_contract", 123: "other_admin",
+                         149: "before_effective", 181: "past_odometer"}
+EXPECTED: dict[str, tuple[str, str]] = {  # kind -> (status, reasons) in the results file
+    "good": ("ACCEPTED", ""),
+    "bad_date": ("REJECTED", "SCHEMA_INVALID"),
+    "missing_column": ("REJECTED", "SCHEMA_INVALID"),
+    "amount": ("REJECTED", "AMOUNT_INCONSISTENT"),
+    "no_contract": ("REJECTED", "CONTRACT_NOT_FOUND"),
+    "other_admin": ("REJECTED", "NOT_AUTHORIZED"),
+    "before_effective": ("REJECTED", "NOT_COVERED"),
+    "past_odometer": ("REJECTED", "NOT_COVERED"),
+}
+HEADER = ("claim_number,contract_number,repair_order,failure_date,odometer,labor_amount,parts_amount,tax_amount,"
+          "total_amount,repair_facility_code,cause\n")
+RESULTS_HEADER = "row,claim_number,status,reasons\n"
+
+
+def _cents(value: int) -> str:
+    return f"{value // 100}.{value % 100:02d}"
+
+
+def claim_line(i: int) -> tuple[str, str, int | None]:
+    """Row i (from 1): its csv line, its kind, and its share of the manifest's total_amount in cents (None when
+    the row does not split into the header's 11 cells, so the spec leaves it out of the total)."""
+    kind = KINDS.get(i % PERIOD, "good")
+    claim = f"CLM-{i:010d}"
+    number = {"no_contract": MISSING, "other_admin": OTHER_ADMIN}.get(kind, CONTRACTS[i % len(CONTRACTS)])
+    failure = EFFECTIVE + timedelta(days=17 + i * 37 % 1_700)  # up to 2029-10, inside the 60 months
+    failure_text = {"bad_date": "2025-02-30", "before_effective": "2024-12-01"}.get(kind, failure.isoformat())
+    odometer = SALE_ODOMETER + 80_000 if kind == "past_odometer" else SALE_ODOMETER + i * 7_919 % 59_000
+    labor, parts = 5_000 + i * 131 % 90_000, i * 977 % 150_000
+    tax = (labor + parts) * 8 // 100
+    total = labor + parts + tax + (1 if kind == "amount" else 0)
+    cells = [claim, number, f"RO-{i:08d}", failure_text, str(odometer), _cents(labor), _cents(parts), _cents(tax),
+             _cents(total), f"FAC-{i % 97:03d}", CAUSES[i % len(CAUSES)]]
+    if kind == "missing_column":
+        del cells[-1]
+    return ",".join(cells) + "\n", kind, None if kind == "missing_column" else total
+
+
+@dataclass
+class Workload:
+    """One uploaded file and what its answer must be, rendered offline from the row kinds above."""
+
+    rows: int
+    data_path: Path
+    data_bytes: int = 0
+    data_sha256: str = ""
+    total_cents: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    results_sha256: str = ""
+    results_bytes: int = 0
+    block_sizes: list[int] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        return self.counts.get("ACCEPTED", 0)
+
+    def manifest(self, off_by: int = 0) -> dict[str, Any]:
+        return {"record_count": self.rows + off_by, "total_amount": _cents(self.total_cents),
+                "sha256": self.data_sha256}
+
+
+def build_workload(rows: int, folder: Path) -> Workload:
+    """Writes the data file to `folder` and renders its expected results (bytes, sha256, one block per chunk)."""
+    work = Workload(rows, folder / f"claims-{rows}.csv")
+    data, results = hashlib.sha256(), hashlib.sha256()
+    counts = dict.fromkeys(("ACCEPTED", "DUPLICATE", "REJECTED"), 0)
+    block = len(RESULTS_HEADER)
+    results.update(RESULTS_HEADER.encode())
+    with work.data_path.open("wb") as out:
+        head = HEADER.encode()
+        out.write(head)
+        data.update(head)
+        work.data_bytes = len(head)
+        buffer: list[str] = []
+        for i in range(1, rows + 1):
+            line, kind, total = claim_line(i)
+            buffer.append(line)
+            work.kinds[kind] = work.kinds.get(kind, 0) + 1
+            work.total_cents += total or 0
+            status, reasons = EXPECTED[kind]
+            counts[status] += 1
+            answer = f"{i},CLM-{i:010d},{status},{reasons}\n".encode()
+            results.update(answer)
+            block += len(answer)
+            if i % CHUNK_ROWS == 0 or i == rows:
+                work.block_sizes.append(block)
+                block = 0
+            if len(buffer) == 10_000 or i == rows:
+                chunk = "".join(buffer).encode()
+                out.write(chunk)
+                data.update(chunk)
+                work.data_bytes += len(chunk)
+                buffer.clear()
+    work.data_sha256, work.results_sha256 = data.hexdigest(), results.hexdigest()
+    work.results_bytes, work.counts = sum(work.block_sizes), counts
+    return work
+
+
+# --------------------------------------------------------------------------------------------- measuring
+
+
+# What each response answered, for the real path's breakdown (request kinds in the order they are reported).
+KIND_LABELS = {
+    "contracts": "contract look-ups (contracts query)",
+    "registry-load": "registry load (claims query, ≤ 14 keys)",
+    "registry-add": "registry add (claims batch of inserts)",
+    "registry-one": "registry add, one at a time (conflict fallback)",
+    "journal": "journal append (journal batch of upserts)",
+    "checkpoint": "checkpoint (claimfiles get/insert/update; the first get is charged pass 1's parsing)",
+    "data": "data file read (first GET ≤ 32 MiB, then 4 MiB; both passes)",
+    "block": "results block staged",
+    "container": "create_container before each block (409)",
+    "blob-other": "other blob (list, manifest, commit, results re-read, manifest)",
+    "table-other": "other table",
+}
+
+
+def _kind(request: Any, table_endpoint: str) -> str:
+    url = str(request.url)
+    if url.startswith(table_endpoint):
+        info = getattr(request, "multipart_mixed_info", None)
+        if info:  # a transaction: the changeset's first operation names the table
+            changeset = info[0][0]
+            inner = changeset.multipart_mixed_info[0] if changeset.multipart_mixed_info else []
+            url = str(inner[0].url) if inner else url
+        table = url[len(table_endpoint):].lstrip("/").split("?")[0].split("(")[0]
+        if table.endswith("claimfiles"):
+            return "checkpoint"
+        if table.endswith("claims"):
+            return "registry-add" if info else ("registry-load" if request.method == "GET" else "registry-one")
+        if table.endswith("journal"):
+            return "journal"
+        return "contracts" if table.endswith("contracts") else "table-other"
+    if "comp=block&" in url or url.endswith("comp=block"):
+        return "block"
+    if request.method == "PUT" and "restype=container" in url and "comp=" not in url:
+        return "container"
+    if request.method == "GET" and url.split("?")[0].endswith(".csv") and "/inbound/claims/" in url:
+        return "data"
+    return "blob-other"
+
+
+class Requests:
+    """The SDKs' raw_response_hook: every response counted by service and by kind, with the wall time since the
+    previous response (or the step's start) charged to it, i.e. the request's round trip plus the client work that
+    led up to it; and the time each results block was staged."""
+
+    def __init__(self, endpoints: AzuriteEndpoints) -> None:
+        self._table, self._blob = endpoints.table_endpoint, endpoints.blob_endpoint
+        self.table = self.blob = 0
+        self.blocks: list[float] = []  # perf_counter of each 'Put Block' answer
+        self.events: list[tuple[str, float, int]] = []  # (kind, seconds since the previous response, blocks so far)
+        self._last = time.perf_counter()
+
+    def __call__(self, response: Any) -> None:
+        now = time.perf_counter()
+        request = response.http_request
+        url = str(request.url)
+        kind = _kind(request, self._table)
+        if url.startswith(self._table):
+            self.table += 1
+        elif url.startswith(self._blob):
+            self.blob += 1
+        if kind == "block":
+            self.blocks.append(now)
+        self.events.append((kind, now - self._last, len(self.blocks)))
+        self._last = now
+
+    def reset(self, start: float) -> None:
+        self.table = self.blob = 0
+        self.blocks, self.events = [], []
+        self._last = start
+
+
+@dataclass
+class Step:
+    path: str
+    rows: int
+    seconds: float = 0.0
+    bytes: int = 0
+    client_cpu: float = 0.0
+    azurite_cpu: float | None = None
+    table_requests: int = 0
+    blob_requests: int = 0
+    rss_start_kib: int = 0
+    rss_peak_kib: int = 0
+    memory_source: str = ""
+    read_seconds: float = 0.0  # floor: time spent waiting for the data file's bytes
+    block_times: list[float] = field(default_factory=list)  # seconds from the step's start to each staged block
+    events: list[tuple[str, float, int]] = field(default_factory=list)  # Requests.events of the step
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.seconds
+
+    @property
+    def growth_mib(self) -> float:
+        return (self.rss_peak_kib - self.rss_start_kib) / 1024
+
+
+@dataclass
+class SizeResult:
+    rows: int
+    workload: Workload
+    seeding_seconds: float
+    upload_seconds: float
+    steps: dict[str, list[Step]] = field(default_factory=dict)
+    verify_seconds: float = 0.0
+
+    def seconds(self, path: str) -> float:
+        return statistics.mean(s.seconds for s in self.steps[path])
+
+    def real(self) -> Step:
+        return self.steps["real"][0]
+
+    def tenths(self) -> list[float]:
+        """The real path's rows/s over each tenth of the file's chunks (from block staging times)."""
+        times, sizes = self.real().block_times, CHUNK_ROWS
+        chunks = len(times)
+        if chunks < 10:
+            return []
+        bounds = [round(chunks * k / 10) for k in range(11)]
+        rates = []
+        for low, high in itertools.pairwise(bounds):
+            start = times[low - 1] if low else 0.0
+            rates.append((high - low) * sizes / (times[high - 1] - start))
+        return rates
+
+
+class Bench:
+    def __init__(self, azurite: Azurite, base: Settings) -> None:
+        self._azurite = azurite
+        self._connection = azurite.endpoints.connection_string
+        self._base = replace(base, storage_connection=self._connection)
+        self.requests = Requests(azurite.endpoints)
+        self._blobs = BlobServiceClient.from_connection_string(self._connection)  # seeding, verification: uncounted
+        counted = BlobServiceClient.from_connection_string(self._connection, raw_response_hook=self.requests)
+        self._floor = counted.get_container_client("benchclaimsfloor")
+        self._floor_source = counted
+        with contextlib.suppress(ResourceExistsError):
+            self._floor.create_container()
+        self._payload = b""
+        self.fact_data_bytes = 0  # the 'data' property of one CLAIM_SUBMITTED fact, as stored
+
+    # ------------------------------------------------------------------ seeding (not measured)
+
+    def exchange(self, namespace: str) -> Exchange:
+        settings = replace(self._base, namespace=namespace)
+        return composition.bootstrap(settings, response_hook=self.requests, clock=lambda: NOW)
+
+    def seed_contracts(self, exchange: Exchange) -> float:
+        """The contracts, through the real-time service, then read back: all there, with the right administrator."""
+        started = time.perf_counter()
+        events = [contract(n) for n in CONTRACTS] + [contract(OTHER_ADMIN, administrator="ADM-02")]
+        exchange.realtime.process(messages("contracts", events))
+        stored = exchange.contracts.load([*CONTRACTS, OTHER_ADMIN], {}).contracts
+        for number in (*CONTRACTS, OTHER_ADMIN):
+            record = stored[number].record if number in stored else None
+            wanted = "ADM-02" if number == OTHER_ADMIN else ADMINISTRATOR
+            if record is None or record.submission is None or record.submission.get("administrator") != wanted:
+                raise SystemExit(f"seeding: contract {number} was not accepted as one of {wanted}'s")
+            submission = record.submission
+            if (date.fromisoformat(submission["effective_date"]) != EFFECTIVE
+                    or int(submission["term_months"]) != TERM_MONTHS or int(submission["term_miles"]) != TERM_MILES
+                    or int(submission["vehicle"]["odometer"]) != SALE_ODOMETER):
+                raise SystemExit(f"seeding: contract {number}'s coverage is not the one the rows are made for")
+        return time.perf_counter() - started
+
+    def partner_container(self, exchange: Exchange) -> ContainerClient:
+        container = self._blobs.get_container_client(f"{exchange.settings.namespace}partner-{PARTNER}")
+        with contextlib.suppress(ResourceExistsError):
+            container.create_container()
+        return container
+
+    def upload(self, exchange: Exchange, work: Workload, off_by: int = 0) -> float:
+        started = time.perf_counter()
+        container = self.partner_container(exchange)
+        with work.data_path.open("rb") as data:
+            container.upload_blob(NAME, data, length=work.data_bytes, overwrite=True, max_concurrency=2,
+                                  content_settings=ContentSettings(content_type="text/csv"))
+        container.upload_blob(NAME + ".manifest.json", json.dumps(work.manifest(off_by)).encode(), overwrite=True)
+        return time.perf_counter() - started
+
+    # ------------------------------------------------------------------ the two paths
+
+    @contextlib.contextmanager
+    def _measured(self, step: Step) -> Iterator[float]:
+        with MemoryWatch() as memory:
+            azurite_before, cpu_before = _cpu_seconds(self._azurite.pid), time.process_time()
+            started = time.perf_counter()
+            self.requests.reset(started)
+            yield started
+            step.seconds = time.perf_counter() - started
+            step.client_cpu = time.process_time() - cpu_before
+            azurite_after = _cpu_seconds(self._azurite.pid)
+        if azurite_before is not None and azurite_after is not None:
+            step.azurite_cpu = azurite_after - azurite_before
+        step.table_requests, step.blob_requests = self.requests.table, self.requests.blob
+        step.block_times = [t - started for t in self.requests.blocks]
+        step.events = self.requests.events
+        self.requests.reset(time.perf_counter())  # what verification asks for is not the step's
+        step.rss_start_kib, step.rss_peak_kib, step.memory_source = memory.start_kib, memory.peak_kib, memory.source
+
+    def real(self, exchange: Exchange, work: Workload) -> Step:
+        step = Step("real", work.rows)
+        intake = exchange.claims  # built before the clock starts: partner configuration, table clients
+        with self._measured(step):
+            outcomes = intake.scan(PARTNER)
+        _check_outcome(outcomes, work)
+        step.bytes = self.verify_stored(exchange, work)
+        return step
+
+    def real_profiled(self, exchange: Exchange, work: Workload, top: int = 30) -> tuple[str, list[tuple[str, float]]]:
+        intake = exchange.claims
+        profiler = cProfile.Profile()
+        outcomes = profiler.runcall(intake.scan, PARTNER)
+        _check_outcome(outcomes, work)
+        self.verify_stored(exchange, work)
+        stats = pstats.Stats(profiler)
+        out = io.StringIO()
+        printed = pstats.Stats(profiler, stream=out)
+        printed.sort_stats("tottime").print_stats(top)
+        printed.sort_stats("cumulative").print_stats(top)
+        text = out.getvalue().replace(str(ROOT) + "/", "").replace(sys.prefix + "/", "")
+        return text, _breakdown(stats)
+
+    def control(self, exchange: Exchange, work: Workload) -> Step:
+        """The real scan of a file whose manifest claims one row too many: the whole measure pass (download, sha256,
+        every row read for the count and total), then the file is refused and nothing of it applied."""
+        step = Step("control", work.rows)
+        intake = exchange.claims
+        with self._measured(step):
+            outcomes = intake.scan(PARTNER)
+        if len(outcomes) != 1 or outcomes[0].status != "REJECTED" or "record_count" not in outcomes[0].note:
+            raise SystemExit(f"control: expected the file REJECTED for its record_count, got {outcomes}")
+        container = self.partner_container(exchange)
+        answer = container.get_blob_client(results_name(NAME)).download_blob().readall()
+        if answer != (RESULTS_HEADER + "0,,REJECTED,FILE_CONTROL_MISMATCH\n").encode():
+            raise SystemExit(f"control: unexpected results file {answer[:200]!r}")
+        tables = exchange.clients["tables"]
+        if any(True for _ in tables.get_table_client(exchange.settings.claims_table).list_entities()):
+            raise SystemExit("control: a refused file left claims in the registry")
+        self.requests.reset(time.perf_counter())
+        step.bytes = len(answer)
+        return step
+
+    def floor(self, exchange: Exchange, work: Workload, name: str) -> Step:
+        """The data file's bytes as one stream; the results' bytes staged as blocks of the real blocks' sizes as soon
+        as the reading has 'produced' them (results bytes * data bytes read / data size), then committed."""
+        step = Step("floor", work.rows)
+        source = self._floor_source.get_blob_client(f"{exchange.settings.namespace}partner-{PARTNER}", NAME)
+        blob = self._floor.get_blob_client(name)
+        if len(self._payload) < max(work.block_sizes):
+            self._payload = bytes(range(256)) * (max(work.block_sizes) // 256 + 1)
+        payload = memoryview(self._payload)
+        sizes, size = work.block_sizes, work.data_bytes
+        with self._measured(step):
+            read = staged = produced = 0
+            blocks: list[BlobBlock] = []
+            waiting = time.perf_counter()
+            for chunk in source.download_blob(max_concurrency=1).chunks():
+                step.read_seconds += time.perf_counter() - waiting
+                read += len(chunk)
+                while staged < len(sizes) and produced + sizes[staged] <= work.results_bytes * read // size:
+                    produced += self._stage(blob, blocks, payload[: sizes[staged]])
+                    staged += 1
+                waiting = time.perf_counter()
+            for block_size in sizes[staged:]:
+                produced += self._stage(blob, blocks, payload[:block_size])
+            blob.commit_block_list(blocks, content_settings=ContentSettings(content_type="text/csv; charset=utf-8"))
+        stored = blob.get_blob_properties().size
+        if read != work.data_bytes or stored != work.results_bytes:
+            raise SystemExit(f"floor: read {read} bytes ({work.data_bytes} expected), staged {stored} "
+                             f"({work.results_bytes} expected)")
+        step.bytes = stored
+        return step
+
+    @staticmethod
+    def _stage(blob: Any, blocks: list[BlobBlock], data: memoryview) -> int:
+        block_id = base64.b64encode(f"{len(blocks):08d}".encode()).decode()
+        blob.stage_block(block_id, data)
+        blocks.append(BlobBlock(block_id=block_id))
+        return len(data)
+
+    # ------------------------------------------------------------------ verification
+
+    def verify_stored(self, exchange: Exchange, work: Workload) -> int:
+        """The results blob and its manifest, the journal's claim facts and the registry; the blob's size."""
+        problems: list[str] = []
+        container = self.partner_container(exchange)
+        name = results_name(NAME)
+        digest, size, lines = hashlib.sha256(), 0, 0
+        for chunk in container.get_blob_client(name).download_blob().chunks():
+            digest.update(chunk)
+            size += len(chunk)
+            lines += chunk.count(b"\n")
+        if (digest.hexdigest(), size) != (work.results_sha256, work.results_bytes) or lines != work.rows + 1:
+            problems.append(f"results blob ({size} bytes, {lines} lines) differs from the offline rendering "
+                            f"({work.results_bytes} bytes, {work.rows + 1} lines)")
+        manifest = json.loads(container.get_blob_client(name + ".manifest.json").download_blob().readall())
+        if manifest["record_count"] != work.rows or manifest["counts"] != work.counts:
+            problems.append(f"results manifest: record_count {manifest['record_count']}, counts {manifest['counts']}; "
+                            f"expected {work.rows}, {work.counts}")
+        if (manifest["sha256"], manifest["bytes"]) != (digest.hexdigest(), size):
+            problems.append("results manifest: sha256/bytes are not the blob's")
+        if manifest["source_sha256"] != work.data_sha256:
+            problems.append("results manifest: source_sha256 is not the data file's")
+        tables = exchange.clients["tables"]
+        day = NOW.astimezone(exchange.settings.zone).date().isoformat()
+        journal = tables.get_table_client(exchange.settings.journal_table)
+        query = f"PartitionKey eq '{day}' and kind eq '{FactKind.CLAIM_SUBMITTED.value}'"
+        facts = sum(1 for _ in journal.query_entities(query, select=["RowKey"]))
+        sample = next(iter(journal.query_entities(query, results_per_page=1)), None)
+        self.fact_data_bytes = len(str(sample["data"]).encode()) if sample is not None else 0
+        registry = tables.get_table_client(exchange.settings.claims_table)
+        claims = sum(1 for _ in registry.list_entities(select=["RowKey"]))
+        if facts != work.accepted or claims != work.accepted:
+            problems.append(f"{facts} CLAIM_SUBMITTED facts and {claims} registry claims, expected {work.accepted}")
+        if problems:
+            raise SystemExit("real: " + "; ".join(problems))
+        return size
+
+
+def _check_outcome(outcomes: Sequence[FileOutcome], work: Workload) -> None:
+    if len(outcomes) != 1 or outcomes[0].status != "DONE" or outcomes[0].counts != work.counts:
+        raise SystemExit(f"real: expected one file DONE with counts {work.counts}, got {outcomes}")
+
+
+# Where the real path's time goes, from the profile: (label, file suffix, function name). Cumulative times overlap
+# (the registry, contracts and journal calls are inside _rows); the table says which.
+PARTS = (
+    ("ClaimsIntake._measure (pass 1: hash + count + total)", "service_layer/claims_intake.py", "_measure"),
+    ("ClaimsIntake._rows (pass 2: everything per chunk)", "service_layer/claims_intake.py", "_rows"),
+    ("  TableContractStore.load (contract look-ups)", "adapters/tables.py", "load"),
+    ("  TableClaimsRegistry.load (earlier claims)", "adapters/claims_storage.py", "load"),
+    ("  TableClaimsRegistry.add (inserts)", "adapters/claims_storage.py", "add"),
+    ("  TableJournal.append (facts, upserts)", "adapters/tables.py", "append"),
+    ("  BlobClaimsInbox.stage_results (block + create_container)", "adapters/claims_storage.py", "stage_results"),
+    ("  TableClaimsProgress.put (checkpoint)", "adapters/claims_storage.py", "put"),
+    ("  ClaimsReader.read (parse rows; pass 1 and 2)", "domain/claims_inbound.py", "read"),
+    ("  decide_claim (rules)", "domain/claims_inbound.py", "decide_claim"),
+    ("  ClaimsIntake._fact (journal facts built)", "service_layer/claims_intake.py", "_fact"),
+    ("ClaimsIntake._finish (commit, re-read results, manifest)", "service_layer/claims_intake.py", "_finish"),
+    ("azure-core: building transaction bodies", "azure/core/pipeline/_base.py", "_prepare_multipart"),
+    ("azure-core: parsing transaction responses (email parser)", "azure/core/utils/_pipeline_transport_rest_shared.py",
+     "_parts_helper"),
+    ("azure-data-tables: entity serialization", "azure/data/tables/_serialize.py", "_add_entity_properties"),
+    ("tables._fact_entity (fact → entity, json.dumps)", "adapters/tables.py", "_fact_entity"),
+    ("socket recv_into (waiting for Azurite)", "~", "<method 'recv_into' of '_socket.socket' objects>"),
+)
+
+
+def _breakdown(stats: pstats.Stats) -> list[tuple[str, float]]:
+    table: dict[tuple[str, int, str], tuple[int, int, float, float, Any]] = stats.stats  # type: ignore[attr-defined]
+    found: list[tuple[str, float]] = []
+    for label, suffix, function in PARTS:
+        seconds = 0.0
+        for (filename, _line, name), (_cc, _nc, tottime, cumtime, _callers) in table.items():
+            if name == function and filename.endswith(suffix):
+                seconds += tottime if suffix == "~" else cumtime
+        found.append((label, seconds))
+    return found
+
+
+# --------------------------------------------------------------------------------------------- running
+
+
+@dataclass
+class Run:
+    sizes: list[SizeResult] = field(default_factory=list)
+    seconds: float = 0.0
+    memory_source: str = ""
+    warm_seconds: float = 0.0
+    profile_rows: int = 0
+    profile_seconds: float = 0.0
+    profile: str | None = None
+    breakdown: list[tuple[str, float]] = field(default_factory=list)
+    control: Step | None = None  # the full-size measure pass (manifest off by one)
+    control_floors: list[Step] = field(default_factory=list)
+    control_data_bytes: int = 0
+    fact_data_bytes: int = 0
+
+
+def run(args: argparse.Namespace, folder: Path) -> Run:
+    outcome = Run()
+    started = time.perf_counter()
+    with Azurite(ROOT, in_memory=True) as azurite:
+        bench = Bench(azurite, load_settings({}))
+        say(f"warming up on {args.warmup_rows:,} rows (namespace bcwarm) ...")
+        warm = time.perf_counter()
+        work = build_workload(args.warmup_rows, folder)
+        exchange = bench.exchange("bcwarm")
+        bench.seed_contracts(exchange)
+        bench.upload(exchange, work)
+        outcome.memory_source = bench.real(exchange, work).memory_source
+        bench.floor(exchange, work, "warm.csv")
+        outcome.warm_seconds = time.perf_counter() - warm
+        for size in args.sizes:
+            say(f"{size:,} rows: building the file and its expected results ...")
+            work = build_workload(size, folder)
+            exchange = bench.exchange(f"bc{size}")
+            seeding = bench.seed_contracts(exchange)
+            upload = bench.upload(exchange, work)
+            work.data_path.unlink()
+            say(f"  {work.data_bytes / MIB:.1f} MiB uploaded in {upload:.1f} s; measuring ...")
+            result = SizeResult(size, work, seeding, upload)
+            for path in ("floor", "real", "floor"):
+                step = (bench.real(exchange, work) if path == "real"
+                        else bench.floor(exchange, work, f"floor-{size}-{len(result.steps.get('floor', []))}.csv"))
+                result.steps.setdefault(path, []).append(step)
+                say(f"  {size:,} rows, {path:5}: {step.seconds:7.2f} s, {step.rate:8,.0f} rows/s, "
+                    f"{step.table_requests} table / {step.blob_requests} blob requests, "
+                    f"RSS +{step.growth_mib:.1f} MiB (peak {step.rss_peak_kib / 1024:.0f} MiB)")
+            checked = time.perf_counter()
+            bench.verify_stored(exchange, work)  # once more, timed: what the verification costs
+            result.verify_seconds = time.perf_counter() - checked
+            outcome.fact_data_bytes = bench.fact_data_bytes
+            outcome.sizes.append(result)
+        if args.control_rows:
+            rows = args.control_rows
+            say(f"{rows:,} rows, manifest off by one (namespace bcctl{rows}): building, uploading ...")
+            work = build_workload(rows, folder)
+            exchange = bench.exchange(f"bcctl{rows}")
+            bench.seed_contracts(exchange)
+            bench.upload(exchange, work, off_by=1)
+            work.data_path.unlink()
+            outcome.control_data_bytes = work.data_bytes
+            for path in ("floor", "control", "floor"):
+                if path == "control":
+                    outcome.control = step = bench.control(exchange, work)
+                else:
+                    step = bench.floor(exchange, work, f"floor-ctl-{len(outcome.control_floors)}.csv")
+                    outcome.control_floors.append(step)
+                say(f"  {rows:,} rows, {path:7}: {step.seconds:7.2f} s, {step.rate:8,.0f} rows/s, "
+                    f"RSS +{step.growth_mib:.1f} MiB (peak {step.rss_peak_kib / 1024:.0f} MiB)")
+        if args.profile:
+            rows = args.profile_rows or args.sizes[-1]
+            say(f"one more real run of {rows:,} rows under cProfile (namespace bcprof{rows}) ...")
+            work = build_workload(rows, folder)
+            exchange = bench.exchange(f"bcprof{rows}")
+            bench.seed_contracts(exchange)
+            bench.upload(exchange, work)
+            profiled = time.perf_counter()
+            outcome.profile, outcome.breakdown = bench.real_profiled(exchange, work)
+            outcome.profile_rows, outcome.profile_seconds = rows, time.perf_counter() - profiled
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+# --------------------------------------------------------------------------------------------- report
+
+
+def render(outcome: Run, args: argparse.Namespace, argv: Sequence[str]) -> str:
+    first = outcome.sizes[0].workload
+    refused = sum(v for k, v in first.kinds.items() if k != "good")
+    kinds = ", ".join(f"{v:,} {k}" for k, v in sorted(first.kinds.items()) if k != "good")
+    lines = [
+        "# Inbound claims: one claims file answered vs the I/O floor, on Azurite",
+        "",
+        f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- machine: {_machine()}",
+        f"- code: {_code_version()}",
+        "- whole run (Azurite start, warm-up, seeding, uploads, all steps, verification"
+        + (", profile" if outcome.profile else "") + f"): {outcome.seconds / 60:.1f} min",
+        f"- workload: partner {PARTNER} (administrator {ADMINISTRATOR}), one file of "
+        f"{' then '.join(f'{r.rows:,}' for r in outcome.sizes)} rows, each size in a storage namespace of its own "
+        f"(fresh tables and containers); {len(CONTRACTS)} ADM-01 contracts and 1 ADM-02 contract seeded through "
+        "`exchange.realtime.process`; unique claim numbers spread over the ADM-01 contracts, failure dates and "
+        f"odometers inside coverage; {refused / first.rows:.1%} of rows refused, one kind each every {PERIOD} rows "
+        f"(at {first.rows:,}: {kinds}); {first.data_bytes / first.rows:.0f} bytes per row; chunks of "
+        f"{CHUNK_ROWS} rows (claims_intake.CHUNK_ROWS)",
+        "- (floor) reads the data file once as a stream (the inbox's own `download_blob(max_concurrency=1).chunks()`) "
+        "and stages the results file's bytes as blocks of the real blocks' sizes, interleaved, then commits; it ran "
+        "before and after the real path, the floor time is their mean. (real) is `ClaimsIntake.scan` on the object "
+        "`exchange.claims` returns (built just before the clock starts); the real path reads the data file twice "
+        "by design (the manifest is checked against sha256, count and total before any row is applied)",
+        "- verified for every real run: one file DONE; results blob = the offline rendering of what every row was "
+        "made to be, byte for byte (sha256, size, N + 1 lines); results manifest record_count = N, counts = the "
+        "expected, sha256/bytes = the blob's, source_sha256 = the data file's; one CLAIM_SUBMITTED journal fact and "
+        "one registry claim per accepted row. For every floor: all data bytes read, blob size = the real results'",
+        f"- memory: resident set of this process, {outcome.memory_source}; 'growth' = peak during the step − RSS at "
+        "its start (after gc.collect() and malloc_trim(0)); the ≤ 200 MiB target is judged on the growth",
+        "- requests: every HTTP response the SDK clients of the step received (raw_response_hook); an entity-group "
+        "transaction is one request",
+        "",
+        "| rows | path | s | rows/s | data MiB | results bytes | client CPU s | Azurite CPU s | Table req. "
+        "| Table req./row | Blob req. | RSS start MiB | RSS peak MiB | RSS growth MiB |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for result in outcome.sizes:
+        for path in PATHS:
+            for s in result.steps[path]:
+                azurite = f"{s.azurite_cpu:.1f}" if s.azurite_cpu is not None else "n/a"
+                lines.append(
+                    f"| {result.rows:,} | {LABELS[path]} | {s.seconds:.2f} | {s.rate:,.0f} "
+                    f"| {result.workload.data_bytes / MIB:.1f} | {s.bytes:,} | {s.client_cpu:.1f} | {azurite} "
+                    f"| {s.table_requests:,} | {s.table_requests / s.rows:.3f} | {s.blob_requests:,} "
+                    f"| {s.rss_start_kib / 1024:.0f} | {s.rss_peak_kib / 1024:.0f} | {s.growth_mib:.1f} |"
+                )
+    lines += ["", "| measure | value | target | met |", "|---|---:|---:|:---:|"]
+    for result in outcome.sizes:
+        real, floor = result.real(), result.seconds("floor")
+        ratio = real.seconds / floor
+        lines += [
+            f"| {result.rows:,} rows: rows/s, real / floor | {real.rate:,.0f} / {result.rows / floor:,.0f} | — | — |",
+            f"| {result.rows:,} rows: real / floor time | {ratio:.1f}× | ≤ {TIME_RATIO}× "
+            f"| {_met(ratio <= TIME_RATIO)} |",
+            f"| {result.rows:,} rows: real RSS growth | {real.growth_mib:.1f} MiB | ≤ {MEMORY_MIB:.0f} MiB "
+            f"| {_met(real.growth_mib <= MEMORY_MIB)} |",
+            f"| {result.rows:,} rows: Table requests per row, real | {real.table_requests / result.rows:.3f} | — | — |",
+            f"| {result.rows:,} rows: client CPU per row, real / floor | {real.client_cpu / result.rows * 1e6:.0f} / "
+            f"{statistics.mean(s.client_cpu for s in result.steps['floor']) / result.rows * 1e6:.0f} µs | — | — |",
+        ]
+    if len(outcome.sizes) > 1:
+        growths = [r.real().growth_mib for r in outcome.sizes]
+        spread = max(growths) - min(growths)
+        lines.append(f"| real RSS growth from {outcome.sizes[0].rows:,} to {outcome.sizes[-1].rows:,} rows (flat) "
+                     f"| {' → '.join(f'{g:.1f}' for g in growths)} MiB (spread {spread:.1f}) "
+                     f"| spread ≤ {FLAT_MIB:.0f} MiB | {_met(spread <= FLAT_MIB)} |")
+    control = outcome.control
+    if control is not None:
+        floor = statistics.mean(f.seconds for f in outcome.control_floors)
+        lines += [
+            f"| {control.rows:,} rows, measure pass only: real / floor time | {control.seconds / floor:.1f}× | — "
+            "| — |",
+            f"| {control.rows:,} rows, measure pass only: RSS growth | {control.growth_mib:.1f} MiB "
+            f"| ≤ {MEMORY_MIB:.0f} MiB | {_met(control.growth_mib <= MEMORY_MIB)} |",
+        ]
+    largest = outcome.sizes[-1]
+    lines.append(f"| rows in the largest file run | {largest.rows:,} | {TARGET_ROWS:,} "
+                 f"| {_met(largest.rows >= TARGET_ROWS)} |")
+    lines += ["", "The real path as the file goes on (from the time each results block was staged):", "",
+              "| rows | measure pass + first chunk s | rows/s per tenth of the file's chunks | last chunk ms |",
+              "|---:|---:|---|---:|"]
+    for result in outcome.sizes:
+        times = result.real().block_times
+        if not times:
+            continue
+        last = (times[-1] - times[-2]) * 1000 if len(times) > 1 else float("nan")
+        tenths = ", ".join(f"{r:,.0f}" for r in result.tenths()) or "—"
+        lines.append(f"| {result.rows:,} | {times[0]:.2f} | {tenths} | {last:.0f} |")
+    if control is not None:
+        lines += ["", f"Full size, pass 1 only: {control.rows:,} rows ({outcome.control_data_bytes / MIB:.0f} MiB), "
+                  "uploaded with a manifest that claims one row more. The real scan downloads, hashes and reads "
+                  "every row for the count and total, then refuses the file (verified: REJECTED for record_count, "
+                  "results file = the one FILE_CONTROL_MISMATCH line, registry empty). Floor as above, N rows' "
+                  "results staged:", "",
+                  "| path | s | rows/s | client CPU s | Table req. | Blob req. | RSS start MiB | RSS peak MiB "
+                  "| RSS growth MiB |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for label, st in [("(real) scan, manifest off by one", control)] + [
+                (LABELS["floor"], f) for f in outcome.control_floors]:
+            lines.append(f"| {label} | {st.seconds:.2f} | {st.rate:,.0f} | {st.client_cpu:.1f} | {st.table_requests} "
+                         f"| {st.blob_requests} | {st.rss_start_kib / 1024:.0f} | {st.rss_peak_kib / 1024:.0f} "
+                         f"| {st.growth_mib:.1f} |")
+    for result in outcome.sizes:
+        lines += ["", *_kinds_table(result)]
+    floor_reads = ", ".join(f"{r.rows:,} rows: {statistics.mean(s.read_seconds for s in r.steps['floor']):.2f} s"
+                            for r in outcome.sizes)
+    lines += ["", f"Floor, time spent waiting for the data file's bytes (one read; the real path reads twice): "
+              f"{floor_reads}.", ""]
+    lines += ["Not measured: contract seeding "
+              + ", ".join(f"{r.seeding_seconds:.1f} s" for r in outcome.sizes) + "; upload "
+              + ", ".join(f"{r.upload_seconds:.1f} s" for r in outcome.sizes) + "; verification "
+              + ", ".join(f"{r.verify_seconds:.1f} s" for r in outcome.sizes)
+              + f"; warm-up ({args.warmup_rows:,} rows, both paths) {outcome.warm_seconds:.1f} s.", "",
+              f"Each accepted row's CLAIM_SUBMITTED fact stores {outcome.fact_data_bytes:,} bytes of `data` (the "
+              "claim, the file name and a full copy of the contract's submission), against "
+              f"{outcome.sizes[-1].workload.data_bytes / outcome.sizes[-1].rows:.0f} bytes for the row in the file."]
+    lines += ["", *_scale_notes(outcome)]
+    if outcome.profile is not None:
+        lines += ["", f"Real path under cProfile, {outcome.profile_rows:,} rows (one extra run in a namespace of its "
+                  f"own, not in the timings; {outcome.profile_seconds:.0f} s with the profiler's overhead). Cumulative "
+                  "seconds; indented lines are inside `_rows` (ClaimsReader.read also runs in `_measure`):", "",
+                  "| part | s | share |", "|---|---:|---:|"]
+        total = outcome.profile_seconds
+        lines += [f"| {label} | {s:.1f} | {s / total:.0%} |" for label, s in outcome.breakdown]
+        lines += ["", "```", outcome.profile.strip(), "```"]
+    lines += ["", "Command (from the repository root):", "", "```", _command(argv), "```"]
+    return "\n".join(lines) + "\n"
+
+
+def _kinds_table(result: SizeResult) -> list[str]:
+    """The real path's requests by kind: how many, the wall time charged to them, and how their cost changed from
+    the first to the last tenth of the file's chunks."""
+    step = result.real()
+    chunks = max(len(step.block_times), 1)
+    count: dict[str, int] = {}
+    seconds: dict[str, float] = {}
+    tenth: dict[tuple[str, int], list[float]] = {}
+    for kind, gap, blocks in step.events:
+        count[kind] = count.get(kind, 0) + 1
+        seconds[kind] = seconds.get(kind, 0.0) + gap
+        tenth.setdefault((kind, min(blocks * 10 // chunks, 9)), []).append(gap)
+    lines = [f"Real path, {result.rows:,} rows, by request kind (each response is charged the wall time since the "
+             "previous one: its round trip plus the client work that led to it, e.g. deciding a chunk's rows falls "
+             "on the registry add, building its facts on the journal append):", "",
+             "| request kind | requests | per row | s | share of the step | ms per request, first → last tenth |",
+             "|---|---:|---:|---:|---:|---|"]
+    for kind, label in KIND_LABELS.items():
+        if kind not in count:
+            continue
+        first, last = tenth.get((kind, 0)), tenth.get((kind, 9))
+        trend = (f"{statistics.mean(first) * 1000:.1f} → {statistics.mean(last) * 1000:.1f}" if first and last
+                 else "—")
+        lines.append(f"| {label} | {count[kind]:,} | {count[kind] / result.rows:.4f} | {seconds[kind]:.1f} "
+                     f"| {seconds[kind] / step.seconds:.0%} | {trend} |")
+    rest = step.seconds - sum(seconds.values())
+    lines.append(f"| after the last response (return) | — | — | {rest:.1f} | {rest / step.seconds:.0%} | — |")
+    return lines
+
+
+def _scale_notes(outcome: Run) -> list[str]:
+    """Where the real path's time per chunk is heading, and what 1,000,000 rows would take at that pace."""
+    last = outcome.sizes[-1]
+    times = last.real().block_times
+    real = last.real()
+    cpu_per_row = real.client_cpu / last.rows
+    floor_rate = last.rows / last.seconds("floor")
+    lines = [
+        "Azurite (3.35, LokiJS) is not Table Storage: an upsert scans its partition for the RowKey. Every accepted "
+        "claim's fact goes to one journal partition (the business date the file was taken up on), so the journal "
+        "append's cost per batch grows with the partition, chunk after chunk (tables above), while the registry's "
+        f"{REGISTRY_PARTITIONS} partitions and the contracts stay cheap at these sizes. On Azure Table Storage an "
+        "upsert is a point operation; there the same design meets a partition's throughput target instead "
+        "(about 2,000 entities/s per partition, shared with that day's contract facts).",
+        "",
+        f"The client alone bounds the real path below the floor whatever the storage: at {last.rows:,} rows it "
+        f"spent {cpu_per_row * 1e6:.0f} µs of this process's CPU per row, i.e. at most ~{1 / cpu_per_row:,.0f} "
+        f"rows/s per core with a storage that answered instantly, {floor_rate * cpu_per_row:.0f}× slower than this "
+        f"floor ({floor_rate:,.0f} rows/s). The ≤ {TIME_RATIO}× target cannot be met by a path that makes "
+        f"{real.table_requests / last.rows:.3f} Table requests per row against a floor that makes none.",
+    ]
+    if last.rows >= TARGET_ROWS or len(times) < 20:
+        return lines
+    chunks = [b - a for a, b in itertools.pairwise(times)]  # seconds per chunk, chunk 2 onwards
+    xs = list(range(1, len(chunks) + 1))
+    slope, intercept = statistics.linear_regression(xs, chunks)
+    target_chunks = TARGET_ROWS // CHUNK_ROWS
+    predicted = times[0] + sum(max(intercept + slope * k, 0.0) for k in range(1, target_chunks))
+    lines += [
+        "",
+        f"**Not run at {TARGET_ROWS:,} rows** (the real path; pass 1 was, above). At {last.rows:,} rows the real "
+        f"path took {real.seconds:.0f} s ({real.rate:,.0f} rows/s); its time per chunk of {CHUNK_ROWS} rows went "
+        f"from {chunks[0] * 1000:.0f} ms to {chunks[-1] * 1000:.0f} ms (linear fit: {intercept * 1000:.0f} ms + "
+        f"{slope * 1000:.1f} ms per chunk already done). Extrapolated on that fit, one file of {TARGET_ROWS:,} rows "
+        f"on Azurite would take ~{predicted / 3600:.0f} h of real path alone, far beyond this run's ~25-minute "
+        "budget; the largest size run is the one above. That growth is Azurite's journal partition, not the "
+        "product's code; memory flatness is shown over the sizes run and by the full-size pass 1.",
+    ]
+    return lines
+
+
+def _met(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def _command(argv: Sequence[str]) -> str:
+    python = Path(sys.executable)
+    shown = python.relative_to(ROOT) if python.is_relative_to(ROOT) else python
+    return shlex.join([str(shown), "-m", "bench.claims", *argv])
+
+
+# --------------------------------------------------------------------------------------------- main
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        return [int(part.replace("_", "")) for part in re.split(r"[,\s]+", text.strip()) if part]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes like 10000,100000, got {text!r}") from None
+
+
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.claims",
+                                     description="Inbound claims file (ClaimsIntake.scan) vs its I/O floor on Azurite.")
+    parser.add_argument("--rows", type=int, default=100_000, help="rows in the claims file (default 100000)")
+    parser.add_argument("--sizes", type=_sizes, help="several file sizes in one run, ascending, e.g. 10000,100000; "
+                        "each in a fresh storage namespace")
+    parser.add_argument("--warmup-rows", type=int, default=2_000, help="rows of the warm-up file (default 2000)")
+    parser.add_argument("--control-rows", type=int, default=TARGET_ROWS, help="rows of a file whose manifest is off "
+                        "by one: the real scan runs its whole measure pass, then refuses it (default 1000000; 0 "
+                        "skips)")
+    parser.add_argument("--profile", action="store_true", help="add a cProfile'd real run (not in the timings)")
+    parser.add_argument("--profile-rows", type=int, default=0, help="rows of the profiled run (default: the largest "
+                        "size)")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="report file (default bench/results/claims.md)")
+    args = parser.parse_args(argv)
+    args.sizes = args.sizes or [args.rows]
+    if sorted(set(args.sizes)) != args.sizes or not all(1_000 <= s <= 2_000_000 for s in args.sizes):
+        parser.error("sizes must ascend, each from 1000 to 2000000")
+    if not 1 <= args.warmup_rows <= 100_000 or args.profile_rows < 0 or not 0 <= args.control_rows <= 2_000_000:
+        parser.error("need --warmup-rows from 1 to 100000, --profile-rows ≥ 0, --control-rows from 0 to 2000000")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parse(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-claims-") as folder:
+        outcome = run(args, Path(folder))
+    report = render(outcome, args, argv)
+    print(report, end="")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(report, encoding="utf-8")
+    return 0
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
