@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -63,7 +63,9 @@ def results(exchange: Exchange) -> list[list[str]]:
 
 
 def claim_facts(exchange: Exchange) -> list[JournalFact]:
-    days = {date(2026, 3, 2), date.today()}
+    """Claim facts take the business date of when the file was taken up: today where the business is."""
+    today = datetime.now(exchange.settings.zone).date()
+    days = {today, today - timedelta(days=1)}
     return [f for d in days for f in exchange.journal.read(d) if f.kind is FactKind.CLAIM_SUBMITTED]
 
 
