@@ -33,6 +33,7 @@ class BlobClaimsInbox(ClaimsInbox):
     def __init__(self, service: BlobServiceClient, namespace: str = "") -> None:
         self._service = service
         self._names = BlobPartnerFiles(service, namespace)
+        self._ready: set[str] = set()
 
     def _container(self, partner: str) -> ContainerClient:
         return self._service.get_container_client(self._names.container_name(partner))
@@ -61,8 +62,10 @@ class BlobClaimsInbox(ClaimsInbox):
 
     def stage_results(self, partner: str, name: str, block: int, data: bytes) -> None:
         container = self._container(partner)
-        with contextlib.suppress(ResourceExistsError):
-            container.create_container()
+        if partner not in self._ready:  # once per partner, not once per block
+            with contextlib.suppress(ResourceExistsError):
+                container.create_container()
+            self._ready.add(partner)
         container.get_blob_client(name).stage_block(_block_id(block), data)
 
     def commit_results(self, partner: str, name: str, blocks: int) -> tuple[str, int]:
