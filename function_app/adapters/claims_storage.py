@@ -16,6 +16,7 @@ from azure.data.tables import TableClient, TableTransactionError, UpdateMode
 from azure.storage.blob import BlobBlock, BlobServiceClient, ContainerClient, ContentSettings
 
 from function_app.adapters.partner_blobs import BlobPartnerFiles, is_file
+from function_app.adapters.tables import QUERY_COMPARISONS, TRANSACTION_LIMIT, odata_quote
 from function_app.service_layer.claims_ports import (
     AcceptedClaim,
     ClaimsInbox,
@@ -26,7 +27,7 @@ from function_app.service_layer.claims_ports import (
 
 INBOUND = "inbound/claims/"
 CHUNK_BYTES = 4 * 1024 * 1024
-REGISTRY_PARTITIONS = 16
+REGISTRY_PARTITIONS = 64
 
 
 class BlobClaimsInbox(ClaimsInbox):
@@ -100,12 +101,17 @@ class TableClaimsRegistry(ClaimsRegistry):
             by_partition[_partition(number)].append(number)
         found: dict[str, AcceptedClaim] = {}
         for partition, numbers in by_partition.items():
-            for start in range(0, len(numbers), 14):
-                rows = " or ".join(f"RowKey eq '{n}'" for n in numbers[start : start + 14])
-                for entity in self._table.query_entities(f"PartitionKey eq '{partition}' and ({rows})"):
-                    found[entity["RowKey"]] = AcceptedClaim(
-                        entity["RowKey"], entity["content_hash"], entity["origin"], entity["contract_number"]
-                    )
+            found.update(self._load(partition, numbers))
+        return found
+
+    def _load(self, partition: str, numbers: Sequence[str]) -> dict[str, AcceptedClaim]:
+        found = {}
+        for start in range(0, len(numbers), QUERY_COMPARISONS):
+            rows = " or ".join(f"RowKey eq {odata_quote(n)}" for n in numbers[start : start + QUERY_COMPARISONS])
+            for entity in self._table.query_entities(f"PartitionKey eq '{partition}' and ({rows})"):
+                found[entity["RowKey"]] = AcceptedClaim(
+                    entity["RowKey"], entity["content_hash"], entity["origin"], entity["contract_number"]
+                )
         return found
 
     def add(self, claims: Sequence[AcceptedClaim]) -> list[str]:
@@ -114,26 +120,28 @@ class TableClaimsRegistry(ClaimsRegistry):
             by_partition[_partition(claim.claim_number)].append(claim)
         taken: list[str] = []
         for partition, group in by_partition.items():
-            for start in range(0, len(group), 100):
-                taken.extend(self._insert(partition, group[start : start + 100]))
+            for start in range(0, len(group), TRANSACTION_LIMIT):
+                taken.extend(self._insert(partition, group[start : start + TRANSACTION_LIMIT]))
         return taken
 
     def _insert(self, partition: str, group: list[AcceptedClaim]) -> list[str]:
-        entities = [_claim_entity(partition, claim) for claim in group]
-        try:
-            self._table.submit_transaction([("create", e) for e in entities])
-            return []
-        except TableTransactionError:
-            pass  # one exists: one at a time, so that each is told apart
-        taken = []
-        for claim, entity in zip(group, entities, strict=True):
+        """Inserts the group as one transaction; when a number exists, the group is checked against the registry
+        and the rest inserted: a number of the same origin is this file's own (a retry), any other is taken."""
+        waiting = {claim.claim_number: claim for claim in group}
+        taken: list[str] = []
+        for _attempt in range(3):
+            if not waiting:
+                return taken
             try:
-                self._table.create_entity(entity)
-            except ResourceExistsError:
-                current = self._table.get_entity(partition, claim.claim_number)
-                if current["origin"] != claim.origin:
-                    taken.append(claim.claim_number)
-        return taken
+                self._table.submit_transaction([("create", _claim_entity(partition, c)) for c in waiting.values()])
+                return taken
+            except TableTransactionError as exc:
+                if getattr(exc, "error_code", None) != "EntityAlreadyExists":
+                    raise
+            for number, existing in self._load(partition, sorted(waiting)).items():
+                if existing.origin != waiting.pop(number).origin:
+                    taken.append(number)
+        raise RuntimeError(f"claims registry partition {partition} kept changing under this file; retry the file")
 
 
 def _partition(claim_number: str) -> str:

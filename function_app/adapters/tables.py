@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
@@ -44,15 +45,15 @@ def ensure_table(service: TableServiceClient, name: str) -> TableClient:
     return service.get_table_client(name)
 
 
-def _quote(value: str) -> str:
+def odata_quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
 def _query_keys(table: TableClient, partition: str, row_keys: Sequence[str]) -> Iterator[TableEntity]:
     for start in range(0, len(row_keys), QUERY_COMPARISONS):
         chunk = row_keys[start : start + QUERY_COMPARISONS]
-        rows = " or ".join(f"RowKey eq {_quote(k)}" for k in chunk)
-        yield from table.query_entities(f"PartitionKey eq {_quote(partition)} and ({rows})")
+        rows = " or ".join(f"RowKey eq {odata_quote(k)}" for k in chunk)
+        yield from table.query_entities(f"PartitionKey eq {odata_quote(partition)} and ({rows})")
 
 
 class TableContractStore(ContractStore):
@@ -114,7 +115,7 @@ class TableContractStore(ContractStore):
         upper = "h|" + cutoff.isoformat()
         markers = []
         for index in range(self._partitions):
-            query = f"PartitionKey eq 'b{index:02d}' and RowKey ge 'h|' and RowKey lt {_quote(upper)}"
+            query = f"PartitionKey eq 'b{index:02d}' and RowKey ge 'h|' and RowKey lt {odata_quote(upper)}"
             for entity in self._table.query_entities(query):
                 received = datetime.fromisoformat(entity["received_at"])
                 markers.append(HeldMarker(entity["routing_key"], entity["input_key"], received))
@@ -217,30 +218,90 @@ def _inbox_entity(partition: str, entry: InboxEntry) -> dict[str, Any]:
 
 
 class TableJournal(Journal):
-    """One partition per business date, rows keyed by position: a date reads as one ordered range."""
+    """One partition per business date, rows keyed by position: a date reads as one ordered range.
+
+    A run of facts (`append_run`) is stored as packs: one entity holding many facts, compressed, keyed by the
+    position of its last fact, so that a range query from any position still finds the pack that holds the
+    facts after it. Table Storage serves a partition at about 2,000 entities a second, so a claims file of a
+    million rows written fact by fact would hold up every other writer of that date for minutes.
+    """
 
     def __init__(self, table: TableClient) -> None:
         self._table = table
 
     def append(self, facts: Sequence[JournalFact]) -> None:
-        by_date: dict[date, dict[str, JournalFact]] = defaultdict(dict)
-        for fact in facts:
-            by_date[fact.business_date][fact.position] = fact
-        for rows in by_date.values():
-            ordered = [rows[p] for p in sorted(rows)]
-            for start in range(0, len(ordered), TRANSACTION_LIMIT):
-                chunk = ordered[start : start + TRANSACTION_LIMIT]
+        for rows in _by_date(facts).values():
+            for start in range(0, len(rows), TRANSACTION_LIMIT):
+                chunk = rows[start : start + TRANSACTION_LIMIT]
                 self._table.submit_transaction(
                     [("upsert", _fact_entity(f), {"mode": UpdateMode.REPLACE}) for f in chunk]
                 )
 
+    def append_run(self, facts: Sequence[JournalFact]) -> None:
+        for rows in _by_date(facts).values():
+            for entity in _packs(rows):
+                self._table.upsert_entity(entity, mode=UpdateMode.REPLACE)
+
     def read(self, business_date: date, after: str | None = None) -> Iterator[JournalFact]:
-        query = f"PartitionKey eq {_quote(business_date.isoformat())}"
+        query = f"PartitionKey eq {odata_quote(business_date.isoformat())}"
         if after is not None:
-            query += f" and RowKey gt {_quote(after)}"
+            query += f" and RowKey gt {odata_quote(after)}"
         pages = self._table.query_entities(query, results_per_page=1000).by_page()
+        last = after or ""
         for entity in prefetched(pages):
-            yield _fact_from_entity(entity)
+            for fact in _unpacked(entity) if PACK_COUNT in entity else [_fact_from_entity(entity)]:
+                if fact.position <= last:
+                    if after is not None and fact.position <= after:
+                        continue  # the earlier facts of the pack that holds the watermark
+                    raise RuntimeError(
+                        f"journal {business_date}: fact {fact.position} stored after {last}; "
+                        "a run of facts was appended across another writer's positions"
+                    )
+                last = fact.position
+                yield fact
+
+
+PACK_COUNT = "pack_facts"
+PACK_PIECE_BYTES = 64 * 1024  # a binary property holds at most 64 KiB
+PACK_PIECES = 14  # an entity holds at most 1 MiB: 14 full pieces and the keys stay well inside it
+
+
+def _by_date(facts: Sequence[JournalFact]) -> dict[date, list[JournalFact]]:
+    by_date: dict[date, dict[str, JournalFact]] = defaultdict(dict)
+    for fact in facts:
+        by_date[fact.business_date][fact.position] = fact
+    return {day: [rows[p] for p in sorted(rows)] for day, rows in by_date.items()}
+
+
+def _packs(facts: list[JournalFact]) -> Iterator[dict[str, Any]]:
+    """Entities of at most PACK_PIECES pieces: a run that compresses to more is halved, the same way each time."""
+    document = json.dumps([f.to_json() for f in facts], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    payload = zlib.compress(document.encode("utf-8"), 6)
+    if len(payload) > PACK_PIECES * PACK_PIECE_BYTES:
+        if len(facts) == 1:
+            raise ValueError(f"journal fact {facts[0].position} is too large to store ({len(payload)} bytes packed)")
+        middle = len(facts) // 2
+        yield from _packs(facts[:middle])
+        yield from _packs(facts[middle:])
+        return
+    entity: dict[str, Any] = {
+        "PartitionKey": facts[0].business_date.isoformat(),
+        "RowKey": facts[-1].position,
+        "first_position": facts[0].position,
+        PACK_COUNT: len(facts),
+    }
+    for index, start in enumerate(range(0, len(payload), PACK_PIECE_BYTES)):
+        entity[f"pack_{index:02d}"] = payload[start : start + PACK_PIECE_BYTES]
+    yield entity
+
+
+def _unpacked(entity: Mapping[str, Any]) -> list[JournalFact]:
+    pieces = sorted(key for key in entity if key.startswith("pack_") and key != PACK_COUNT)
+    payload = b"".join(bytes(entity[key]) for key in pieces)
+    facts = [JournalFact.from_json(raw) for raw in json.loads(zlib.decompress(payload))]
+    if len(facts) != entity[PACK_COUNT]:
+        raise RuntimeError(f"journal pack {entity['RowKey']} holds {len(facts)} facts, not {entity[PACK_COUNT]}")
+    return facts
 
 
 def _fact_entity(fact: JournalFact) -> dict[str, Any]:

@@ -6,6 +6,14 @@ A file is known by partner, name and sha256. Rows are handled in chunks; after e
 then the checkpoint. A retry resumes at the checkpoint; a chunk redone after a crash finds its own claims in
 the registry (same origin: accepted again) and writes the same facts and the same block, so the results file
 and the journal come out the same as if nothing had happened.
+
+The registry is the arbiter of claim numbers: a chunk's accepted claims are inserted without asking first, and
+only a chunk whose insert finds a number taken is decided again against what the registry holds (a file that
+meets duplicates keeps asking first, chunk after chunk, until a chunk comes through clean).
+
+A chunk's facts are positioned by the time of the checkpoint before it (stored, so the same on a retry), not by
+when the file was taken up: partner feeds settle positions a quarter of an hour behind the clock, and the later
+chunks of a long file must not fall behind a watermark that has already moved on.
 """
 
 from __future__ import annotations
@@ -24,7 +32,6 @@ from function_app import telemetry
 from function_app.domain import claims_inbound as rules
 from function_app.domain.contracts import ContractRecord
 from function_app.domain.journal import FactKind, JournalFact
-from function_app.domain.messages import short_hash
 from function_app.domain.partners import Partner, PartnerConfig
 from function_app.service_layer.claims_ports import (
     AcceptedClaim,
@@ -35,7 +42,7 @@ from function_app.service_layer.claims_ports import (
 )
 from function_app.service_layer.ports import ContractStore, Journal
 
-CHUNK_ROWS = 500
+CHUNK_ROWS = 2000
 MANIFEST_LIMIT = 64 * 1024
 RESULTS_PREFIX = "outbound/claims-results/"
 
@@ -99,7 +106,8 @@ class ClaimsIntake:
             return FileOutcome(partner.id, name, "SKIPPED", progress.results, progress.counts, "processed before")
         with telemetry.span("fni.claims_file", **{"fni.partner": partner.id, "fni.file": name, "fni.sha256": sha256}):
             if progress is None:
-                progress = FileProgress(partner.id, name, sha256, started_at=self._clock().isoformat())
+                started = self._clock().isoformat()
+                progress = FileProgress(partner.id, name, sha256, started_at=started, checkpoint_at=started)
                 etag = self._progress.put(progress, None)
                 if etag is None:
                     return FileOutcome(partner.id, name, "BUSY", note="another worker started this file")
@@ -146,11 +154,13 @@ class ClaimsIntake:
     def _rows(self, partner: Partner, progress: FileProgress, etag: str | None) -> FileOutcome:
         rows = rules.ClaimsReader().read(split_lines(self._inbox.chunks(partner.id, progress.name)))
         pending = (item for item in rows if item.row >= progress.next_row)
+        look_up = progress.next_row > 1  # a resumed file may meet its own claims again: ask first
         while chunk := list(itertools.islice(pending, CHUNK_ROWS)):
-            block = self._chunk(partner, progress, chunk)
+            block, look_up = self._chunk(partner, progress, chunk, look_up)
             self._inbox.stage_results(partner.id, results_name(progress.name), progress.blocks, block)
             progress.blocks += 1
             progress.next_row = chunk[-1].row + 1
+            progress.checkpoint_at = self._clock().isoformat()
             etag = self._progress.put(progress, etag)
             if etag is None:
                 return FileOutcome(partner.id, progress.name, "BUSY", note="another worker moved this file on")
@@ -162,30 +172,35 @@ class ClaimsIntake:
         self._progress.put(progress, etag)
         return FileOutcome(partner.id, progress.name, "DONE", progress.results, progress.counts)
 
-    def _chunk(self, partner: Partner, progress: FileProgress, chunk: list[rules.ClaimRow | rules.RowProblem]) -> bytes:
-        """Decides a chunk's rows, records its accepted claims and facts, and returns its results block."""
+    def _chunk(
+        self, partner: Partner, progress: FileProgress, chunk: list[rules.ClaimRow | rules.RowProblem], look_up: bool
+    ) -> tuple[bytes, bool]:
+        """Decides a chunk's rows, records its accepted claims and facts; returns its results block and whether
+        the next chunk should ask the registry first (this one met taken claim numbers)."""
         claims = [item for item in chunk if isinstance(item, rules.ClaimRow)]
         contracts = self._contracts.load(sorted({c.contract_number for c in claims}), {}).contracts
-        for _attempt in range(3):
-            lines, accepted, counts = self._decide(partner, progress, chunk, contracts)
+        clean = not look_up
+        for _attempt in range(4):
+            lines, accepted, counts = self._decide(partner, progress, chunk, contracts, look_up)
             if not self._registry.add(accepted):
-                break  # else another file took a claim number first: decide again against it
+                break
+            look_up, clean = True, False  # a claim number was taken before: decide again against the registry
         else:
             raise RuntimeError(f"claims of {progress.name} kept being taken by other files; retry the file")
         pairs = accepted_rows(accepted, claims)
-        self._journal.append([self._fact(progress, claim, row, contracts) for claim, row in pairs])
+        self._journal.append_run([self._fact(progress, claim, row, contracts) for claim, row in pairs])
         for status, count in counts.items():
             progress.counts[status] = progress.counts.get(status, 0) + count
         header = rules.ResultsWriter().header() if progress.blocks == 0 else b""
-        return header + b"".join(lines)
+        return header + b"".join(lines), not clean
 
     def _decide(
         self, partner: Partner, progress: FileProgress, chunk: list[rules.ClaimRow | rules.RowProblem],
-        contracts: dict[str, Any],
+        contracts: dict[str, Any], look_up: bool,
     ) -> tuple[list[bytes], list[AcceptedClaim], dict[str, int]]:
         claims = [item for item in chunk if isinstance(item, rules.ClaimRow)]
-        earlier = {n: rules.ClaimRecord(n, c.content_hash, c.origin)
-                   for n, c in self._registry.load(c.claim_number for c in claims).items()}
+        known = self._registry.load(c.claim_number for c in claims) if look_up else {}
+        earlier = {n: rules.ClaimRecord(n, c.content_hash, c.origin) for n, c in known.items()}
         writer = rules.ResultsWriter()
         lines: list[bytes] = []
         accepted: list[AcceptedClaim] = []
@@ -210,14 +225,15 @@ class ClaimsIntake:
     def _fact(
         self, progress: FileProgress, claim: AcceptedClaim, row: rules.ClaimRow, contracts: dict[str, Any]
     ) -> JournalFact:
-        """CLAIM_SUBMITTED, positioned by when the file was first taken up and by row: the same on a retry."""
-        started = datetime.fromisoformat(progress.started_at)
+        """CLAIM_SUBMITTED, positioned by the chunk's stamp (the checkpoint before it), file and row: the same on a
+        retry, and a range of positions no other writer shares (the journal may store the chunk's facts as one)."""
+        decided = datetime.fromisoformat(progress.checkpoint_at or progress.started_at)
         record: ContractRecord = contracts[claim.contract_number].record
         submission = record.submission or {}
-        stamp = started.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        stamp = decided.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         return JournalFact(
-            business_date=started.astimezone(self._zone).date(),
-            position=f"{stamp}-claims-{progress.partner}-{row.row:010d}-{short_hash(claim.origin, 8)}",
+            business_date=decided.astimezone(self._zone).date(),
+            position=f"{stamp}-claims-{progress.partner}-{progress.sha256[:16]}-{row.row:010d}",
             kind=FactKind.CLAIM_SUBMITTED,
             contract_number=claim.contract_number,
             revision=record.revision,

@@ -75,6 +75,7 @@ class FileProgress:
     next_row: int = 1
     blocks: int = 0
     started_at: str = ""
+    checkpoint_at: str = ""  # when the last checkpoint was written: the stamp of the next chunk's facts
     counts: dict[str, int] = field(default_factory=dict)
     results: str = ""
 

@@ -109,6 +109,11 @@ class Journal(ABC):
     def append(self, facts: Sequence[JournalFact]) -> None:
         """Idempotent: a fact written twice is stored once, unchanged."""
 
+    def append_run(self, facts: Sequence[JournalFact]) -> None:
+        """Facts of one writer's own range of positions, which no other writer's position can sort into (one
+        chunk of one claims file): the adapter may store them as one unit. Idempotent like `append`."""
+        self.append(facts)
+
     @abstractmethod
     def read(self, business_date: date, after: str | None = None) -> Iterator[JournalFact]:
         """Facts of one business date in position order, after the given position."""

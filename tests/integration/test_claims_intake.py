@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,8 +15,10 @@ from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import Settings
 from function_app.domain.journal import FactKind, JournalFact
 from function_app.service_layer import claims_intake
+from function_app.service_layer.delivery import DeliveryJob
 from function_app.service_layer.ports import Journal
 from tests.events import contract, messages
+from tests.partners import Clock, config, feed
 
 HEADER = ("claim_number,contract_number,repair_order,failure_date,odometer,labor_amount,parts_amount,tax_amount,"
           "total_amount,repair_facility_code,cause")
@@ -112,29 +114,105 @@ class FailsOnce(Journal):
         self.inner, self.calls, self.after = inner, 0, after
 
     def append(self, facts: Sequence[JournalFact]) -> None:
+        self.inner.append(facts)
+
+    def append_run(self, facts: Sequence[JournalFact]) -> None:
         self.calls += 1
         if self.calls == self.after:
             raise ConnectionError("worker died half-way through the file")
-        self.inner.append(facts)
+        self.inner.append_run(facts)
 
     def read(self, business_date: date, after: str | None = None):  # type: ignore[no-untyped-def]
         return self.inner.read(business_date, after)
 
 
+@pytest.mark.parametrize("crash_at_chunk", [1, 2], ids=["in-the-first-chunk", "in-a-later-chunk"])
 def test_a_crash_half_way_resumes_and_answers_as_if_nothing_happened(
-    exchange: Exchange, storage_settings: Settings, monkeypatch: pytest.MonkeyPatch
+    exchange: Exchange, storage_settings: Settings, monkeypatch: pytest.MonkeyPatch, crash_at_chunk: int
 ) -> None:
+    """The crash falls after the chunk's claims are in the registry and before its facts are in the journal:
+    the retry meets its own claims there (in the first chunk without having asked first) and accepts them."""
     monkeypatch.setattr(claims_intake, "CHUNK_ROWS", 3)
     rows = [row(f"CLM-1000{i:02d}") for i in range(10)]
     upload(exchange, rows)
-    flaky = bootstrap(storage_settings, contracts=exchange.contracts, journal=FailsOnce(exchange.journal, 2),
-                      dead_letters=exchange.dead_letters)
+    flaky = bootstrap(storage_settings, contracts=exchange.contracts,
+                      journal=FailsOnce(exchange.journal, crash_at_chunk), dead_letters=exchange.dead_letters)
     with pytest.raises(ConnectionError):
         flaky.claims.scan("adm-01")
     [done] = exchange.claims.scan("adm-01")
     assert done.status == "DONE" and done.counts == {"ACCEPTED": 10, "DUPLICATE": 0, "REJECTED": 0}
     assert [r[2] for r in results(exchange)[1:]] == ["ACCEPTED"] * 10
     assert len(claim_facts(exchange)) == 10
+
+
+def test_claim_numbers_taken_by_an_earlier_file_or_an_earlier_chunk_are_duplicates(
+    exchange: Exchange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks insert their claims without asking first: the registry's refusal is what finds these."""
+    monkeypatch.setattr(claims_intake, "CHUNK_ROWS", 3)
+    upload(exchange, [row(f"CLM-7000{i:02d}") for i in range(4)])
+    second = NAME.replace("_001.csv", "_002.csv")
+    upload(exchange, [row("CLM-700100"), row("CLM-700001"), row("CLM-700102"),
+                      row("CLM-700100"), row("CLM-700103"), row("CLM-700003"), row("CLM-700104")], name=second)
+    first_done, second_done = exchange.claims.scan("adm-01")
+    assert first_done.counts == {"ACCEPTED": 4, "DUPLICATE": 0, "REJECTED": 0}
+    assert second_done.counts == {"ACCEPTED": 4, "DUPLICATE": 3, "REJECTED": 0}
+    text = container(exchange).download_blob(claims_intake.results_name(second)).readall().decode()
+    assert [line.split(",")[2] for line in text.splitlines()[1:]] == [
+        "ACCEPTED", "DUPLICATE", "ACCEPTED", "DUPLICATE", "ACCEPTED", "DUPLICATE", "ACCEPTED"]
+    facts = claim_facts(exchange)
+    assert sorted(f.data["claim"]["claim_number"] for f in facts) == sorted(
+        [f"CLM-7000{i:02d}" for i in range(4)] + ["CLM-700100", "CLM-700102", "CLM-700103", "CLM-700104"])
+    [original] = [f for f in facts if f.data["claim"]["claim_number"] == "CLM-700001"]
+    assert original.data["file"] == NAME
+
+
+class SlowChunks(Journal):
+    """Each chunk takes twenty minutes; a micro-batch delivery runs while the second chunk is being written."""
+
+    def __init__(self, inner: Journal, clock: Clock, deliver: Callable[[], object]) -> None:
+        self.inner, self.clock, self.deliver, self.runs = inner, clock, deliver, 0
+
+    def append(self, facts: Sequence[JournalFact]) -> None:
+        self.inner.append(facts)
+
+    def append_run(self, facts: Sequence[JournalFact]) -> None:
+        self.runs += 1
+        if self.runs == 2:
+            self.deliver()
+        self.inner.append_run(facts)
+        self.clock.advance(minutes=20)
+
+    def read(self, business_date: date, after: str | None = None):  # type: ignore[no-untyped-def]
+        return self.inner.read(business_date, after)
+
+
+def test_the_later_chunks_of_a_long_file_reach_a_feed_that_delivered_its_first_chunk(
+    exchange: Exchange, storage_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk's facts are stamped when the chunk is decided, not when the file was taken up: a feed whose
+    watermark moved past the file's start while the file was still being read does not skip the rest."""
+    monkeypatch.setattr(claims_intake, "CHUNK_ROWS", 3)
+    partners = config({"id": "adm-01", "name": "Admin One", "kind": "ADMINISTRATOR", "administrator_code": "ADM-01",
+                       "feeds": [feed("claims", facts=["claims"], sla="PT15M",
+                                      fields=["record_type", "contract_number", "claim_number"])]})
+    clock = Clock(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))
+    slow: list[Exchange] = []
+    job = DeliveryJob("adm-01", "claims", date(2026, 3, 2))
+    journal = SlowChunks(exchange.journal, clock, lambda: slow[0].delivery.deliver(job))
+    slow.append(bootstrap(storage_settings, contracts=exchange.contracts, journal=journal,
+                          dead_letters=exchange.dead_letters, partners=partners, clock=clock))
+    upload(exchange, [row(f"CLM-6000{i:02d}") for i in range(9)])
+    [done] = slow[0].claims.scan("adm-01")
+    assert done.counts["ACCEPTED"] == 9
+    clock.advance(hours=1)
+    slow[0].delivery.deliver(job)
+    delivered = []
+    for name in sorted(b.name for b in container(exchange).list_blobs(name_starts_with="outbound/claims/")):
+        if name.endswith(".csv"):
+            text = container(exchange).download_blob(name).readall().decode()
+            delivered.append([line.split(",")[2] for line in text.splitlines()[1:]])
+    assert delivered == [[f"CLM-6000{i:02d}" for i in range(3)], [f"CLM-6000{i:02d}" for i in range(3, 9)]]
 
 
 def test_a_hostile_file_is_answered_and_harms_nothing(exchange: Exchange) -> None:

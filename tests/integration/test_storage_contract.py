@@ -127,6 +127,22 @@ def test_journal_writes_more_than_one_transaction_worth(stores: tuple[ContractSt
     assert len(list(journal.read(date(2026, 3, 2)))) == 250
 
 
+def test_a_run_reads_back_among_single_facts_from_any_watermark(stores: tuple[ContractStore, Journal,
+                                                                                 DeadLetterStore]) -> None:
+    _, journal, _ = stores
+    run = [fact(f"p5-{i:04d}") for i in range(300)]
+    journal.append([fact("p1"), fact("p9")])
+    journal.append_run([*reversed(run), fact("p5-0007", date(2026, 3, 3))])
+    journal.append_run(run)  # a retried chunk: stored once
+    everything = list(journal.read(date(2026, 3, 2)))
+    assert everything == [fact("p1"), *run, fact("p9")]
+    # a watermark inside the run (a micro-batch cut mid-chunk) resumes right after it
+    assert [f.position for f in journal.read(date(2026, 3, 2), after="p5-0150")][:2] == ["p5-0151", "p5-0152"]
+    assert len(list(journal.read(date(2026, 3, 2), after="p5-0150"))) == 149 + 1
+    assert [f.position for f in journal.read(date(2026, 3, 2), after="p5-0299")] == ["p9"]
+    assert [f.position for f in journal.read(date(2026, 3, 3))] == ["p5-0007"]
+
+
 def test_dead_letters_keep_body_and_reasons(stores: tuple[ContractStore, Journal, DeadLetterStore]) -> None:
     _, _, letters = stores
     letter = DeadLetter("contracts", date(2026, 3, 2), "x.1", "k", "x", "s", "3", 7, T0,
