@@ -4,8 +4,10 @@ blob triggers); the function processes that partner's file. `fnix inbound scan` 
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import time
 
 import azure.functions as func
 
@@ -25,16 +27,40 @@ def upload_of(subject: str, namespace: str) -> tuple[str, str] | None:
     return match["container"][len(prefix):], name
 
 
+STORAGE = "AzureWebJobsStorage"
+FILES_QUEUE = "claims-files"  # the host moves a message that keeps failing to `claims-files-poison`
+TIME_BUDGET_SECONDS = 7 * 60  # host.json functionTimeout is 10 minutes: pause at the first checkpoint after this
+
+
 @blueprint.function_name("claims_file_uploaded")
 @blueprint.event_grid_trigger(arg_name="event")
-def claims_file_uploaded(event: func.EventGridEvent) -> None:
+@blueprint.queue_output(arg_name="files", queue_name=FILES_QUEUE, connection=STORAGE)
+def claims_file_uploaded(event: func.EventGridEvent, files: func.Out[str]) -> None:
+    """Event Grid waits 30 seconds for an answer and sends the event again after that, so the file is not
+    processed here: it is queued for `process_claims_file`, which may take as long as the file needs."""
     from function_app.bootstrap import exchange
 
-    current = exchange()
-    upload = upload_of(event.subject or "", current.settings.namespace)
+    upload = upload_of(event.subject or "", exchange().settings.namespace)
     if upload is None:
         logging.info("ignored event %s for %s", event.id, event.subject)
         return
     partner, name = upload
-    for outcome in current.claims.scan(partner, only=name):
+    files.set(json.dumps({"partner": partner, "name": name}, sort_keys=True))
+
+
+@blueprint.function_name("process_claims_file")
+@blueprint.queue_trigger(arg_name="message", queue_name=FILES_QUEUE, connection=STORAGE)
+@blueprint.queue_output(arg_name="more", queue_name=FILES_QUEUE, connection=STORAGE)
+def process_claims_file(message: func.QueueMessage, more: func.Out[str]) -> None:
+    """One uploaded file, for at most TIME_BUDGET_SECONDS: a longer file is paused at a checkpoint and its
+    continuation queued. A message that keeps failing ends in the poison queue, where operations see it."""
+    from function_app.bootstrap import exchange
+
+    job = message.get_json()
+    if not isinstance(job, dict) or not isinstance(job.get("partner"), str) or not isinstance(job.get("name"), str):
+        raise ValueError(f"claims file job {message.id}: expected {{'partner': str, 'name': str}}, got {job!r}")
+    deadline = time.monotonic() + TIME_BUDGET_SECONDS
+    for outcome in exchange().claims.scan(job["partner"], only=job["name"], pause=lambda: time.monotonic() > deadline):
         logging.info("claims %s/%s: %s %s", outcome.partner, outcome.name, outcome.status, outcome.note)
+        if outcome.status == "PAUSED":
+            more.set(json.dumps({"partner": outcome.partner, "name": outcome.name}, sort_keys=True))

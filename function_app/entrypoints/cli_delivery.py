@@ -96,12 +96,13 @@ def files_show(args: argparse.Namespace) -> int:
 
 def files_queue(args: argparse.Namespace) -> int:
     from function_app.adapters.job_queues import peek
+    from function_app.entrypoints.claims import FILES_QUEUE
     from function_app.entrypoints.delivery import JOBS_QUEUE
 
     with open_exchange() as exchange:
         _ = exchange.delivery
         queues = exchange.clients["queues"]
-        for queue in (JOBS_QUEUE, JOBS_QUEUE + "-poison"):
+        for queue in (JOBS_QUEUE, JOBS_QUEUE + "-poison", FILES_QUEUE, FILES_QUEUE + "-poison"):
             jobs = list(peek(queues, queue))
             print(f"{queue}: {len(jobs)} message(s){' (first 32)' if len(jobs) == 32 else ''}", file=sys.stderr)
             for job in jobs:
@@ -191,7 +192,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     show.add_argument("partner", metavar="PARTNER")
     show.add_argument("name", metavar="BLOB-NAME")
     show.set_defaults(run=files_show)
-    queued = file_commands.add_parser("queue", help="delivery jobs waiting, and those the host gave up on (poison)")
+    queued = file_commands.add_parser(
+        "queue", help="delivery and claims file jobs waiting, and those the host gave up on (poison)"
+    )
     queued.set_defaults(run=files_queue)
     acks = file_commands.add_parser("acks", help="record partners' acknowledgements (inbound/ack/)")
     acks.add_argument("--partner", metavar="ID")

@@ -51,7 +51,8 @@ RESULTS_PREFIX = "outbound/claims-results/"
 class FileOutcome:
     partner: str
     name: str
-    status: str  # WAITING (no manifest yet), DONE, REJECTED, SKIPPED (done before), BUSY (another worker)
+    status: str  # WAITING (no manifest yet), DONE, REJECTED, SKIPPED (done before), BUSY (another worker),
+    # PAUSED (stopped at a checkpoint when asked to, to stay inside a time limit: the next call goes on from there)
     results: str = ""
     counts: dict[str, int] = field(default_factory=dict)
     note: str = ""
@@ -83,8 +84,11 @@ class ClaimsIntake:
         self._zone = zone
         self._clock = clock
 
-    def scan(self, partner_id: str | None = None, only: str | None = None) -> list[FileOutcome]:
-        """Every claims partner's uploads (or one partner's, or one file's), oldest name first."""
+    def scan(
+        self, partner_id: str | None = None, only: str | None = None, pause: Callable[[], bool] | None = None
+    ) -> list[FileOutcome]:
+        """Every claims partner's uploads (or one partner's, or one file's), oldest name first. `pause` is asked
+        after each checkpoint; once it says yes, the file in hand is left PAUSED and the rest are not started."""
         partners = [p for p in self._config.partners if p.administrator_code and partner_id in (None, p.id)]
         if partner_id is not None and not partners:
             raise KeyError(f"partner {partner_id!r} takes no claims files (no administrator_code in the configuration)")
@@ -92,10 +96,12 @@ class ClaimsIntake:
         for partner in partners:
             for name in self._inbox.data_files(partner.id):
                 if only is None or only == name:
-                    outcomes.append(self.process(partner, name))
+                    outcomes.append(self.process(partner, name, pause))
+                    if outcomes[-1].status == "PAUSED":
+                        return outcomes
         return outcomes
 
-    def process(self, partner: Partner, name: str) -> FileOutcome:
+    def process(self, partner: Partner, name: str, pause: Callable[[], bool] | None = None) -> FileOutcome:
         manifest_bytes = self._inbox.read_small(partner.id, name + ".manifest.json", MANIFEST_LIMIT)
         if manifest_bytes is None:
             note = "no manifest yet: the file is processed once it is there"
@@ -116,7 +122,7 @@ class ClaimsIntake:
             mismatches = _manifest_mismatches(manifest_bytes, count, total, sha256)
             if mismatches:
                 return self._reject_file(partner, progress, etag, mismatches, rules.ClaimReason.FILE_CONTROL_MISMATCH)
-            return self._rows(partner, progress, etag)
+            return self._rows(partner, progress, etag, pause)
 
     def _measure(self, partner: str, name: str) -> tuple[str, int, Decimal, str | None]:
         """The file's sha256, its data-row count and the sum of its totals, read as one stream."""
@@ -151,7 +157,9 @@ class ClaimsIntake:
         self._progress.put(progress, etag)
         return FileOutcome(partner.id, progress.name, "REJECTED", name, progress.counts, "; ".join(problems))
 
-    def _rows(self, partner: Partner, progress: FileProgress, etag: str | None) -> FileOutcome:
+    def _rows(
+        self, partner: Partner, progress: FileProgress, etag: str | None, pause: Callable[[], bool] | None
+    ) -> FileOutcome:
         rows = rules.ClaimsReader().read(split_lines(self._inbox.chunks(partner.id, progress.name)))
         pending = (item for item in rows if item.row >= progress.next_row)
         look_up = progress.next_row > 1  # a resumed file may meet its own claims again: ask first
@@ -164,6 +172,9 @@ class ClaimsIntake:
             etag = self._progress.put(progress, etag)
             if etag is None:
                 return FileOutcome(partner.id, progress.name, "BUSY", note="another worker moved this file on")
+            if pause is not None and pause():
+                note = f"paused after row {progress.next_row - 1}; the next run goes on from row {progress.next_row}"
+                return FileOutcome(partner.id, progress.name, "PAUSED", counts=dict(progress.counts), note=note)
         if progress.blocks == 0:  # a file with a header and no rows still gets its (empty) answer
             self._inbox.stage_results(partner.id, results_name(progress.name), 0, rules.ResultsWriter().header())
             progress.blocks = 1

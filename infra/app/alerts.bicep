@@ -63,7 +63,7 @@ customMetrics
 
 var poisonQuery = '''
 traces
-| where message has 'delivery-jobs-poison' and message has 'MaxDequeueCount'
+| where (message has 'delivery-jobs-poison' or message has 'claims-files-poison') and message has 'MaxDequeueCount'
 | project timestamp, message
 '''
 
@@ -146,8 +146,8 @@ resource poisonAlert 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = {
   tags: tags
   kind: 'LogAlert'
   properties: {
-    displayName: 'Delivery job moved to the poison queue'
-    description: 'A partner delivery job failed 5 times and the host moved it to delivery-jobs-poison: that feed is not being delivered. See `fnix files queue`, fix, then re-run `fnix deliver`.'
+    displayName: 'Delivery or claims job moved to a poison queue'
+    description: 'A partner delivery job or an inbound claims file job failed 5 times and the host moved it to delivery-jobs-poison or claims-files-poison: that feed is not being delivered, or that claims file not answered. See `fnix files queue`, fix, then re-run `fnix deliver` or `fnix inbound scan`.'
     severity: 1
     enabled: true
     scopes: [

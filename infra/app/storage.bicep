@@ -1,5 +1,5 @@
 // One StorageV2 account for the host (leases, checkpoints, the Flex deployment package) and the exchange's data:
-// tables `contracts`, `journal`, `deliveries`, `reconbreaks`, `claims`, `claimfiles`; queues `delivery-jobs`
+// tables `contracts`, `journal`, `deliveries`, `reconbreaks`, `claims`, `claimfiles`; queues `delivery-jobs`, `claims-files`
 // (+ `-poison`); containers `deadletter`, `reports`, `eventgrid-deadletter` (undeliverable Event Grid events) and one
 // `partner-<id>` per partner, each reachable by SFTP through a local user whose home is that container.
 // Shared keys are off: the app uses its managed identity, partners use SFTP keys or user-delegation SAS links.
@@ -44,6 +44,8 @@ var tableNames = [
 var queueNames = [
   'delivery-jobs'
   'delivery-jobs-poison'
+  'claims-files'
+  'claims-files-poison'
 ]
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {

@@ -47,7 +47,7 @@ def test_every_function_is_indexed_with_its_trigger_and_bindings() -> None:
     assert set(functions) == {
         "contract_submissions", "cancellation_requests", "expire_held_cancellations",
         "schedule_nightly_files", "schedule_micro_batches", "deliver_partner_file", "record_acknowledgements",
-        "policy_admin_changes", "reconcile_nightly", "claims_file_uploaded",
+        "policy_admin_changes", "reconcile_nightly", "claims_file_uploaded", "process_claims_file",
     }
     for name, hub in [("contract_submissions", "contracts"), ("cancellation_requests", "cancellations")]:
         trigger = functions[name]["events"]
@@ -60,6 +60,10 @@ def test_every_function_is_indexed_with_its_trigger_and_bindings() -> None:
         assert (output["type"], output["direction"]) == ("eventHub", "OUT")
         assert (output["eventHubName"], output["connection"]) == ("dealer-feedback", EVENT_HUB_CONNECTION)
     assert functions["claims_file_uploaded"]["event"]["type"] == "eventGridTrigger"
+    for name, binding in [("claims_file_uploaded", "files"), ("process_claims_file", "message"),
+                          ("process_claims_file", "more")]:
+        assert (functions[name][binding]["queueName"], functions[name][binding]["connection"]) == (
+            "claims-files", "AzureWebJobsStorage")
     changes = functions["policy_admin_changes"]
     assert list(changes) == ["events"], "the change feed answers nobody: no output binding"
     assert (changes["events"]["eventHubName"], changes["events"]["connection"]) == ("policy-admin-cdc",

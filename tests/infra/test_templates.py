@@ -17,7 +17,7 @@ from azure.storage.blob import BlobServiceClient
 from function_app import telemetry
 from function_app.adapters.partner_blobs import BlobPartnerFiles
 from function_app.config import load_settings
-from function_app.entrypoints import delivery, realtime
+from function_app.entrypoints import claims, delivery, realtime
 from tests.infra.bicep import (
     INFRA,
     ROOT,
@@ -276,6 +276,8 @@ def test_containers_tables_and_queues_are_the_ones_the_code_uses() -> None:
     assert value_of(storage, looped_array(queue_loop)) == [
         delivery.JOBS_QUEUE,
         f"{delivery.JOBS_QUEUE}-poison",
+        claims.FILES_QUEUE,
+        f"{claims.FILES_QUEUE}-poison",
     ]
 
 
