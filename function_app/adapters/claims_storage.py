@@ -58,8 +58,15 @@ class BlobClaimsInbox(ClaimsInbox):
             return None
 
     def chunks(self, partner: str, name: str) -> Iterator[bytes]:
-        stream = self._container(partner).get_blob_client(name).download_blob(max_concurrency=1)
-        yield from stream.chunks()
+        """Ranged reads of CHUNK_BYTES, each bound to the blob's ETag: a file replaced while it is read fails the
+        read rather than mixing two uploads. (The SDK's own downloader first asks for up to 32 MiB at once.)"""
+        blob = self._container(partner).get_blob_client(name)
+        properties = blob.get_blob_properties()
+        for offset in range(0, properties.size, CHUNK_BYTES):
+            length = min(CHUNK_BYTES, properties.size - offset)
+            part = blob.download_blob(offset=offset, length=length, etag=properties.etag,
+                                      match_condition=MatchConditions.IfNotModified)
+            yield part.readall()
 
     def stage_results(self, partner: str, name: str, block: int, data: bytes) -> None:
         container = self._container(partner)

@@ -252,3 +252,24 @@ def test_a_header_that_is_not_the_specs_rejects_the_file(exchange: Exchange) -> 
 def test_a_partner_without_an_administrator_code_takes_no_claims(exchange: Exchange) -> None:
     with pytest.raises(KeyError, match="takes no claims files"):
         exchange.claims.scan("oem-toyota")
+
+
+def test_a_file_is_read_in_ranges_and_a_replacement_mid_read_fails_the_read(
+    exchange: Exchange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from azure.core.exceptions import ResourceModifiedError
+
+    from function_app.adapters import claims_storage
+
+    monkeypatch.setattr(claims_storage, "CHUNK_BYTES", 100)
+    data = upload(exchange, [row(f"CLM-8000{i:02d}") for i in range(5)])
+    inbox = claims_storage.BlobClaimsInbox(exchange.clients["blobs"], exchange.settings.namespace)
+    parts = list(inbox.chunks("adm-01", NAME))
+    assert b"".join(parts) == data and {len(p) for p in parts[:-1]} == {100}
+    reading = inbox.chunks("adm-01", NAME)
+    assert next(reading) == data[:100]
+    upload(exchange, [row("CLM-800099")])  # the partner uploads again while the file is being read
+    with pytest.raises(ResourceModifiedError):
+        next(reading)
+    container(exchange).upload_blob("inbound/claims/empty.csv", b"")
+    assert list(inbox.chunks("adm-01", "inbound/claims/empty.csv")) == []
