@@ -13,7 +13,7 @@ from typing import Any
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
 from azure.data.tables import TableClient, TableTransactionError, UpdateMode
-from azure.storage.blob import BlobBlock, BlobServiceClient, ContainerClient, ContentSettings
+from azure.storage.blob import BlobBlock, BlobClient, BlobServiceClient, ContainerClient, ContentSettings
 
 from function_app.adapters.partner_blobs import BlobPartnerFiles, is_file
 from function_app.adapters.tables import QUERY_COMPARISONS, TRANSACTION_LIMIT, odata_quote
@@ -58,15 +58,7 @@ class BlobClaimsInbox(ClaimsInbox):
             return None
 
     def chunks(self, partner: str, name: str) -> Iterator[bytes]:
-        """Ranged reads of CHUNK_BYTES, each bound to the blob's ETag: a file replaced while it is read fails the
-        read rather than mixing two uploads. (The SDK's own downloader first asks for up to 32 MiB at once.)"""
-        blob = self._container(partner).get_blob_client(name)
-        properties = blob.get_blob_properties()
-        for offset in range(0, properties.size, CHUNK_BYTES):
-            length = min(CHUNK_BYTES, properties.size - offset)
-            part = blob.download_blob(offset=offset, length=length, etag=properties.etag,
-                                      match_condition=MatchConditions.IfNotModified)
-            yield part.readall()
+        return _ranged(self._container(partner).get_blob_client(name))
 
     def stage_results(self, partner: str, name: str, block: int, data: bytes) -> None:
         container = self._container(partner)
@@ -81,7 +73,7 @@ class BlobClaimsInbox(ClaimsInbox):
         settings = ContentSettings(content_type="text/csv; charset=utf-8")
         blob.commit_block_list([BlobBlock(block_id=_block_id(i)) for i in range(blocks)], content_settings=settings)
         digest, size = hashlib.sha256(), 0
-        for chunk in blob.download_blob().chunks():
+        for chunk in _ranged(blob):
             digest.update(chunk)
             size += len(chunk)
         return digest.hexdigest(), size
@@ -90,6 +82,17 @@ class BlobClaimsInbox(ClaimsInbox):
         data = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n"
         blob = self._container(partner).get_blob_client(name)
         blob.upload_blob(data, overwrite=True, content_settings=ContentSettings(content_type="application/json"))
+
+
+def _ranged(blob: BlobClient) -> Iterator[bytes]:
+    """Ranged reads of CHUNK_BYTES, each bound to the blob's ETag: a blob replaced while it is read fails the read
+    rather than mixing two versions. (The SDK's own downloader first asks for up to 32 MiB at once.)"""
+    properties = blob.get_blob_properties()
+    for offset in range(0, properties.size, CHUNK_BYTES):
+        length = min(CHUNK_BYTES, properties.size - offset)
+        part = blob.download_blob(offset=offset, length=length, etag=properties.etag,
+                                  match_condition=MatchConditions.IfNotModified)
+        yield part.readall()
 
 
 def _block_id(index: int) -> str:

@@ -8,8 +8,9 @@ the registry (same origin: accepted again) and writes the same facts and the sam
 and the journal come out the same as if nothing had happened.
 
 The registry is the arbiter of claim numbers: a chunk's accepted claims are inserted without asking first, and
-only a chunk whose insert finds a number taken is decided again against what the registry holds (a file that
-meets duplicates keeps asking first, chunk after chunk, until a chunk comes through clean).
+only a chunk whose insert finds a number taken is decided again against what the registry holds. A chunk that met
+numbers already in the registry (duplicates, or its own claims when redone after a crash) has the next chunk ask
+first; a chunk that met none lets the next one insert straight away again.
 
 A chunk's facts are positioned by the time of the checkpoint before it (stored, so the same on a retry), not by
 when the file was taken up: partner feeds settle positions a quarter of an hour behind the clock, and the later
@@ -187,15 +188,16 @@ class ClaimsIntake:
         self, partner: Partner, progress: FileProgress, chunk: list[rules.ClaimRow | rules.RowProblem], look_up: bool
     ) -> tuple[bytes, bool]:
         """Decides a chunk's rows, records its accepted claims and facts; returns its results block and whether
-        the next chunk should ask the registry first (this one met taken claim numbers)."""
+        it met claim numbers already in the registry (then the next chunk asks first)."""
         claims = [item for item in chunk if isinstance(item, rules.ClaimRow)]
         contracts = self._contracts.load(sorted({c.contract_number for c in claims}), {}).contracts
-        clean = not look_up
+        met = False
         for _attempt in range(4):
-            lines, accepted, counts = self._decide(partner, progress, chunk, contracts, look_up)
+            lines, accepted, counts, known = self._decide(partner, progress, chunk, contracts, look_up)
+            met = met or known
             if not self._registry.add(accepted):
                 break
-            look_up, clean = True, False  # a claim number was taken before: decide again against the registry
+            look_up = met = True  # a claim number was taken before: decide again against the registry
         else:
             raise RuntimeError(f"claims of {progress.name} kept being taken by other files; retry the file")
         pairs = accepted_rows(accepted, claims)
@@ -203,12 +205,12 @@ class ClaimsIntake:
         for status, count in counts.items():
             progress.counts[status] = progress.counts.get(status, 0) + count
         header = rules.ResultsWriter().header() if progress.blocks == 0 else b""
-        return header + b"".join(lines), not clean
+        return header + b"".join(lines), met
 
     def _decide(
         self, partner: Partner, progress: FileProgress, chunk: list[rules.ClaimRow | rules.RowProblem],
         contracts: dict[str, Any], look_up: bool,
-    ) -> tuple[list[bytes], list[AcceptedClaim], dict[str, int]]:
+    ) -> tuple[list[bytes], list[AcceptedClaim], dict[str, int], bool]:
         claims = [item for item in chunk if isinstance(item, rules.ClaimRow)]
         known = self._registry.load(c.claim_number for c in claims) if look_up else {}
         earlier = {n: rules.ClaimRecord(n, c.content_hash, c.origin) for n, c in known.items()}
@@ -231,7 +233,7 @@ class ClaimsIntake:
                 accepted.append(AcceptedClaim(item.claim_number, digest, here, item.contract_number))
                 earlier[item.claim_number] = rules.ClaimRecord(item.claim_number, digest, here)
             lines.append(writer.decision_line(item, decision))
-        return lines, accepted, writer.counts
+        return lines, accepted, writer.counts, bool(known)
 
     def _fact(
         self, progress: FileProgress, claim: AcceptedClaim, row: rules.ClaimRow, contracts: dict[str, Any]

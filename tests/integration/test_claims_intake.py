@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -15,6 +15,7 @@ from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import Settings
 from function_app.domain.journal import FactKind, JournalFact
 from function_app.service_layer import claims_intake
+from function_app.service_layer.claims_ports import AcceptedClaim, ClaimsRegistry
 from function_app.service_layer.delivery import DeliveryJob
 from function_app.service_layer.ports import Journal
 from tests.events import contract, messages
@@ -65,7 +66,8 @@ def results(exchange: Exchange) -> list[list[str]]:
 
 
 def claim_facts(exchange: Exchange) -> list[JournalFact]:
-    """Claim facts take the business date of when the file was taken up: today where the business is."""
+    """Claim facts take the business date of when their chunk was decided: today (or yesterday) where the business
+    is."""
     today = datetime.now(exchange.settings.zone).date()
     days = {today, today - timedelta(days=1)}
     return [f for d in days for f in exchange.journal.read(d) if f.kind is FactKind.CLAIM_SUBMITTED]
@@ -273,3 +275,41 @@ def test_a_file_is_read_in_ranges_and_a_replacement_mid_read_fails_the_read(
         next(reading)
     container(exchange).upload_blob("inbound/claims/empty.csv", b"")
     assert list(inbox.chunks("adm-01", "inbound/claims/empty.csv")) == []
+
+
+class CountingRegistry(ClaimsRegistry):
+    def __init__(self, inner: ClaimsRegistry) -> None:
+        self.inner, self.loads = inner, []  # type: ignore[var-annotated]
+
+    def load(self, claim_numbers: Iterable[str]) -> dict[str, AcceptedClaim]:
+        numbers = sorted(claim_numbers)
+        self.loads.append(numbers)
+        return self.inner.load(numbers)
+
+    def add(self, claims: Sequence[AcceptedClaim]) -> list[str]:
+        return self.inner.add(claims)
+
+
+def test_a_chunk_asks_the_registry_first_only_after_a_chunk_that_met_it(
+    exchange: Exchange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from function_app.adapters.claims_storage import BlobClaimsInbox, TableClaimsProgress, TableClaimsRegistry
+    from function_app.adapters.tables import ensure_table
+    from function_app.service_layer.claims_intake import ClaimsIntake
+
+    monkeypatch.setattr(claims_intake, "CHUNK_ROWS", 3)
+    upload(exchange, [row("CLM-900000")])
+    exchange.claims.scan("adm-01")
+    second = NAME.replace("_001.csv", "_002.csv")
+    upload(exchange, [row("CLM-900100"), row("CLM-900000"), row("CLM-900102"),  # meets the registry: decided again
+                      row("CLM-900103"), row("CLM-900104"), row("CLM-900105"),  # so this one asks first, meets none
+                      row("CLM-900106")], name=second)  # so this one inserts straight away
+    tables, settings = exchange.clients["tables"], exchange.settings
+    registry = CountingRegistry(TableClaimsRegistry(ensure_table(tables, settings.claims_table)))
+    assert exchange.partners is not None
+    intake = ClaimsIntake(exchange.partners, BlobClaimsInbox(exchange.clients["blobs"], settings.namespace), registry,
+                          TableClaimsProgress(ensure_table(tables, settings.claim_files_table)), exchange.contracts,
+                          exchange.journal, settings.zone)
+    [done] = intake.scan("adm-01", only=second)
+    assert done.counts == {"ACCEPTED": 6, "DUPLICATE": 1, "REJECTED": 0}
+    assert registry.loads == [["CLM-900000", "CLM-900100", "CLM-900102"], ["CLM-900103", "CLM-900104", "CLM-900105"]]
