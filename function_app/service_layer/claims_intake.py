@@ -114,7 +114,8 @@ class ClaimsIntake:
         with telemetry.span("fni.claims_file", **{"fni.partner": partner.id, "fni.file": name, "fni.sha256": sha256}):
             if progress is None:
                 started = self._clock().isoformat()
-                progress = FileProgress(partner.id, name, sha256, started_at=started, checkpoint_at=started)
+                progress = FileProgress(partner.id, name, sha256, started_at=started, checkpoint_at=started,
+                                        chunk_rows=CHUNK_ROWS)
                 etag = self._progress.put(progress, None)
                 if etag is None:
                     return FileOutcome(partner.id, name, "BUSY", note="another worker started this file")
@@ -164,7 +165,7 @@ class ClaimsIntake:
         rows = rules.ClaimsReader().read(split_lines(self._inbox.chunks(partner.id, progress.name)))
         pending = (item for item in rows if item.row >= progress.next_row)
         look_up = progress.next_row > 1  # a resumed file may meet its own claims again: ask first
-        while chunk := list(itertools.islice(pending, CHUNK_ROWS)):
+        while chunk := list(itertools.islice(pending, progress.chunk_rows or CHUNK_ROWS)):
             block, look_up = self._chunk(partner, progress, chunk, look_up)
             self._inbox.stage_results(partner.id, results_name(progress.name), progress.blocks, block)
             progress.blocks += 1

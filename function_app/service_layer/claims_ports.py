@@ -76,6 +76,7 @@ class FileProgress:
     blocks: int = 0
     started_at: str = ""
     checkpoint_at: str = ""  # when the last checkpoint was written: the stamp of the next chunk's facts
+    chunk_rows: int = 0  # the chunk size the file was begun with: a retry redoes exactly the chunk it left
     counts: dict[str, int] = field(default_factory=dict)
     results: str = ""
 

@@ -147,6 +147,32 @@ def test_a_crash_half_way_resumes_and_answers_as_if_nothing_happened(
     assert len(claim_facts(exchange)) == 10
 
 
+class DiesAfterWriting(FailsOnce):
+    def append_run(self, facts: Sequence[JournalFact]) -> None:
+        self.calls += 1
+        self.inner.append_run(facts)
+        if self.calls == self.after:
+            raise ConnectionError("worker died after the chunk's facts, before its checkpoint")
+
+
+def test_a_retry_redoes_the_very_chunk_it_left_even_after_the_chunk_size_changed(
+    exchange: Exchange, storage_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chunk's facts are in the journal, its checkpoint is not: the retry (by a newer version, say, with
+    another chunk size) must write the same facts again, not a wider run over them."""
+    monkeypatch.setattr(claims_intake, "CHUNK_ROWS", 3)
+    upload(exchange, [row(f"CLM-1100{i:02d}") for i in range(10)])
+    flaky = bootstrap(storage_settings, contracts=exchange.contracts,
+                      journal=DiesAfterWriting(exchange.journal, 2), dead_letters=exchange.dead_letters)
+    with pytest.raises(ConnectionError):
+        flaky.claims.scan("adm-01")
+    monkeypatch.setattr(claims_intake, "CHUNK_ROWS", 5)
+    [done] = exchange.claims.scan("adm-01")
+    assert done.status == "DONE" and done.counts["ACCEPTED"] == 10
+    assert sorted(f.data["claim"]["claim_number"] for f in claim_facts(exchange)) == [
+        f"CLM-1100{i:02d}" for i in range(10)]
+
+
 def test_claim_numbers_taken_by_an_earlier_file_or_an_earlier_chunk_are_duplicates(
     exchange: Exchange, monkeypatch: pytest.MonkeyPatch
 ) -> None:
