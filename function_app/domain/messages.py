@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,9 @@ class InboundMessage:
     sequence_number: int
     enqueued_time: datetime
     partition_key: str | None = None
+    # The message's application properties (AMQP), as the transport decoded them: where a CloudEvent in
+    # binary content mode carries its attributes (`cloudEvents_id`, `cloudEvents:source`, ...).
+    properties: Mapping[str, object] = field(default_factory=dict, hash=False)
 
     def position(self, decided_at: datetime | None = None) -> str:
         """Orders journal facts by when they were decided (a backlog decided late sorts late, so partner
