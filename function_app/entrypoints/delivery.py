@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import typing
 from datetime import UTC, datetime
 
 import azure.functions as func
@@ -28,14 +29,14 @@ def due_jobs(mode: str) -> list[str]:
 @blueprint.function_name("schedule_nightly_files")
 @blueprint.timer_trigger(arg_name="timer", schedule=NIGHTLY_SCHEDULE, use_monitor=True)
 @blueprint.queue_output(arg_name="jobs", queue_name=JOBS_QUEUE, connection=STORAGE)
-def schedule_nightly_files(timer: func.TimerRequest, jobs: func.Out[list[str]]) -> None:
+def schedule_nightly_files(timer: func.TimerRequest, jobs: func.Out[typing.List[str]]) -> None:
     jobs.set(due_jobs("daily"))
 
 
 @blueprint.function_name("schedule_micro_batches")
 @blueprint.timer_trigger(arg_name="timer", schedule=MICRO_SCHEDULE, use_monitor=True)
 @blueprint.queue_output(arg_name="jobs", queue_name=JOBS_QUEUE, connection=STORAGE)
-def schedule_micro_batches(timer: func.TimerRequest, jobs: func.Out[list[str]]) -> None:
+def schedule_micro_batches(timer: func.TimerRequest, jobs: func.Out[typing.List[str]]) -> None:
     jobs.set(due_jobs("micro"))
 
 

@@ -1,9 +1,15 @@
-"""Turns the worker's Event Hub batch into transport-neutral messages and the report into feedback."""
+"""Turns the worker's Event Hub batch into transport-neutral messages and the report into feedback.
+
+What the worker hands over for `cardinality=many` (azure.functions' EventHubTriggerConverter): one event per
+body; `sequence_number`, `partition_key` and `enqueued_time` taken from the host's `SystemPropertiesArray`;
+and on every event the batch's shared trigger metadata (`PartitionContext`, `PropertiesArray`, ...).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import azure.functions as func
 
@@ -13,9 +19,26 @@ from function_app.domain.messages import InboundMessage
 
 def partition_of(events: Sequence[func.EventHubEvent]) -> str:
     """The worker puts the partition in the batch's shared metadata (`PartitionContext`)."""
-    metadata = events[0].metadata if events else None
-    context = (metadata or {}).get("PartitionContext") or {}
-    return str(context.get("PartitionId", "0"))
+    context = _metadata(events).get("PartitionContext") or {}
+    return str(context.get("PartitionId", "0")) if isinstance(context, dict) else "0"
+
+
+def enqueued_utc(event: func.EventHubEvent) -> datetime:
+    """The host sends `EnqueuedTimeUtc` as a .NET DateTime of unspecified kind ("2026-03-02T15:04:05.123", no
+    offset), which azure.functions parses as a naive datetime. It is UTC: reading it in the machine's zone
+    would move a dead letter's enqueued time, and the business date, by that zone's offset."""
+    stamp = event.enqueued_time
+    if stamp is None:
+        return datetime.now(UTC)
+    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+
+
+def application_properties(events: Sequence[func.EventHubEvent]) -> list[Mapping[str, object]]:
+    """Each event's AMQP application properties, from the host's `PropertiesArray` (one object per event, in
+    batch order); an event without properties gets an empty mapping."""
+    listed = _metadata(events).get("PropertiesArray")
+    found = listed if isinstance(listed, list) and len(listed) == len(events) else [None] * len(events)
+    return [item if isinstance(item, dict) else {} for item in found]
 
 
 def to_messages(hub: str, events: Sequence[func.EventHubEvent]) -> list[InboundMessage]:
@@ -26,10 +49,11 @@ def to_messages(hub: str, events: Sequence[func.EventHubEvent]) -> list[InboundM
             body=event.get_body(),
             partition=partition,
             sequence_number=event.sequence_number or 0,
-            enqueued_time=(event.enqueued_time or datetime.now(UTC)).astimezone(UTC),
+            enqueued_time=enqueued_utc(event),
             partition_key=event.partition_key,
+            properties=properties,
         )
-        for event in events
+        for event, properties in zip(events, application_properties(events), strict=True)
     ]
 
 
@@ -38,3 +62,8 @@ def decide_batch(hub: str, events: Sequence[func.EventHubEvent]) -> list[str]:
 
     report = exchange().realtime.process(to_messages(hub, events))
     return [encode_feedback(fb) for fb in report.feedback]
+
+
+def _metadata(events: Sequence[func.EventHubEvent]) -> Mapping[str, Any]:
+    metadata = events[0].metadata if events else None
+    return metadata or {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from datetime import UTC, datetime
 
 import azure.functions as func
@@ -16,7 +17,7 @@ blueprint = func.Blueprint()  # type: ignore[no-untyped-call]
 @blueprint.function_name("expire_held_cancellations")
 @blueprint.timer_trigger(arg_name="timer", schedule=HOLD_EXPIRY_SCHEDULE, use_monitor=True)
 @blueprint.event_hub_output(arg_name="feedback", event_hub_name=FEEDBACK_HUB, connection=CONNECTION)
-def expire_held_cancellations(timer: func.TimerRequest, feedback: func.Out[list[str]]) -> None:
+def expire_held_cancellations(timer: func.TimerRequest, feedback: func.Out[typing.List[str]]) -> None:
     from function_app.bootstrap import exchange
     from function_app.domain.feedback import encode_feedback
 

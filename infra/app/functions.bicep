@@ -1,4 +1,4 @@
-// The function app on a Flex Consumption plan (FC1), Python 3.11, running as the user-assigned identity.
+// The function app on a Flex Consumption plan (FC1), Python 3.13, running as the user-assigned identity.
 // App settings are exactly what the code and its SDKs read (tests/infra/test_templates.py checks that):
 // every connection is identity-based and no setting holds a key.
 
@@ -223,7 +223,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       }
       runtime: {
         name: 'python'
-        version: '3.11'
+        version: '3.13'
       }
     }
   }

@@ -1,0 +1,94 @@
+"""The app as Azure starts it: the worker library indexes the staged package and loads every function.
+
+On the main of 2026-12-04 this tier failed at the first step: `FunctionLoadError: cannot load the
+contract_submissions function: binding events has invalid non-type annotation
+list[azure.functions._eventhub.EventHubEvent]` (the worker accepts typing.List, not the built-in list).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from tests.worker.conftest import StartWorker
+from tests.worker.host import ROOT, WORKER_PYTHON
+from tests.worker.package import AZURE_PYTHON, deployment_files
+
+EVENT_HUBS = {"contract_submissions": "contracts", "cancellation_requests": "cancellations",
+              "policy_admin_changes": "policy-admin-cdc"}
+TIMERS = {"expire_held_cancellations", "schedule_nightly_files", "schedule_micro_batches",
+          "record_acknowledgements", "reconcile_nightly"}
+QUEUES = {"deliver_partner_file": "delivery-jobs", "process_claims_file": "claims-files"}
+
+
+def bindings_of(function: Any) -> dict[str, dict[str, Any]]:
+    """The raw bindings the worker reports to the host (what function.json would hold), by name."""
+    raw = [json.loads(text) for text in function.raw_bindings]
+    return {binding["name"]: binding for binding in raw}
+
+
+def test_the_worker_indexes_and_loads_every_function(start_worker: StartWorker) -> None:
+    functions = start_worker().functions
+    assert set(functions) == set(EVENT_HUBS) | TIMERS | set(QUEUES) | {"claims_file_uploaded"}
+    for function in functions.values():
+        assert function.language == "python"
+        assert function.properties["worker_indexed"] == "True"
+
+
+def test_event_hub_triggers_take_bodies_as_bytes(start_worker: StartWorker) -> None:
+    """No dataType would let the host JSON-parse every body and fail a batch on one that is not JSON."""
+    functions = start_worker().functions
+    for name, hub in EVENT_HUBS.items():
+        trigger = bindings_of(functions[name])["events"]
+        assert trigger["type"] == "eventHubTrigger"
+        assert (trigger["eventHubName"], trigger["consumerGroup"]) == (hub, "exchange")
+        assert trigger["connection"] == "EventHubConnection"
+        assert trigger["cardinality"].lower() == "many"  # the host reads it case-insensitively
+        assert trigger["dataType"].lower() == "binary"
+        assert functions[name].bindings["events"].data_type == 2  # BindingInfo.DataType.binary
+    for name in ("contract_submissions", "cancellation_requests", "expire_held_cancellations"):
+        output = bindings_of(functions[name])["feedback"]
+        assert (output["type"], output["direction"], output["eventHubName"]) == ("eventHub", "OUT", "dealer-feedback")
+
+
+def test_timers_and_queues_are_bound_as_the_host_needs(start_worker: StartWorker) -> None:
+    functions = start_worker().functions
+    for name in TIMERS:
+        timer = bindings_of(functions[name])["timer"]
+        assert timer["type"] == "timerTrigger"
+        assert timer["useMonitor"] is True
+    assert bindings_of(functions["schedule_nightly_files"])["timer"]["schedule"] == "%PARTNER_NIGHTLY_SCHEDULE%"
+    for name, queue in QUEUES.items():
+        trigger = bindings_of(functions[name])["message"]
+        assert (trigger["type"], trigger["queueName"], trigger["connection"]) == (
+            "queueTrigger", queue, "AzureWebJobsStorage")
+    grid = bindings_of(functions["claims_file_uploaded"])
+    assert grid["event"]["type"] == "eventGridTrigger"
+    assert (grid["files"]["type"], grid["files"]["queueName"]) == ("queue", "claims-files")
+
+
+def test_the_worker_runs_azures_python_with_the_pinned_packages() -> None:
+    import subprocess
+
+    probe = "import sys, importlib.metadata as m; print(sys.version.split()[0], m.version('azure-functions-runtime'))"
+    version, runtime = subprocess.run([str(WORKER_PYTHON), "-c", probe], capture_output=True, text=True,
+                                      check=True).stdout.split()
+    assert version.startswith(AZURE_PYTHON + ".")
+    pins = (ROOT / "requirements.txt").read_text(encoding="utf-8")
+    assert f"azure-functions-runtime=={runtime} " in pins
+    bicep = (ROOT / "infra" / "app" / "functions.bicep").read_text(encoding="utf-8")
+    assert f"version: '{AZURE_PYTHON}'" in bicep
+    assert f"AZURE_PYTHON={AZURE_PYTHON}" in (ROOT / "dev").read_text(encoding="utf-8")
+    assert sys.version_info >= (3, 11)
+
+
+def test_the_package_holds_the_app_and_nothing_for_development() -> None:
+    files = {path.as_posix() for path in deployment_files()}
+    for needed in ("function_app.py", "host.json", "requirements.txt", "config/partners.json",
+                   "function_app/__init__.py", "function_app/bootstrap.py"):
+        assert needed in files
+    for path in files:
+        assert not path.startswith(("tests/", "bench/", "infra/", "docs/", ".venv", "node_modules/", ".worker"))
+        assert path not in {"local.settings.example.json", "local.settings.json", "dev", "azure.yaml",
+                            "pyproject.toml", "package.json", "package-lock.json", "README.md"}
