@@ -15,8 +15,8 @@ import struct
 import subprocess
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import IO, Any
 
 from tests.worker import rpc
@@ -25,6 +25,15 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKER_PYTHON = ROOT / ".venv-worker" / "bin" / "python"
 HOST_VERSION = "4.1040.300"
 SUCCESS = 1  # StatusResult.Success
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """The worker's InvocationResponse: its status, the exception's message, and the outputs by binding name."""
+
+    succeeded: bool
+    exception: str
+    outputs: dict[str, Any]
 
 
 class WorkerFailure(AssertionError):
@@ -86,7 +95,7 @@ class WorkerHost:
 
     def invoke(
         self, name: str, inputs: Mapping[str, Any], trigger_metadata: Mapping[str, Any] | None = None
-    ) -> SimpleNamespace:
+    ) -> Invocation:
         """One InvocationRequest; returns the response's outputs by binding name (TypedData) and its result."""
         function = self.functions[name]
         response = self.exchange(invocation_request=self.protos.InvocationRequest(
@@ -97,11 +106,10 @@ class WorkerHost:
                 trace_parent="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", trace_state=""),
             retry_context=self.protos.RetryContext(retry_count=0, max_retry_count=0),
         )).invocation_response
-        return SimpleNamespace(
+        return Invocation(
             succeeded=response.result.status == SUCCESS,
             exception=response.result.exception.message,
             outputs={binding.name: binding.data for binding in response.output_data},
-            return_value=response.return_value,
         )
 
     # -- process ------------------------------------------------------------------------------------------
