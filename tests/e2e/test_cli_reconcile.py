@@ -56,7 +56,7 @@ def test_the_nightly_timer_writes_json_and_html_reports(
 ) -> None:
     from azure.functions.timer import TimerRequest
 
-    from tests.functions.test_event_hub_triggers import registered
+    from tests.functions.registry import registered
 
     registered("reconcile_nightly")(timer=TimerRequest(past_due=False))
     blobs = BlobServiceClient.from_connection_string(on_azurite.storage_connection or "")

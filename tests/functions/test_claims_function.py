@@ -14,7 +14,7 @@ from function_app import bootstrap as composition
 from function_app.config import Settings
 from function_app.entrypoints.claims import upload_of
 from tests.events import contract, messages
-from tests.functions.test_event_hub_triggers import registered
+from tests.functions.registry import registered
 from tests.integration.test_claims_intake import HEADER, row
 
 

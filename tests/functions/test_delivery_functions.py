@@ -13,7 +13,7 @@ from azure.functions.timer import TimerRequest
 from function_app import bootstrap as composition
 from function_app.domain.partners import load_partner_config
 from tests.events import Captured
-from tests.functions.test_event_hub_triggers import registered
+from tests.functions.registry import registered
 
 
 def timer() -> TimerRequest:

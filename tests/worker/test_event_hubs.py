@@ -88,17 +88,3 @@ def test_a_cancellation_waits_for_its_contract_across_the_two_triggers(start_wor
     assert answers[1]["data"]["refund"]["dealer_chargeback"] == "914.88"
 
 
-def test_the_change_feed_applies_a_change_and_answers_nothing(start_worker: StartWorker,
-                                                              storage_settings: Settings) -> None:
-    host = start_worker()
-    deliver(host, "contract_submissions", "contracts",
-            [EventHubMessage(body(contract("WKR3000001")), partition_key="D10442")])
-    change = {"payload": {"op": "u", "before": None,
-                          "after": {"contract_number": "WKR3000001", "status": "SUSPENDED"},
-                          "source": {"table": "contracts", "commit_lsn": "00000027:00000c30:0003",
-                                     "change_lsn": "00000027:00000c30:0002", "event_serial_no": 1,
-                                     "ts_ms": 1772463845000}}}
-    assert deliver(host, "policy_admin_changes", "policy-admin-cdc",
-                   [EventHubMessage(json.dumps(change).encode()), EventHubMessage(b"\x00garbage")]) == []
-    exchange = bootstrap(storage_settings)
-    assert len(list(exchange.dead_letters.names("policy-admin-cdc/"))) == 1

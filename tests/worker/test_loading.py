@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.worker.conftest import StartWorker
-from tests.worker.host import ROOT, WORKER_PYTHON
+from tests.worker.host import ROOT, WORKER_PYTHON, WorkerFailure
 from tests.worker.package import AZURE_PYTHON, deployment_files
 
 EVENT_HUBS = {"contract_submissions": "contracts", "cancellation_requests": "cancellations",
@@ -63,9 +66,38 @@ def test_timers_and_queues_are_bound_as_the_host_needs(start_worker: StartWorker
         trigger = bindings_of(functions[name])["message"]
         assert (trigger["type"], trigger["queueName"], trigger["connection"]) == (
             "queueTrigger", queue, "AzureWebJobsStorage")
+    assert bindings_of(functions["expire_held_cancellations"])["timer"]["schedule"] == "0 */15 * * * *"
+    for name, schedule in [("schedule_nightly_files", "%PARTNER_NIGHTLY_SCHEDULE%"),
+                           ("schedule_micro_batches", "%PARTNER_MICRO_SCHEDULE%"),
+                           ("reconcile_nightly", "%RECONCILE_SCHEDULE%")]:
+        bindings = bindings_of(functions[name])
+        assert bindings["timer"]["schedule"] == schedule
+        if name != "reconcile_nightly":
+            assert (bindings["jobs"]["type"], bindings["jobs"]["queueName"]) == ("queue", "delivery-jobs")
+            assert bindings["jobs"]["connection"] == "AzureWebJobsStorage"
+    assert set(bindings_of(functions["policy_admin_changes"])) == {"events"}, "the change feed answers nobody"
     grid = bindings_of(functions["claims_file_uploaded"])
     assert grid["event"]["type"] == "eventGridTrigger"
-    assert (grid["files"]["type"], grid["files"]["queueName"]) == ("queue", "claims-files")
+    for name, binding in [("claims_file_uploaded", "files"), ("process_claims_file", "more")]:
+        output = bindings_of(functions[name])[binding]
+        assert (output["type"], output["queueName"], output["connection"]) == (
+            "queue", "claims-files", "AzureWebJobsStorage")
+
+
+def test_a_wrong_setting_stops_the_worker_naming_the_setting(start_worker: StartWorker) -> None:
+    with pytest.raises(WorkerFailure, match=r"BUSINESS_TIMEZONE.*Mars/Olympus_Mons"):
+        start_worker(BUSINESS_TIMEZONE="Mars/Olympus_Mons")
+
+
+def test_a_wrong_partner_file_stops_the_worker_naming_partner_and_field(start_worker: StartWorker,
+                                                                        tmp_path: Path) -> None:
+    document = json.loads((ROOT / "config" / "partners.json").read_text(encoding="utf-8"))
+    document["partners"][1]["feeds"][0]["pii"] = "partial"
+    bad = tmp_path / "partners.json"
+    bad.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(WorkerFailure) as failure:
+        start_worker(PARTNER_CONFIG_FILE=str(bad))
+    assert document["partners"][1]["id"] in str(failure.value) and "pii" in str(failure.value)
 
 
 def test_the_worker_runs_azures_python_with_the_pinned_packages() -> None:

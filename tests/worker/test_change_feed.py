@@ -1,5 +1,5 @@
-"""The registered change-feed function on Azurite, called with an Event Hub batch built the way the worker builds it:
-back-office row changes applied once to the contract's record, malformed ones dead-lettered, nothing answered."""
+"""The change-feed function through the worker, on Azurite: back-office row changes applied once to the contract's
+record, malformed ones dead-lettered, nothing answered, a redelivered batch changes nothing."""
 
 from __future__ import annotations
 
@@ -8,15 +8,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import pytest
-
-from function_app import bootstrap as composition
+from function_app.bootstrap import bootstrap
+from function_app.config import Settings
 from function_app.domain.journal import FactKind
-from tests.events import LOCAL_SPEC, SPEC, eventhub_batch
-from tests.functions import test_event_hub_triggers as triggers
+from tests.events import LOCAL_SPEC, SPEC
+from tests.worker.conftest import StartWorker
+from tests.worker.encoding import EventHubMessage
+from tests.worker.test_event_hubs import ENQUEUED, deliver
 
 CDC = "policy-admin-cdc"
-DAY = date(2026, 3, 2)  # the batch's enqueued time (tests.events.T0) in America/Chicago
+DAY = date(2026, 3, 2)  # the batch's enqueued time (ENQUEUED) in America/Chicago
 NUMBER = "VSC2501150001"
 CLAIM = "CLM-778120"
 
@@ -43,8 +44,9 @@ def status_change(status: str) -> dict[str, Any]:
     return document
 
 
-@pytest.mark.usefixtures("on_azurite")
-def test_change_feed_batch_is_applied_once_and_malformed_changes_are_dead_lettered() -> None:
+def test_change_feed_batch_is_applied_once_and_malformed_changes_are_dead_lettered(
+        start_worker: StartWorker, storage_settings: Settings) -> None:
+    host = start_worker()
     claim = encoded(spec_change())
     upper = spec_change()
     upper["payload"]["source"].update(commit_lsn="0000002A:00000A10:0003", change_lsn="0000002A:00000A10:0002")
@@ -53,10 +55,10 @@ def test_change_feed_batch_is_applied_once_and_malformed_changes_are_dead_letter
     op_x["payload"]["op"] = "x"
     bodies = [claim, encoded(status_change("SUSPENDED")), not_json, claim, encoded(upper), encoded(op_x)]
 
-    function = triggers.registered("policy_admin_changes")
-    assert function(events=eventhub_batch(bodies)) is None  # no output binding: the back office is not answered
+    batch = [EventHubMessage(b) for b in bodies]
+    assert deliver(host, "policy_admin_changes", CDC, batch, partition="3", enqueued=ENQUEUED) == []
 
-    exchange = composition.exchange()
+    exchange = bootstrap(storage_settings)
     stored = exchange.contracts.load([NUMBER], {}).contracts[NUMBER]
     state = stored.record.source_of_record
     assert state.claims[CLAIM].values == spec_change()["payload"]["after"]
@@ -76,7 +78,7 @@ def test_change_feed_batch_is_applied_once_and_malformed_changes_are_dead_letter
     assert {(letter.hub, letter.partition) for letter in letters.values()} == {(CDC, "3")}
     assert letters[not_json].sequence_number == 102
 
-    assert function(events=eventhub_batch(bodies)) is None  # the trigger redelivers the batch
+    assert deliver(host, "policy_admin_changes", CDC, batch, partition="3", enqueued=ENQUEUED) == []  # redelivered
     again = exchange.contracts.load([NUMBER], {}).contracts[NUMBER]
     assert again.record == stored.record
     assert list(exchange.journal.read(DAY)) == facts
