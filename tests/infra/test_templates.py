@@ -36,6 +36,7 @@ from tests.infra.bicep import (
     value_of,
 )
 from tests.infra.code_settings import names_with_prefix, scan
+from tests.worker.package import AZURE_PYTHON
 
 PARTNERS = json.loads((ROOT / "config" / "partners.json").read_text(encoding="utf-8"))["partners"]
 PARTNER_IDS = [partner["id"] for partner in PARTNERS]
@@ -160,7 +161,7 @@ def test_flex_consumption_python_app_runs_as_the_identity() -> None:
     assert site["identity"]["type"] == "UserAssigned"
     assert site["properties"]["httpsOnly"] is True
     config = site["properties"]["functionAppConfig"]
-    assert config["runtime"] == {"name": "python", "version": "3.11"}
+    assert config["runtime"] == {"name": "python", "version": AZURE_PYTHON}
     storage = config["deployment"]["storage"]
     assert storage["type"] == "blobContainer"
     assert storage["authentication"] == {"type": "UserAssignedIdentity", "userAssignedIdentityResourceId": "identityId"}
