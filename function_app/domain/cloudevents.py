@@ -95,8 +95,9 @@ def _attribute_name(key: str) -> str | None:
     if lowered == CONTENT_TYPE:
         return "datacontenttype"
     for prefix in PROPERTY_PREFIXES:
-        if lowered.startswith(prefix) and len(lowered) > len(prefix):
-            return lowered[len(prefix):]
+        name = lowered[len(prefix):] if lowered.startswith(prefix) else ""
+        if name and name not in ("data", "data_base64"):  # the data is the body, never a property
+            return name
     return None
 
 

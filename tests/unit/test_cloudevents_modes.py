@@ -383,3 +383,13 @@ def test_data_base64_of_data_that_is_not_an_object_is_the_same_as_such_data() ->
 
     assert found(inline) == [(ReasonCode.SCHEMA_INVALID, "data")]
     assert identity(parse(SentMessage(json.dumps(encoded).encode(), {}))) == identity(inline)
+
+
+def test_property_names_are_read_in_any_case_and_data_is_never_a_property() -> None:
+    event = contract("VSC0000001")
+    sent = as_binary(event)
+    properties = {k.replace("cloudEvents_", "CloudEvents_"): v for k, v in sent.properties.items()}
+    properties |= {"cloudEvents_data": "{}", "cloudEvents_data_base64": "e30="}
+
+    parsed = parse(SentMessage(sent.body, properties))
+    assert identity(parsed) == identity(parse(as_structured(event)))
