@@ -90,7 +90,9 @@ def property_attributes(properties: Mapping[str, object]) -> tuple[dict[str, Any
     return attributes, conflicts
 
 
-def _attribute_name(key: str) -> str | None:
+def _attribute_name(key: object) -> str | None:
+    if not isinstance(key, str):
+        return None
     lowered = key.lower()
     if lowered == CONTENT_TYPE:
         return "datacontenttype"

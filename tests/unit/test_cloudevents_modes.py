@@ -12,6 +12,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from function_app.adapters.memory import MemoryContractStore, MemoryDeadLetters, MemoryJournal
 from function_app.bootstrap import Exchange, bootstrap
@@ -393,3 +395,27 @@ def test_property_names_are_read_in_any_case_and_data_is_never_a_property() -> N
 
     parsed = parse(SentMessage(sent.body, properties))
     assert identity(parsed) == identity(parse(as_structured(event)))
+
+
+ATTRIBUTE_NAMES = st.sampled_from(["specversion", "id", "source", "type", "time", "subject", "datacontenttype"])
+PROPERTY_NAMES = st.one_of(
+    st.builds(lambda prefix, name: prefix + name, st.sampled_from(["cloudEvents_", "cloudEvents:", "CLOUDEVENTS_"]),
+              ATTRIBUTE_NAMES),
+    st.sampled_from(["content-type", "Content-Type", "cloudEvents_", "x-opt-whatever"]),
+    st.text(max_size=20),
+)
+VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-(2**80), max_value=2**80), st.floats(), st.text(max_size=40),
+    st.binary(max_size=40), st.datetimes(), st.lists(st.integers(), max_size=3),
+    st.sampled_from(["1.0", "fni.contract.submitted.v1", "application/json", "urn:dealer:D10442", "VSC0000001"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(properties=st.dictionaries(PROPERTY_NAMES, VALUES, max_size=9),
+       body=st.one_of(st.binary(max_size=200), st.just(data_bytes(contract("VSC0000001")))))
+def test_any_properties_and_body_get_an_answer_never_an_exception(properties: dict[str, object], body: bytes) -> None:
+    parsed = parse(SentMessage(body, properties))
+
+    assert (parsed.payload is None) != (parsed.reasons == ())
+    assert parsed.input_key
