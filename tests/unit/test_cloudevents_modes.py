@@ -419,3 +419,18 @@ def test_any_properties_and_body_get_an_answer_never_an_exception(properties: di
 
     assert (parsed.payload is None) != (parsed.reasons == ())
     assert parsed.input_key
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    event_id=st.text(min_size=1, max_size=140),
+    subject=st.text(min_size=1, max_size=70),
+    time=st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)),
+    send=st.sampled_from([as_binary, as_binary_colon, as_host_strings, as_data_base64]),
+)
+def test_any_attributes_the_sdk_sends_get_the_structured_twins_answer(
+    event_id: str, subject: str, time: datetime, send: Send
+) -> None:
+    event = {**contract("VSC0000001"), "id": event_id, "subject": subject, "time": time.isoformat()}
+
+    assert identity(parse(send(event))) == identity(parse(as_structured(event)))
