@@ -60,7 +60,12 @@ def read_event(body: bytes, properties: Mapping[str, object], limit: int) -> Clo
         binary = False
     if binary:
         return _binary(len(body), document if body else None, attributes, conflicts, limit)
-    return _structured(len(body), document, limit)
+    event = _structured(len(body), document, limit)
+    attributes.pop("datacontenttype", None)
+    if event.attributes or not attributes:
+        return event
+    # structured mode may repeat its attributes as properties: they still name an event whose body is unreadable
+    return CloudEventMessage("structured", attributes, (*event.problems, *conflicts))
 
 
 def is_json_media_type(value: object) -> bool:

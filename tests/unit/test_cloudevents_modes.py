@@ -322,6 +322,20 @@ def test_binary_mode_body_that_is_not_json_is_answered_with_the_id_from_properti
     assert report.feedback[0]["subject"] == event["subject"]
 
 
+@pytest.mark.parametrize("body", [b"not json", b"[]", b"{" + b" " * EVENT_HUBS_MAX_BODY_BYTES + b"}"])
+def test_structured_mode_with_an_unreadable_body_is_named_by_the_attributes_it_repeats_as_properties(
+    body: bytes,
+) -> None:
+    event = contract("VSC0000001")
+    properties = {**as_binary(event).properties, "content-type": "application/cloudevents+json; charset=utf-8"}
+
+    parsed = parse(SentMessage(body, properties))
+    assert found(parsed) == [(ReasonCode.MALFORMED, None)]
+    assert parsed.payload is None
+    assert parsed.event_id == event["id"]
+    assert parsed.input_key == f"{event['source']}\n{event['id']}"
+
+
 def test_binary_mode_without_data_gets_the_answer_of_a_structured_event_without_data() -> None:
     event = contract("VSC0000001")
     empty = SentMessage(b"", as_binary(event).properties)
