@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,6 +12,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, V
 
 from function_app.domain.catalogue import ProductType
 from function_app.domain.change_feed import RowChange, parse_change
+from function_app.domain.cloudevents import is_json_media_type, read_event
 from function_app.domain.feedback import Reason, ReasonCode
 from function_app.domain.messages import MAX_BODY_BYTES, InboundMessage, short_hash
 from function_app.domain.money import parse_money
@@ -166,10 +166,11 @@ class ParsedEvent:
 def parse_message(message: InboundMessage) -> ParsedEvent:
     if message.hub == CHANGE_FEED_HUB:
         return parse_row_change(message)
-    envelope, problem = _read_envelope(message.body)
-    if envelope is None:
-        return _parsed(message, {}, (Reason(ReasonCode.MALFORMED, None, problem),))
-    reasons = _envelope_reasons(envelope, message.hub)
+    event = read_event(message.body, message.properties, MAX_BODY_BYTES)
+    if event.problems and not event.attributes:
+        return _parsed(message, {}, event.problems)
+    envelope = event.attributes
+    reasons = (*event.problems, *_envelope_reasons(envelope, message.hub))
     if reasons:
         return _parsed(message, envelope, reasons)
     payload, reasons = _validate_payload(envelope)
@@ -206,22 +207,6 @@ def _bounded_str(value: object, limit: int) -> str | None:
     return value if isinstance(value, str) and 0 < len(value) <= limit else None
 
 
-def _read_envelope(body: bytes) -> tuple[dict[str, Any] | None, str]:
-    if len(body) > MAX_BODY_BYTES:
-        return None, f"message body is {len(body)} bytes; the limit is {MAX_BODY_BYTES}"
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return None, f"message body is not UTF-8 (byte {exc.start})"
-    try:
-        document = json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        return None, f"message body is not JSON: {str(exc)[:200]}"
-    if not isinstance(document, dict):
-        return None, "message body is not a JSON object"
-    return document, ""
-
-
 def _envelope_reasons(envelope: dict[str, Any], hub: str) -> tuple[Reason, ...]:
     problems = [_envelope_problem(envelope, name) for name in _ENVELOPE_RULES]
     reasons = [Reason(ReasonCode.MALFORMED, name, text) for name, text in problems if text]
@@ -256,7 +241,11 @@ _ENVELOPE_RULES: dict[str, tuple[str, Any]] = {
     "type": ("must be a string", lambda v: _bounded_str(v, 128) is not None),
     "time": ("must be an RFC 3339 timestamp with offset", _is_rfc3339),
     "subject": ("must be the contract number", lambda v: _bounded_str(v, 64) is not None),
-    "datacontenttype": ('must be "application/json" when present', lambda v: v in (None, "application/json")),
+    "datacontenttype": (
+        "must be a JSON media type when present (application/json, text/json or application/<type>+json; "
+        "parameters allowed, a charset must be UTF-8)",
+        lambda v: v is None or is_json_media_type(v),
+    ),
 }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from function_app.domain.cloudevents import EVENT_HUBS_MAX_BODY_BYTES
 from function_app.domain.events import CancellationRequest, ContractSubmission, ParsedEvent, parse_message
 from function_app.domain.feedback import ReasonCode
 from function_app.domain.messages import MAX_BODY_BYTES, InboundMessage
@@ -269,6 +270,14 @@ def test_cancellation_payload_is_typed() -> None:
     "mutations",
     [
         pytest.param((removing("datacontenttype"),), id="datacontenttype-absent"),
+        pytest.param((setting("datacontenttype", None),), id="datacontenttype-null"),
+        pytest.param((setting("datacontenttype", "application/json; charset=utf-8"),), id="json-charset"),
+        pytest.param((setting("datacontenttype", "application/json;charset=UTF8"),), id="json-charset-utf8"),
+        pytest.param((setting("datacontenttype", 'application/json; charset="utf-8"'),), id="json-quoted-charset"),
+        pytest.param((setting("datacontenttype", "Application/JSON"),), id="json-any-case"),
+        pytest.param((setting("datacontenttype", "text/json"),), id="text-json"),
+        pytest.param((setting("datacontenttype", "application/vnd.fni.contract+json"),), id="suffix-json"),
+        pytest.param((setting("datacontenttype", "application/ld+json; profile=x; charset=utf-8"),), id="params"),
         pytest.param((removing("data.revision"),), id="revision-absent-defaults-to-1"),
         pytest.param((removing("data.effective_date"),), id="effective_date-absent"),
         pytest.param((setting("data.effective_date", "2025-02-14"),), id="effective_date-30-days-after"),
@@ -334,11 +343,9 @@ def test_boundary_values_are_accepted(mutations: tuple[Mutation, ...]) -> None:
         pytest.param(b"42", id="json-number"),
         pytest.param(b'"D10442-000187"', id="json-string"),
         pytest.param(b"null", id="json-null"),
-        pytest.param(padded(CONTRACT, MAX_BODY_BYTES + 1), id="256KiB-plus-1"),
-        pytest.param(
-            encode(mutated(CONTRACT, setting("padding", "é" * (MAX_BODY_BYTES // 2)))),
-            id="over-256KiB-in-bytes-not-chars",
-        ),
+        pytest.param(padded(CONTRACT, EVENT_HUBS_MAX_BODY_BYTES + 1), id="over-1MiB-not-read"),
+        pytest.param(b"\xff" * (MAX_BODY_BYTES + 1), id="over-256KiB-not-utf8"),
+        pytest.param(b"[" * (MAX_BODY_BYTES + 1), id="over-256KiB-not-json"),
     ],
 )
 def test_unreadable_body_is_malformed_and_keyed_by_its_digest(body: bytes) -> None:
@@ -350,6 +357,29 @@ def test_unreadable_body_is_malformed_and_keyed_by_its_digest(body: bytes) -> No
     assert parsed.input_key == digest_key(body)
     assert parsed.event_id is None
     assert parsed.source is None
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        pytest.param(padded(CONTRACT, MAX_BODY_BYTES + 1), [None], id="256KiB-plus-1"),
+        pytest.param(padded(CONTRACT, EVENT_HUBS_MAX_BODY_BYTES), [None], id="exactly-1MiB"),
+        pytest.param(
+            padded(mutated(CONTRACT, setting("time", "noon")), MAX_BODY_BYTES + 1), [None, "time"], id="bad-time-too"
+        ),
+    ],
+)
+def test_oversize_but_readable_body_is_malformed_and_answered_with_its_id(
+    body: bytes, fields: list[str | None]
+) -> None:
+    parsed = parse(body)
+
+    assert found(parsed) == [(ReasonCode.MALFORMED, field) for field in fields]
+    assert f"{len(body)} bytes" in parsed.reasons[0].message
+    assert parsed.payload is None
+    assert parsed.event_id == "D10442-000187"
+    assert parsed.input_key == CONTRACT_KEY
+    assert parsed.routing_key == "VSC2501150001"
 
 
 def test_oversize_body_is_measured_in_bytes() -> None:
@@ -390,6 +420,13 @@ ENVELOPE_CASES = [
     case("time-epoch-number", "time", setting("time", 1736980925)),
     case("datacontenttype-xml", "datacontenttype", setting("datacontenttype", "application/xml")),
     case("datacontenttype-text", "datacontenttype", setting("datacontenttype", "text/plain")),
+    case("datacontenttype-json-latin1", "datacontenttype", setting("datacontenttype", "text/json; charset=latin1")),
+    case("datacontenttype-jsonl", "datacontenttype", setting("datacontenttype", "application/jsonl")),
+    case("datacontenttype-json-seq", "datacontenttype", setting("datacontenttype", "application/json-seq")),
+    case("datacontenttype-text-suffix", "datacontenttype", setting("datacontenttype", "text/x+json")),
+    case("datacontenttype-no-subtype", "datacontenttype", setting("datacontenttype", "application/")),
+    case("datacontenttype-bad-param", "datacontenttype", setting("datacontenttype", "application/json; utf-8")),
+    case("datacontenttype-number", "datacontenttype", setting("datacontenttype", 1)),
     case("type-missing", "type", removing("type")),
     case("type-empty", "type", setting("type", "")),
     case("type-number", "type", setting("type", 1)),
