@@ -16,6 +16,8 @@ import azure.functions as func
 from function_app.domain.feedback import encode_feedback
 from function_app.domain.messages import InboundMessage
 
+AMQP_CONTENT_TYPE = "content-type"  # the AMQP properties section's name, as the .NET client's system properties keep it
+
 
 def partition_of(events: Sequence[func.EventHubEvent]) -> str:
     """The worker puts the partition in the batch's shared metadata (`PartitionContext`)."""
@@ -35,10 +37,19 @@ def enqueued_utc(event: func.EventHubEvent) -> datetime:
 
 def application_properties(events: Sequence[func.EventHubEvent]) -> list[Mapping[str, object]]:
     """Each event's AMQP application properties, from the host's `PropertiesArray` (one object per event, in
-    batch order); an event without properties gets an empty mapping."""
-    listed = _metadata(events).get("PropertiesArray")
-    found = listed if isinstance(listed, list) and len(listed) == len(events) else [None] * len(events)
-    return [item if isinstance(item, dict) else {} for item in found]
+    batch order), plus the AMQP `content-type`, which the host passes with the system properties
+    (`SystemPropertiesArray`): a binary-mode CloudEvent declares its `datacontenttype` there."""
+    metadata = _metadata(events)
+    return [
+        {**_content_type(system), **application}
+        for application, system in zip(_per_event(metadata, "PropertiesArray", len(events)),
+                                       _per_event(metadata, "SystemPropertiesArray", len(events)), strict=True)
+    ]
+
+
+def _content_type(system: Mapping[str, object]) -> dict[str, object]:
+    value = system.get(AMQP_CONTENT_TYPE)
+    return {AMQP_CONTENT_TYPE: value} if isinstance(value, str) and value else {}
 
 
 def to_messages(hub: str, events: Sequence[func.EventHubEvent]) -> list[InboundMessage]:
@@ -67,3 +78,10 @@ def decide_batch(hub: str, events: Sequence[func.EventHubEvent]) -> list[str]:
 def _metadata(events: Sequence[func.EventHubEvent]) -> Mapping[str, Any]:
     metadata = events[0].metadata if events else None
     return metadata or {}
+
+
+def _per_event(metadata: Mapping[str, Any], name: str, count: int) -> list[Mapping[str, object]]:
+    """One of the host's per-event arrays of objects; an event the array does not describe gets {}."""
+    listed = metadata.get(name)
+    found = listed if isinstance(listed, list) and len(listed) == count else [None] * count
+    return [item if isinstance(item, dict) else {} for item in found]

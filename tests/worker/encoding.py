@@ -36,6 +36,7 @@ Sources, each read for the encoding next to it:
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -73,7 +74,18 @@ def _strings(values: Sequence[str | None]) -> Any:
 class EventHubMessage:
     body: bytes
     partition_key: str | None = None
-    properties: Mapping[str, object] = field(default_factory=dict)
+    properties: Mapping[str, object] = field(default_factory=dict)  # AMQP application properties
+    content_type: str | None = None  # the AMQP properties section's content-type
+
+
+def _property(value: object) -> object:
+    """[newtonsoft] of an application property as .NET holds it: an AMQP timestamp is a UTC DateTime, binary a
+    byte[] (written as base64); strings, numbers and booleans as they are."""
+    if isinstance(value, datetime):
+        return dotnet_time(value, "utc")
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    return value
 
 
 def eventhub_batch(
@@ -98,6 +110,7 @@ def eventhub_batch(
     system = [
         {"x-opt-sequence-number": s, "x-opt-offset": o, "x-opt-enqueued-time": dotnet_time(t, "offset"),
          **({"x-opt-partition-key": m.partition_key} if m.partition_key else {}),
+         **({"content-type": m.content_type} if m.content_type else {}),
          "SequenceNumber": s, "Offset": int(o), "OffsetString": o, "PartitionKey": m.partition_key,
          "EnqueuedTimeUtc": dotnet_time(t, "unspecified")}
         for m, s, o, t in zip(messages, sequences, offsets, times, strict=True)
@@ -110,7 +123,7 @@ def eventhub_batch(
         "OffsetStringArray": _strings(offsets),
         "SequenceNumberArray": P.TypedData(collection_sint64=P.CollectionSInt64(sint64=sequences)),
         "EnqueuedTimeUtcArray": _json([dotnet_time(t, "unspecified") for t in times]),
-        "PropertiesArray": _json([dict(m.properties) for m in messages]),
+        "PropertiesArray": _json([{k: _property(v) for k, v in m.properties.items()} for m in messages]),
         "SystemPropertiesArray": _json(system),
         "sys": _json({"MethodName": hub, "UtcNow": dotnet_time(start, "utc"), "RandGuid": "0f8fad5b"}),
     }

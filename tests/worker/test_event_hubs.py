@@ -11,6 +11,7 @@ import pytest
 from function_app.bootstrap import bootstrap
 from function_app.config import Settings
 from tests.events import body, cancellation, contract
+from tests.peers.cloudevents_sender import SentMessage, binary, sdk_event, structured
 from tests.worker.conftest import StartWorker
 from tests.worker.encoding import EventHubMessage, HostBindingFailure, eventhub_batch, output_strings
 from tests.worker.host import WorkerHost
@@ -37,13 +38,15 @@ def oversized(event: dict[str, Any]) -> bytes:
     return body(event)
 
 
-def hostile_batch() -> list[EventHubMessage]:
+def hostile_batch(hub: str = "contracts") -> list[EventHubMessage]:
+    """Valid events around a body that is not JSON, one that is not UTF-8 and one over 256 KiB."""
+    valid = contract if hub == "contracts" else cancellation
     return [
-        EventHubMessage(body(contract("WKR1000001")), partition_key="D10442"),
+        EventHubMessage(body(valid("WKR1000001")), partition_key="D10442"),
         EventHubMessage(b"{ not json", partition_key="D10442"),
         EventHubMessage(b"\xff\xfe\x00 not utf-8", partition_key="D10442"),
-        EventHubMessage(oversized(contract("WKR1000003", event_id="too-big")), partition_key="D10442"),
-        EventHubMessage(body(contract("WKR1000002")), partition_key="D10442"),
+        EventHubMessage(oversized(valid("WKR1000003", event_id="too-big")), partition_key="D10442"),
+        EventHubMessage(body(valid("WKR1000002")), partition_key="D10442"),
     ]
 
 
@@ -52,8 +55,17 @@ def test_a_hostile_batch_is_answered_input_by_input_and_again_identically(start_
     first = deliver(host, "contract_submissions", "contracts", hostile_batch(), partition="2")
     assert [f["data"]["status"] for f in first] == ["ACCEPTED", "REJECTED", "REJECTED", "REJECTED", "ACCEPTED"]
     assert {f["data"]["reasons"][0]["code"] for f in first[1:4]} == {"MALFORMED"}
+    assert first[3]["data"]["in_reply_to"] == "too-big"  # a body up to 1 MiB is still read for its id
     again = deliver(host, "contract_submissions", "contracts", hostile_batch(), partition="2")
     assert again == first
+
+
+def test_a_hostile_cancellation_batch_is_answered_where_it_can_be(start_worker: StartWorker) -> None:
+    """Cancellations of contracts not yet here are held (no answer yet); everything unreadable is answered."""
+    host = start_worker()
+    first = deliver(host, "cancellation_requests", "cancellations", hostile_batch("cancellations"))
+    assert [(f["data"]["status"], f["data"]["reasons"][0]["code"]) for f in first] == [("REJECTED", "MALFORMED")] * 3
+    assert deliver(host, "cancellation_requests", "cancellations", hostile_batch("cancellations")) == first
 
 
 def test_without_a_data_type_the_host_would_fail_this_batch_before_python_runs() -> None:
@@ -88,3 +100,34 @@ def test_a_cancellation_waits_for_its_contract_across_the_two_triggers(start_wor
     assert answers[1]["data"]["refund"]["dealer_chargeback"] == "914.88"
 
 
+
+
+def sent_as(message: SentMessage, key: str = "D10442") -> EventHubMessage:
+    """A message written by the CloudEvents SDK's AMQP binding, as Event Hubs hands it to the host."""
+    properties = {k: v for k, v in message.properties.items() if k != "content-type"}
+    content_type = message.properties.get("content-type")
+    return EventHubMessage(message.body, partition_key=key, properties=properties,
+                           content_type=content_type if isinstance(content_type, str) else None)
+
+
+def test_binary_and_structured_mode_are_one_event_through_the_worker(start_worker: StartWorker) -> None:
+    host = start_worker()
+    first, second = contract("WKR6000001"), contract("WKR6000002")
+    as_binary = deliver(host, "contract_submissions", "contracts",
+                        [sent_as(binary(sdk_event(first))), sent_as(structured(sdk_event(second)))])
+    assert [a["data"]["status"] for a in as_binary] == ["ACCEPTED", "ACCEPTED"]
+    assert [a["data"]["in_reply_to"] for a in as_binary] == [first["id"], second["id"]]
+    swapped = deliver(host, "contract_submissions", "contracts",
+                      [sent_as(structured(sdk_event(first))), sent_as(binary(sdk_event(second), separator=":"))],
+                      first_sequence=300)
+    assert swapped == as_binary  # the same event in the other mode: the first answer again
+
+
+def test_more_events_of_one_contract_than_a_transaction_holds(start_worker: StartWorker) -> None:
+    """A hundred revisions of one contract in one batch: written in waves, in order, each answered."""
+    host = start_worker()
+    revisions = [EventHubMessage(body(contract("WKR5000001", revision=r, event_id=f"r{r}", term_months=r + 12)),
+                                 partition_key="D10442") for r in range(1, 101)]
+    answers = deliver(host, "contract_submissions", "contracts", revisions)
+    assert [a["data"]["status"] for a in answers] == ["ACCEPTED"] * 100
+    assert len({a["id"] for a in answers}) == 100
