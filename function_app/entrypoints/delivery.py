@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 
 import azure.functions as func
 
+from function_app.entrypoints import retries
+
 STORAGE = "AzureWebJobsStorage"
 JOBS_QUEUE = "delivery-jobs"  # the host moves a message that keeps failing to `delivery-jobs-poison`
 NIGHTLY_SCHEDULE = "%PARTNER_NIGHTLY_SCHEDULE%"  # UTC: Linux plans ignore WEBSITE_TIME_ZONE
@@ -27,6 +29,7 @@ def due_jobs(mode: str) -> list[str]:
 
 
 @blueprint.function_name("schedule_nightly_files")
+@retries.schedule(blueprint)
 @blueprint.timer_trigger(arg_name="timer", schedule=NIGHTLY_SCHEDULE, use_monitor=True)
 @blueprint.queue_output(arg_name="jobs", queue_name=JOBS_QUEUE, connection=STORAGE)
 def schedule_nightly_files(timer: func.TimerRequest, jobs: func.Out[typing.List[str]]) -> None:
@@ -34,6 +37,7 @@ def schedule_nightly_files(timer: func.TimerRequest, jobs: func.Out[typing.List[
 
 
 @blueprint.function_name("schedule_micro_batches")
+@retries.schedule(blueprint)
 @blueprint.timer_trigger(arg_name="timer", schedule=MICRO_SCHEDULE, use_monitor=True)
 @blueprint.queue_output(arg_name="jobs", queue_name=JOBS_QUEUE, connection=STORAGE)
 def schedule_micro_batches(timer: func.TimerRequest, jobs: func.Out[typing.List[str]]) -> None:
@@ -41,6 +45,7 @@ def schedule_micro_batches(timer: func.TimerRequest, jobs: func.Out[typing.List[
 
 
 @blueprint.function_name("record_acknowledgements")
+@retries.schedule(blueprint)
 @blueprint.timer_trigger(arg_name="timer", schedule=MICRO_SCHEDULE, use_monitor=True)
 def record_acknowledgements(timer: func.TimerRequest) -> None:
     from function_app.bootstrap import exchange
@@ -51,6 +56,7 @@ def record_acknowledgements(timer: func.TimerRequest) -> None:
 
 
 @blueprint.function_name("reconcile_nightly")
+@retries.schedule(blueprint)
 @blueprint.timer_trigger(arg_name="timer", schedule=RECONCILE_SCHEDULE, use_monitor=True)
 def reconcile_nightly(timer: func.TimerRequest) -> None:
     """Yesterday's reconciliation, as JSON and HTML in the `reports` container; breaks also go out as a metric."""

@@ -6,6 +6,7 @@ import typing
 
 import azure.functions as func
 
+from function_app.entrypoints import retries
 from function_app.entrypoints.eventhub import decide_batch
 
 CONNECTION = "EventHubConnection"  # managed identity: EventHubConnection__fullyQualifiedNamespace
@@ -19,6 +20,7 @@ blueprint = func.Blueprint()  # type: ignore[no-untyped-call]
 
 
 @blueprint.function_name("contract_submissions")
+@retries.event_stream(blueprint)
 @blueprint.event_hub_message_trigger(
     arg_name="events", event_hub_name="contracts", connection=CONNECTION,
     cardinality=func.Cardinality.MANY, consumer_group=CONSUMER_GROUP, data_type=BODIES_AS_BYTES,
@@ -29,6 +31,7 @@ def contract_submissions(events: typing.List[func.EventHubEvent], feedback: func
 
 
 @blueprint.function_name("cancellation_requests")
+@retries.event_stream(blueprint)
 @blueprint.event_hub_message_trigger(
     arg_name="events", event_hub_name="cancellations", connection=CONNECTION,
     cardinality=func.Cardinality.MANY, consumer_group=CONSUMER_GROUP, data_type=BODIES_AS_BYTES,
@@ -39,6 +42,7 @@ def cancellation_requests(events: typing.List[func.EventHubEvent], feedback: fun
 
 
 @blueprint.function_name("policy_admin_changes")
+@retries.event_stream(blueprint)
 @blueprint.event_hub_message_trigger(
     arg_name="events", event_hub_name="policy-admin-cdc", connection=CONNECTION,
     cardinality=func.Cardinality.MANY, consumer_group=CONSUMER_GROUP, data_type=BODIES_AS_BYTES,

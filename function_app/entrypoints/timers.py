@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import azure.functions as func
 
+from function_app.entrypoints import retries
 from function_app.entrypoints.realtime import CONNECTION, FEEDBACK_HUB
 
 HOLD_EXPIRY_SCHEDULE = "0 */15 * * * *"  # UTC; a held request waits at most 15 minutes past its 72 hours
@@ -15,6 +16,7 @@ blueprint = func.Blueprint()  # type: ignore[no-untyped-call]
 
 
 @blueprint.function_name("expire_held_cancellations")
+@retries.schedule(blueprint)
 @blueprint.timer_trigger(arg_name="timer", schedule=HOLD_EXPIRY_SCHEDULE, use_monitor=True)
 @blueprint.event_hub_output(arg_name="feedback", event_hub_name=FEEDBACK_HUB, connection=CONNECTION)
 def expire_held_cancellations(timer: func.TimerRequest, feedback: func.Out[typing.List[str]]) -> None:

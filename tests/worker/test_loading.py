@@ -84,6 +84,22 @@ def test_timers_and_queues_are_bound_as_the_host_needs(start_worker: StartWorker
             "queue", "claims-files", "AzureWebJobsStorage")
 
 
+def test_event_hub_and_timer_functions_carry_their_own_retry_policy(start_worker: StartWorker) -> None:
+    """Azure applies retries to these triggers only from the function's policy, which the worker reports."""
+    functions = start_worker().functions
+    exponential, fixed = 0, 1  # RpcRetryOptions.RetryStrategy
+    for name in EVENT_HUBS:
+        retry = functions[name].retry_options
+        assert (retry.retry_strategy, retry.max_retry_count) == (exponential, -1)
+        assert (retry.minimum_interval.seconds, retry.maximum_interval.seconds) == (5, 300)
+    for name in TIMERS:
+        retry = functions[name].retry_options
+        assert (retry.retry_strategy, retry.max_retry_count, retry.delay_interval.seconds) == (fixed, 3, 60)
+    for name in (*QUEUES, "claims_file_uploaded"):
+        assert not functions[name].HasField("retry_options")  # queues: maxDequeueCount; Event Grid: its own
+    assert "retry" not in json.loads((ROOT / "host.json").read_text(encoding="utf-8"))
+
+
 def test_a_wrong_setting_stops_the_worker_naming_the_setting(start_worker: StartWorker) -> None:
     with pytest.raises(WorkerFailure, match=r"BUSINESS_TIMEZONE.*Mars/Olympus_Mons"):
         start_worker(BUSINESS_TIMEZONE="Mars/Olympus_Mons")
