@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
+
+from function_app.bootstrap import bootstrap
 from function_app.config import Settings
+from function_app.domain.partners import load_partner_config
 from tests.events import body, cancellation
 from tests.worker.conftest import StartWorker
 from tests.worker.encoding import EventHubMessage, event_grid_event, output_strings, queue_message, timer_request
@@ -27,15 +31,34 @@ def run_queue(host: WorkerHost, name: str, text: str, *, dequeue_count: int = 1)
     return host.invoke(name, {"message": data}, metadata)
 
 
-def test_the_nightly_and_micro_batch_timers_queue_jobs_that_the_queue_function_delivers(
-        start_worker: StartWorker) -> None:
+def test_the_nightly_and_micro_batch_timers_queue_jobs_that_the_queue_function_delivers_once(
+        start_worker: StartWorker, storage_settings: Settings) -> None:
     host = start_worker()
+    config = load_partner_config(storage_settings.partner_config)
     nightly = [json.loads(job) for job in run_timer(host, "schedule_nightly_files")["jobs"]]
     micro = [json.loads(job) for job in run_timer(host, "schedule_micro_batches")["jobs"]]
-    assert {(j["partner"], j["feed"]) for j in nightly} >= {("oem-toyota", "nightly-contracts")}
+    assert {(j["partner"], j["feed"]) for j in nightly} == {
+        (p.id, f.name) for p in config.partners for f in p.feeds if f.mode == "daily"}
     assert {(j["partner"], j["feed"]) for j in micro} == {("adm-02", "intraday-contracts")}
-    delivered = run_queue(host, "deliver_partner_file", json.dumps(nightly[0]), dequeue_count=2)
-    assert delivered.succeeded, delivered.exception + host.stderr()
+    job = {"partner": "adm-01", "feed": "nightly-contracts", "business_date": "2026-03-02"}
+    for dequeue_count in (1, 2):  # a redelivered job builds nothing new
+        delivered = run_queue(host, "deliver_partner_file", json.dumps(job), dequeue_count=dequeue_count)
+        assert delivered.succeeded, delivered.exception + host.stderr()
+    exchange = bootstrap(storage_settings)
+    assert exchange.delivery is not None  # builds the delivery records' store as a side effect (issue 13)
+    deliveries = exchange.deliveries
+    assert deliveries is not None
+    assert [(f.sequence, f.record_count) for f in deliveries.files("adm-01")] == [(1, 0)]
+
+
+@pytest.mark.parametrize("job", [{"partner": "adm-01"}, "not an object",
+                                 {"partner": "x", "feed": "y", "business_date": "2026-03-02"}])
+def test_an_unusable_delivery_job_fails_so_the_queue_retries_then_poisons_it(start_worker: StartWorker,
+                                                                               job: object) -> None:
+    host = start_worker()
+    result = run_queue(host, "deliver_partner_file", json.dumps(job))
+    assert not result.succeeded
+    assert result.exception
 
 
 def test_acknowledgements_and_reconciliation_run(start_worker: StartWorker) -> None:
