@@ -16,7 +16,8 @@ from tests.events import LOCAL_SPEC, SPEC, eventhub_batch
 from tests.functions import test_event_hub_triggers as triggers
 
 CDC = "policy-admin-cdc"
-DAY = date(2026, 3, 2)  # the batch's enqueued time (tests.events.T0) in America/Chicago
+DAY = date(2026, 3, 2)  # the batch's enqueued time (tests.events.T0) in America/Chicago: dead letters' date
+CHANGED_ON = date(2025, 9, 3)  # the spec example's source.ts_ms in America/Chicago: the facts' business date
 NUMBER = "VSC2501150001"
 CLAIM = "CLM-778120"
 
@@ -62,7 +63,7 @@ def test_change_feed_batch_is_applied_once_and_malformed_changes_are_dead_letter
     assert state.claims[CLAIM].values == spec_change()["payload"]["after"]
     assert (state.claims_paid, state.status) == (Decimal("412.37"), "SUSPENDED")
     assert stored.record.status is None  # the exchange has not seen the contract itself yet
-    facts = list(exchange.journal.read(DAY))
+    facts = list(exchange.journal.read(CHANGED_ON))
     assert sorted(f.kind for f in facts) == [FactKind.CLAIM_PAID, FactKind.STATUS_CHANGED]
     assert [f.data["claim"]["paid_amount"] for f in facts if f.kind is FactKind.CLAIM_PAID] == ["412.37"]
 
@@ -79,5 +80,5 @@ def test_change_feed_batch_is_applied_once_and_malformed_changes_are_dead_letter
     assert function(events=eventhub_batch(bodies)) is None  # the trigger redelivers the batch
     again = exchange.contracts.load([NUMBER], {}).contracts[NUMBER]
     assert again.record == stored.record
-    assert list(exchange.journal.read(DAY)) == facts
+    assert list(exchange.journal.read(CHANGED_ON)) == facts
     assert list(exchange.dead_letters.names(f"{CDC}/")) == names
