@@ -14,6 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from function_app import telemetry
 from function_app.bootstrap import Exchange
@@ -115,6 +117,23 @@ def test_amounts_survive_every_mode_exactly(mode: DecimalMode, amount: str) -> N
                                                Position(0x30, 0x30), PAID_AT)
     change, _ = parse_change(body)
     assert change is not None and change.row["paid_amount"] == amount
+
+
+@settings(max_examples=200, deadline=None)
+@given(amount=st.decimals(min_value=0, max_value=Decimal("9999999.99"), places=2), mode=st.sampled_from(MODES),
+       schemas=st.booleans(), sql_type=st.sampled_from(["DECIMAL(10,2)", "NUMERIC(12,2)", "DECIMAL(19,4)", "MONEY"]))
+def test_any_amount_in_whole_cents_reads_back_exactly(amount: Decimal, mode: DecimalMode, schemas: bool,
+                                                       sql_type: str) -> None:
+    """Without a schema the decoder knows only paid_amount's own scale (2), so a wider scale needs the wrapper."""
+    if not schemas and mode == "precise" and sql_type not in ("DECIMAL(10,2)", "NUMERIC(12,2)"):
+        sql_type = "DECIMAL(10,2)"
+    table = replace(CLAIMS, columns=tuple(replace(c, sql_type=sql_type) if c.name == "paid_amount" else c
+                                          for c in CLAIMS.columns))
+    body = Connector(decimal_mode=mode, schemas=schemas).change(table, "c", None, claim(amount=str(amount)),
+                                                                Position(0x33, 0x33), PAID_AT)
+    change, reasons = parse_change(body)
+    assert reasons == () and change is not None
+    assert change.row["paid_amount"] == f"{amount:.2f}"
 
 
 @pytest.mark.parametrize("mode", MODES)
