@@ -141,6 +141,7 @@ def print_summary(report: BatchReport, stream: TextIO) -> None:
         ("journal facts written", str(report.facts)),
         ("customer refunds total (USD)", f"{report.refunds_total:,.2f}"),
         ("dead letters", str(len(report.dead_letters))),
+        *[(f"skipped change-feed {kind} records", str(n)) for kind, n in sorted(report.skipped.items())],
     ]
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
