@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 from function_app.domain.debezium import Column, ColumnType, Unreadable, decode, row_schemas
 from function_app.domain.feedback import Reason, ReasonCode
-from function_app.domain.messages import MAX_BODY_BYTES
 
 TABLES = ("contracts", "claims")
 BACK_OFFICE_STATUSES = ("ACTIVE", "CANCELLED", "EXPIRED", "SUSPENDED")
@@ -30,6 +29,7 @@ _LSN = re.compile(r"^[0-9A-Fa-f]{8}:[0-9A-Fa-f]{8}:[0-9A-Fa-f]{4}$")
 _NUMBER = re.compile(r"^[A-Z0-9-]{6,20}$")
 _CLAIM_STATUS = re.compile(r"^[A-Za-z0-9_-]{1,30}$")
 _LATEST_TS_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
+MAX_CHANGE_BYTES = 1024 * 1024  # Event Hubs' largest message: a row's unused columns may be large; they are dropped
 SNAPSHOT_CHANGE_LSN = "00000000:00000000:0000"
 HEARTBEAT_SCHEMA = "io.debezium.connector.common.Heartbeat"
 TRANSACTION_SCHEMA = "io.debezium.connector.common.TransactionMetadataValue"
@@ -89,7 +89,7 @@ class RowChange:
         return self.claim_number or self.contract_number
 
     def time(self) -> datetime | None:
-        return datetime.fromtimestamp(self.ts_ms / 1000, UTC) if self.ts_ms > 0 else None
+        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=self.ts_ms) if self.ts_ms > 0 else None
 
     def business_date(self, zone: ZoneInfo) -> date | None:
         """The change's business date: the day of `source.ts_ms` in the business time zone."""
@@ -113,8 +113,8 @@ def parse_change(body: bytes) -> tuple[RowChange | None, tuple[Reason, ...]]:
 
 
 def read_record(body: bytes) -> ChangeRecord:
-    if len(body) > MAX_BODY_BYTES:
-        return _refused(_malformed(f"message body is {len(body)} bytes; the limit is {MAX_BODY_BYTES}"))
+    if len(body) > MAX_CHANGE_BYTES:
+        return _refused(_malformed(f"message body is {len(body)} bytes; the limit is {MAX_CHANGE_BYTES}"))
     if not body.strip():
         return ChangeRecord(side=SideRecord.TOMBSTONE)
     try:
@@ -162,8 +162,8 @@ def _truncated(payload: dict[str, Any]) -> Reason:
     source = payload.get("source")
     table = source.get("table") if isinstance(source, dict) else None
     named = f"table {table[:64]!r}" if isinstance(table, str) else "a table"
-    message = (f"{named} was truncated in the policy-administration database: the exchange does not delete rows "
-               "it was not told about one by one; re-snapshot the table")
+    message = (f"{named} was truncated in the policy-administration database; a truncate names no rows, so the "
+               "exchange cannot apply it: have the connector re-snapshot the table")
     return Reason(ReasonCode.TABLE_TRUNCATED, "payload.op", message)
 
 
@@ -185,7 +185,7 @@ def _change(payload: dict[str, Any], schema: object) -> ChangeRecord:
     change_lsn = source.get("change_lsn") or SNAPSHOT_CHANGE_LSN
     lsn = Lsn(source["commit_lsn"].lower(), change_lsn.lower(), int(source.get("event_serial_no") or 0))
     claim = row["claim_number"] if source["table"] == "claims" else None
-    ts = _whole(source.get("ts_ms")) or _whole(payload.get("ts_ms")) or 0
+    ts = _epoch_ms(source.get("ts_ms")) or _epoch_ms(payload.get("ts_ms")) or 0
     return ChangeRecord(RowChange(source["table"], op, row["contract_number"], claim, row, lsn, ts))
 
 
@@ -207,6 +207,11 @@ def _whole(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _epoch_ms(value: object) -> int | None:
+    ms = _whole(value)
+    return ms if ms is not None and 0 <= ms <= _LATEST_TS_MS else None
+
+
 def _source_problems(source: dict[str, Any], op: object) -> list[Reason]:
     """A snapshot read (op r) may carry no change LSN and no serial number: it is at the snapshot's commit LSN."""
     problems = []
@@ -222,8 +227,7 @@ def _source_problems(source: dict[str, Any], op: object) -> list[Reason]:
     serial = _whole(source.get("event_serial_no"))
     if not (source.get("event_serial_no") is None and snapshot) and (serial is None or serial < 0):
         problems.append(_schema("payload.source.event_serial_no", "event_serial_no must be a whole number"))
-    ts = _whole(source.get("ts_ms"))
-    if source.get("ts_ms") is not None and (ts is None or not 0 <= ts <= _LATEST_TS_MS):
+    if source.get("ts_ms") is not None and _epoch_ms(source["ts_ms"]) is None:
         problems.append(_schema("payload.source.ts_ms", "ts_ms must be milliseconds since 1970-01-01"))
     return problems
 

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from function_app.bootstrap import Exchange
 from function_app.domain.change_feed import (
     BACK_OFFICE_STATUSES,
+    MAX_CHANGE_BYTES,
     ChangeOp,
     Lsn,
     RowChange,
@@ -30,7 +31,7 @@ from function_app.domain.change_feed import (
 from function_app.domain.events import CHANGE_FEED_SOURCE, parse_message
 from function_app.domain.feedback import ReasonCode
 from function_app.domain.journal import FactKind, JournalFact
-from function_app.domain.messages import MAX_BODY_BYTES, InboundMessage
+from function_app.domain.messages import InboundMessage
 from function_app.service_layer.ports import StoredContract
 from function_app.service_layer.realtime import BatchReport
 from tests.events import LOCAL_SPEC, SPEC, T0, cancellation, contract, messages
@@ -161,7 +162,7 @@ def test_a_contracts_row_is_routed_to_its_contract() -> None:
 MALFORMED = [
     pytest.param(b'{"payload": ', ReasonCode.MALFORMED, None, "JSON", id="not JSON"),
     pytest.param(b"\xff\xfe{}", ReasonCode.MALFORMED, None, "UTF-8", id="not UTF-8"),
-    pytest.param(b" " * (MAX_BODY_BYTES + 1), ReasonCode.MALFORMED, None, "limit", id="too large"),
+    pytest.param(b" " * (MAX_CHANGE_BYTES + 1), ReasonCode.MALFORMED, None, "limit", id="too large"),
     pytest.param(b'{"payload": null, "before": {}}', ReasonCode.MALFORMED, None, "payload", id="payload null"),
     pytest.param(b'[{"payload": {}}]', ReasonCode.MALFORMED, None, "payload", id="not an object"),
     pytest.param(b'"text"', ReasonCode.MALFORMED, None, "payload", id="a JSON string"),

@@ -238,6 +238,17 @@ def test_columns_the_exchange_does_not_use_are_ignored_even_at_100_kb() -> None:
                                               "paid_amount": "412.37", "paid_date": "2025-09-03"}
 
 
+def test_a_row_whose_unused_columns_outgrow_a_dealer_event_is_still_applied() -> None:
+    """Before and after images each with 300 KB of notes: over 256 KiB, within Event Hubs' 1 MiB."""
+    exchange = memory_exchange()
+    notes = "n" * 300_000
+    body = Connector().change(CLAIMS, "u", claim(status="OPEN", amount=None, adjuster_notes=notes),
+                              claim(adjuster_notes=notes + "!"), Position(0x43, 0x43), PAID_AT)
+    assert 600_000 < len(body) < 1024 * 1024
+    assert feed(exchange, [body]).statuses == {"ACCEPTED": 1}
+    assert stored_claims(exchange)[CLAIM]["paid_amount"] == "412.37"
+
+
 def test_a_100_kb_value_in_a_used_column_is_refused_and_the_batch_goes_on() -> None:
     exchange = memory_exchange()
     connector = Connector()
@@ -353,6 +364,17 @@ def test_replay_takes_a_change_s_time_from_source_ts_ms_wrapped_or_not(schemas: 
     fallback = datetime(2026, 12, 5, tzinfo=UTC)
     assert event_time(body, fallback) == LATE_EVENING
     assert event_time(Connector(schemas=schemas).heartbeat(LATE_EVENING), fallback) == fallback
+
+
+@pytest.mark.parametrize("envelope_ts", [10**20, -5, "soon", None])
+def test_without_source_ts_ms_the_envelope_s_is_used_only_when_it_is_a_time(envelope_ts: object) -> None:
+    document = json.loads(Connector().change(CLAIMS, "c", None, claim(), Position(0x83, 0x83), LATE_EVENING))
+    del document["payload"]["source"]["ts_ms"]
+    document["payload"]["ts_ms"] = envelope_ts
+    exchange = memory_exchange()
+    report = feed(exchange, [json.dumps(document).encode()])
+    assert report.statuses == {"ACCEPTED": 1}  # dated by its arrival instead (T0, 2026-03-02 in Chicago)
+    assert [f.kind for f in exchange.journal.read(date(2026, 3, 2))] == [FactKind.CLAIM_PAID]
 
 
 def test_a_change_stamped_after_its_arrival_plus_a_day_is_refused() -> None:
