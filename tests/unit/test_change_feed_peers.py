@@ -21,7 +21,9 @@ from function_app import telemetry
 from function_app.bootstrap import Exchange
 from function_app.domain.change_feed import SideRecord, parse_change, read_record
 from function_app.domain.debezium import Column, ColumnType, Unreadable, decode, decode_date, decode_money
+from function_app.domain.events import parse_message
 from function_app.domain.journal import FactKind
+from function_app.domain.messages import InboundMessage
 from function_app.entrypoints.cli_commands import event_time
 from function_app.service_layer.realtime import BatchReport
 from tests.events import T0, cancellation, contract, messages
@@ -449,3 +451,46 @@ def test_an_unused_sql_column_type_does_not_matter() -> None:
     body = Connector().change(table, "c", None, claim(photo_count=3), Position(0x90, 0x90), PAID_AT)
     change, reasons = parse_change(body)
     assert reasons == () and change is not None and "photo_count" not in change.row
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Whatever a column or a source field holds, the answer is a change, a side record or reasons: never an exception
+# ---------------------------------------------------------------------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=50)
+    | st.sampled_from(["AKEV", "/w==", "412.3700", "2025-09-03Z", "2025-09-03T25:61:00Z", "P" * 5000, "\u2028"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+FIELDS = ["after.claim_number", "after.contract_number", "after.status", "after.paid_amount", "after.paid_date",
+          "source.ts_ms", "source.commit_lsn", "source.event_serial_no", "source.table", "op", "ts_ms", "after",
+          "source"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(edits=st.lists(st.tuples(st.sampled_from(FIELDS), JSON_VALUES), min_size=1, max_size=4),
+       schemas=st.booleans())
+def test_any_value_anywhere_is_answered_never_raised(edits: list[tuple[str, Any]], schemas: bool) -> None:
+    document = json.loads(Connector(schemas=schemas).change(CLAIMS, "c", None, claim(), Position(0xA0, 0xA0),
+                                                            PAID_AT))
+    payload = document["payload"] if schemas else document
+    for path, value in edits:
+        node = payload
+        *parents, leaf = path.split(".")
+        for part in parents:
+            node = node[part] if isinstance(node.get(part), dict) else node.setdefault(part, {})
+            if not isinstance(node, dict):
+                break
+        else:
+            node[leaf] = value
+    body = json.dumps(document, default=str).encode()
+    record = read_record(body)
+    assert (record.change is not None) + (record.side is not None) + bool(record.reasons) == 1
+    if record.change is not None:
+        assert set(record.change.row) <= {"claim_number", "contract_number", "status", "paid_amount", "paid_date"}
+        assert all(value is None or len(value) <= 30 for value in record.change.row.values())
+        day = record.change.business_date(ZONE)
+        assert day is None or day >= date(1969, 12, 31)
+    parse_message(InboundMessage(CDC, body, "0", 1, T0))
