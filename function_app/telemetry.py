@@ -21,6 +21,7 @@ BATCH_SIZE = "fni.batch_size"
 FILES_DELIVERED = "fni.files.delivered"
 BYTES_DELIVERED = "fni.bytes.delivered"
 RECONCILIATION_BREAKS = "fni.reconciliation.breaks"
+SIDE_RECORDS = "fni.change_feed.skipped"  # attributes: hub, kind (tombstone, heartbeat, transaction, schema_change)
 
 log = logging.getLogger("fni.exchange")
 _tracer = trace.get_tracer("fni.exchange")
@@ -31,6 +32,9 @@ lag = _meter.create_histogram(LAG, unit="s", description="from Event Hub enqueue
 batch_size = _meter.create_histogram(BATCH_SIZE, unit="{event}", description="events per trigger batch")
 files_delivered = _meter.create_counter(FILES_DELIVERED, unit="{file}", description="partner files completed")
 bytes_delivered = _meter.create_counter(BYTES_DELIVERED, unit="By", description="bytes of partner files completed")
+side_records = _meter.create_counter(
+    SIDE_RECORDS, unit="{record}", description="change-feed records that carry no row change, skipped by kind"
+)
 reconciliation_breaks = _meter.create_counter(
     RECONCILIATION_BREAKS, unit="{break}", description="breaks a reconciliation run found, by kind and scope"
 )

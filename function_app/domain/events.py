@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, ValidationError, model_validator
 
 from function_app.domain.catalogue import ProductType
-from function_app.domain.change_feed import RowChange, parse_change
+from function_app.domain.change_feed import RowChange, SideRecord, read_record
 from function_app.domain.cloudevents import is_json_media_type, read_event
 from function_app.domain.feedback import Reason, ReasonCode
 from function_app.domain.messages import MAX_BODY_BYTES, InboundMessage, short_hash
@@ -20,6 +20,7 @@ from function_app.domain.vin import vin_problem
 
 CHANGE_FEED_HUB = "policy-admin-cdc"
 CHANGE_FEED_SOURCE = "urn:fni:policy-admin"
+CHANGE_CLOCK_SKEW = timedelta(days=1)  # a change stamped later than its enqueue plus this is refused
 CONTRACT_SUBMITTED = "fni.contract.submitted.v1"
 CANCEL_REQUESTED = "fni.contract.cancel_requested.v1"
 HUB_TYPES = {"contracts": CONTRACT_SUBMITTED, "cancellations": CANCEL_REQUESTED}
@@ -147,7 +148,7 @@ class ParsedEvent:
     event_type: str | None
     subject: str | None
     routing_key: str
-    payload: ContractSubmission | CancellationRequest | RowChange | None
+    payload: ContractSubmission | CancellationRequest | RowChange | SideRecord | None
     reasons: tuple[Reason, ...]
 
     @property
@@ -178,10 +179,16 @@ def parse_message(message: InboundMessage) -> ParsedEvent:
 
 
 def parse_row_change(message: InboundMessage) -> ParsedEvent:
-    """A change-feed message: its identity is the row and its log position, so a redelivery is recognised."""
-    change, reasons = parse_change(message.body)
+    """A change-feed message: its identity is the row and its log position, so a redelivery is recognised.
+    A side record (tombstone, heartbeat, transaction metadata, schema change) is its payload, with no identity."""
+    record = read_record(message.body)
+    change, reasons = record.change, record.reasons
+    if change is not None and (when := change.time()) and when > message.enqueued_time + CHANGE_CLOCK_SKEW:
+        late = (message.enqueued_time + CHANGE_CLOCK_SKEW).isoformat()
+        why = f"source.ts_ms {when.isoformat()} is later than the message's enqueued time plus a day ({late})"
+        change, reasons = None, (Reason(ReasonCode.DATE_INCONSISTENT, "payload.source.ts_ms", why),)
     if change is None:
-        return ParsedEvent(message, None, None, None, None, "", None, reasons)
+        return ParsedEvent(message, None, None, None, None, "", record.side, reasons)
     event_id = f"{change.table}:{change.row_key}@{change.lsn}"
     return ParsedEvent(message, event_id, CHANGE_FEED_SOURCE, change.op.value, change.contract_number,
                        change.contract_number, change, ())

@@ -24,6 +24,7 @@ class ReasonCode(StrEnum):
     NOT_AUTHORIZED = "NOT_AUTHORIZED"
     ALREADY_CANCELLED = "ALREADY_CANCELLED"
     CONTRACT_NOT_FOUND = "CONTRACT_NOT_FOUND"
+    TABLE_TRUNCATED = "TABLE_TRUNCATED"  # change feed only: a truncate is not applied row by row (EVENTS.md)
 
 
 class Status(StrEnum):

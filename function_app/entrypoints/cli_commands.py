@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import ConfigError, Settings, load_settings
+from function_app.domain.change_feed import read_record
 from function_app.domain.feedback import encode_feedback
 from function_app.domain.messages import InboundMessage
 from function_app.entrypoints.progress import Progress
@@ -65,10 +66,11 @@ def read_lines(path: str) -> list[bytes]:
 def event_time(body: bytes, fallback: datetime) -> datetime:
     """In replay the business date comes from the only clock the file carries: the CloudEvent `time`, or a
     change's `source.ts_ms` (milliseconds since the epoch) from the change feed."""
+    change = read_record(body).change  # wrapped in {"schema", "payload"} or not
+    if change is not None:
+        return change.time() or fallback
     try:
         document = json.loads(body)
-        if "payload" in document:
-            return datetime.fromtimestamp(int(document["payload"]["source"]["ts_ms"]) / 1000, UTC)
         parsed = datetime.fromisoformat(document.get("time"))
     except (ValueError, TypeError, AttributeError, KeyError, OverflowError, OSError):
         return fallback
@@ -139,6 +141,7 @@ def print_summary(report: BatchReport, stream: TextIO) -> None:
         ("journal facts written", str(report.facts)),
         ("customer refunds total (USD)", f"{report.refunds_total:,.2f}"),
         ("dead letters", str(len(report.dead_letters))),
+        *[(f"skipped change-feed {kind} records", str(n)) for kind, n in sorted(report.skipped.items())],
     ]
     width = max(len(name) for name, _ in rows)
     for name, value in rows:

@@ -3,6 +3,7 @@ counts by hub, status and reason, dead letters, batch sizes and the lag from enq
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,12 @@ def observe_batch(parsed: list[ParsedEvent], report: BatchReport, now: datetime)
         extra={"fni.hub": hub, "fni.partition": parsed[0].message.partition,
                "fni.first_sequence": parsed[0].message.sequence_number, "fni.dead_letters": len(report.dead_letters)},
     )
+
+
+def observe_skipped(hub: str, skipped: Mapping[str, int]) -> None:
+    """Change-feed side records (tombstones, heartbeats, transaction metadata, schema changes), by kind."""
+    for kind, count in sorted(skipped.items()):
+        telemetry.side_records.add(count, {"hub": hub, "kind": kind})
 
 
 def _observe_decision(hub: str, event: ParsedEvent, feedback: dict[str, Any] | None, now: datetime) -> None:

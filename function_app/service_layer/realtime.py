@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from function_app import telemetry
-from function_app.domain.change_feed import RowChange
+from function_app.domain.change_feed import RowChange, SideRecord
 from function_app.domain.contracts import ContractRecord, EventContext, Outcome
 from function_app.domain.decisions import ContractBook
 from function_app.domain.events import CancellationRequest, ContractSubmission, ParsedEvent, parse_message
@@ -19,7 +19,7 @@ from function_app.domain.feedback import Decision, Status, feedback_event, feedb
 from function_app.domain.journal import JournalFact
 from function_app.domain.messages import InboundMessage
 from function_app.service_layer.dead_letters import event_letter, outcome_letter
-from function_app.service_layer.observations import observe_batch
+from function_app.service_layer.observations import observe_batch, observe_skipped
 from function_app.service_layer.ports import (
     ConcurrencyConflict,
     ContractChange,
@@ -46,6 +46,7 @@ class BatchReport:
     reasons: Counter[str] = field(default_factory=Counter)
     held: int = 0
     redelivered: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)  # change-feed side records, by kind: not answered
     facts: int = 0
     refunds_total: Decimal = Decimal("0.00")
     dead_letters: list[str] = field(default_factory=list)
@@ -57,6 +58,7 @@ class BatchReport:
         self.reasons.update(other.reasons)
         self.held += other.held
         self.redelivered += other.redelivered
+        self.skipped.update(other.skipped)
         self.facts += other.facts
         self.refunds_total += other.refunds_total
         self.dead_letters.extend(other.dead_letters)
@@ -108,7 +110,7 @@ class RealtimeService:
             **{"fni.hub": first and first.hub, "fni.partition": first and first.partition,
                "fni.batch_size": len(messages), "fni.first_sequence": first and first.sequence_number},
         ):
-            parsed = [parse_message(m) for m in messages]
+            parsed, skipped = _without_side_records([parse_message(m) for m in messages])
             blind = bool(messages) and all(m.hub in self._optimistic_hubs for m in messages) and not redecide
             answers: dict[str, Answer] = {}
             for wave in _waves(_group(parsed)):
@@ -117,7 +119,9 @@ class RealtimeService:
             self._journal.append(facts)
             report = self._answer(parsed, answers)
             report.facts = len(facts)
+            report.skipped.update(skipped)
             observe_batch(parsed, report, self._clock())
+            observe_skipped(first.hub if first else "", skipped)
         return report
 
     def _decide_all(self, groups: list[_Group], blind: bool, redecide: frozenset[str]) -> dict[str, Answer]:
@@ -177,12 +181,13 @@ class RealtimeService:
 
     def _context(self, event: ParsedEvent) -> EventContext:
         message = event.message
+        changed_on = event.payload.business_date(self._zone) if isinstance(event.payload, RowChange) else None
         return EventContext(
             input_key=event.input_key,
             event_id=event.event_id or "",
             source=event.source or "",
             position=message.position(self._now),
-            business_date=message.business_date(self._zone),
+            business_date=changed_on or message.business_date(self._zone),
             received_at=message.enqueued_time,
         )
 
@@ -221,6 +226,12 @@ class RealtimeService:
         if outcome.decision.status is Status.REJECTED:
             letter = outcome_letter(outcome, event, self._zone)
             letters[letter.blob_name] = letter
+
+
+def _without_side_records(parsed: list[ParsedEvent]) -> tuple[list[ParsedEvent], Counter[str]]:
+    """Change-feed records that carry no row change are skipped and counted: not decided, answered or dead-lettered."""
+    skipped = Counter(e.payload.value for e in parsed if isinstance(e.payload, SideRecord))
+    return [e for e in parsed if not isinstance(e.payload, SideRecord)], skipped
 
 
 def _group(parsed: list[ParsedEvent]) -> list[_Group]:

@@ -4,6 +4,8 @@
 //   fni.lag_seconds             histogram, dimension hub        enqueue-to-decision lag of each event
 //   fni.files.delivered         counter, dimensions partner, feed   partner files completed
 //   fni.reconciliation.breaks   counter (planned with reconciliation)  differences found by a reconciliation run
+//   fni.events                  counter, dimensions hub, status, reason   inputs decided; reason TABLE_TRUNCATED is a
+//                               truncate on the change feed, which is dead-lettered, not applied
 // The poison queue is watched through the host's own log line when it moves a message there.
 
 @description('Application Insights component the rules query.')
@@ -78,6 +80,12 @@ customMetrics
 | where name == 'fni.lag_seconds'
 | extend hub = tostring(customDimensions['hub'])
 | project timestamp, hub, lagSeconds = valueMax
+'''
+
+var truncateQuery = '''
+customMetrics
+| where name == 'fni.events' and tostring(customDimensions['reason']) == 'TABLE_TRUNCATED'
+| project timestamp, truncates = valueSum
 '''
 
 // The expected feeds come from the parameter; a feed with no file within a day plus the grace is one row.
@@ -304,6 +312,45 @@ resource missingNightlyAlert 'Microsoft.Insights/scheduledQueryRules@2022-06-15'
   }
 }
 
+resource truncateAlert 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = {
+  name: '${namePrefix}-change-feed-truncate'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Policy-administration table truncated'
+    description: 'The change feed carried a truncate (op t, reason TABLE_TRUNCATED in metric fni.events): it was dead-lettered, not applied, so the source of record no longer matches the back office. Find it with `fnix deadletters list --hub policy-admin-cdc`, then have the connector re-snapshot the table.'
+    severity: 1
+    enabled: true
+    scopes: [
+      appInsights.id
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT5M'
+    criteria: {
+      allOf: [
+        {
+          query: truncateQuery
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'truncates'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: false
+    actions: {
+      actionGroups: [
+        actionGroup.id
+      ]
+    }
+  }
+}
+
 output actionGroupId string = actionGroup.id
 output alertRuleNames array = [
   deadLettersAlert.name
@@ -311,4 +358,5 @@ output alertRuleNames array = [
   reconciliationAlert.name
   lagAlert.name
   missingNightlyAlert.name
+  truncateAlert.name
 ]

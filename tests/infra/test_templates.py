@@ -17,6 +17,7 @@ from azure.storage.blob import BlobServiceClient
 from function_app import telemetry
 from function_app.adapters.partner_blobs import BlobPartnerFiles
 from function_app.config import load_settings
+from function_app.domain.feedback import ReasonCode
 from function_app.entrypoints import claims, delivery, realtime
 from tests.infra.bicep import (
     INFRA,
@@ -347,7 +348,7 @@ def test_roles_are_the_needed_ones_on_the_narrowest_scopes() -> None:
     assert value_of(roles, "monitoringMetricsPublisher") == "3913510d-42f4-4e42-8a64-420c390055eb"
 
 
-def test_alert_rules_cover_the_five_conditions() -> None:
+def test_alert_rules_cover_the_six_conditions() -> None:
     alerts = template("app/alerts.bicep")
     rules = {name: body(res) for name, res in resources_of(alerts, "Microsoft.Insights/scheduledQueryRules").items()}
     criteria = {name: rule["properties"]["criteria"]["allOf"] for name, rule in rules.items()}
@@ -361,7 +362,9 @@ def test_alert_rules_cover_the_five_conditions() -> None:
     assert criteria["lagAlert"][0]["threshold"] == "lagSlaSeconds"
     assert "missingNightlyQuery" in queries["missingNightlyAlert"]
     assert f"'{telemetry.FILES_DELIVERED}'" in str(value_of(alerts, "missingNightlyQuery"))
-    assert len(rules) == 5
+    assert f"'{telemetry.EVENTS}'" in queries["truncateAlert"]
+    assert f"'{ReasonCode.TABLE_TRUNCATED.value}'" in queries["truncateAlert"]
+    assert len(rules) == 6
     for name, rule in rules.items():
         assert [dotted(group) for group in rule["properties"]["actions"]["actionGroups"]] == ["actionGroup.id"], name
         assert dotted(rule["properties"]["scopes"][0]) == "appInsights.id", name

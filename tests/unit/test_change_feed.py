@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from function_app.bootstrap import Exchange
 from function_app.domain.change_feed import (
     BACK_OFFICE_STATUSES,
+    MAX_CHANGE_BYTES,
     ChangeOp,
     Lsn,
     RowChange,
@@ -30,14 +31,15 @@ from function_app.domain.change_feed import (
 from function_app.domain.events import CHANGE_FEED_SOURCE, parse_message
 from function_app.domain.feedback import ReasonCode
 from function_app.domain.journal import FactKind, JournalFact
-from function_app.domain.messages import MAX_BODY_BYTES, InboundMessage
+from function_app.domain.messages import InboundMessage
 from function_app.service_layer.ports import StoredContract
 from function_app.service_layer.realtime import BatchReport
 from tests.events import LOCAL_SPEC, SPEC, T0, cancellation, contract, messages
 from tests.partners import memory_exchange
 
 CDC = "policy-admin-cdc"
-DAY = date(2026, 3, 2)  # T0 in the exchange's zone (America/Chicago)
+DAY = date(2026, 3, 2)  # T0 in the exchange's zone (America/Chicago): where dead letters are filed
+CHANGED_ON = date(2025, 9, 3)  # source.ts_ms of these changes in that zone: the journal's business date
 NUMBER = "VSC2501150001"
 CLAIM = "CLM-778120"
 SPEC_CLAIM = {"claim_number": CLAIM, "contract_number": NUMBER, "status": "PAID", "paid_amount": "412.37",
@@ -114,7 +116,7 @@ def source_of_record(exchange: Exchange, number: str = NUMBER) -> SourceOfRecord
 
 
 def journal(exchange: Exchange) -> list[JournalFact]:
-    return list(exchange.journal.read(DAY))
+    return list(exchange.journal.read(CHANGED_ON))
 
 
 def only_reason(body: bytes) -> tuple[ReasonCode, str | None, str]:
@@ -160,8 +162,8 @@ def test_a_contracts_row_is_routed_to_its_contract() -> None:
 MALFORMED = [
     pytest.param(b'{"payload": ', ReasonCode.MALFORMED, None, "JSON", id="not JSON"),
     pytest.param(b"\xff\xfe{}", ReasonCode.MALFORMED, None, "UTF-8", id="not UTF-8"),
-    pytest.param(b" " * (MAX_BODY_BYTES + 1), ReasonCode.MALFORMED, None, "limit", id="too large"),
-    pytest.param(b'{"payload": null}', ReasonCode.MALFORMED, None, "payload", id="payload null"),
+    pytest.param(b" " * (MAX_CHANGE_BYTES + 1), ReasonCode.MALFORMED, None, "limit", id="too large"),
+    pytest.param(b'{"payload": null, "before": {}}', ReasonCode.MALFORMED, None, "payload", id="payload null"),
     pytest.param(b'[{"payload": {}}]', ReasonCode.MALFORMED, None, "payload", id="not an object"),
     pytest.param(b'"text"', ReasonCode.MALFORMED, None, "payload", id="a JSON string"),
     pytest.param(b'{"schema": {}}', ReasonCode.MALFORMED, None, "source", id="no payload"),
@@ -220,24 +222,46 @@ MALFORMED = [
                  id="claim status empty"),
     pytest.param(edited(("payload.after.status", _DROP)), ReasonCode.SCHEMA_INVALID, "status", "status",
                  id="claim without status"),
-    pytest.param(edited(("payload.after.paid_amount", "412.3")), ReasonCode.SCHEMA_INVALID, "paid_amount",
-                 "paid_amount", id="amount one place"),
-    pytest.param(edited(("payload.after.paid_amount", "412.370")), ReasonCode.SCHEMA_INVALID, "paid_amount",
-                 "paid_amount", id="amount three places"),
-    pytest.param(edited(("payload.after.paid_amount", "412")), ReasonCode.SCHEMA_INVALID, "paid_amount",
-                 "paid_amount", id="amount no places"),
-    pytest.param(edited(("payload.after.paid_amount", 412.37)), ReasonCode.SCHEMA_INVALID, "paid_amount",
-                 "paid_amount", id="amount a binary float"),
+    pytest.param(edited(("payload.after.paid_amount", "412.375")), ReasonCode.SCHEMA_INVALID, "paid_amount",
+                 "cents", id="amount not whole cents"),
+    pytest.param(edited(("payload.after.paid_amount", 412.375)), ReasonCode.SCHEMA_INVALID, "paid_amount",
+                 "cents", id="amount a double not whole cents"),
+    pytest.param(edited(("payload.after.paid_amount", "1e3")), ReasonCode.SCHEMA_INVALID, "paid_amount",
+                 "plain decimal", id="amount with an exponent"),
     pytest.param(edited(("payload.after.paid_amount", "-412.37")), ReasonCode.SCHEMA_INVALID, "paid_amount",
-                 "paid_amount", id="amount negative"),
+                 "plain decimal", id="amount negative"),
+    pytest.param(edited(("payload.after.paid_amount", -412.37)), ReasonCode.SCHEMA_INVALID, "paid_amount",
+                 "from 0.00", id="amount a negative double"),
     pytest.param(edited(("payload.after.paid_amount", "1,412.37")), ReasonCode.SCHEMA_INVALID, "paid_amount",
-                 "paid_amount", id="amount with a thousands separator"),
+                 "plain decimal", id="amount with a thousands separator"),
+    pytest.param(edited(("payload.after.paid_amount", "10000000.00")), ReasonCode.SCHEMA_INVALID, "paid_amount",
+                 "9999999.99", id="amount too large to deliver"),
+    pytest.param(edited(("payload.after.paid_amount", "QUJD*A==")), ReasonCode.SCHEMA_INVALID, "paid_amount",
+                 "plain decimal", id="amount neither text nor base64"),
+    pytest.param(edited(("payload.after.paid_amount", True)), ReasonCode.SCHEMA_INVALID, "paid_amount",
+                 "boolean", id="amount a boolean"),
+    pytest.param(edited(("payload.after.paid_amount", {"scale": 2, "value": "oQ=="})), ReasonCode.SCHEMA_INVALID,
+                 "paid_amount", "object", id="amount an object"),
     pytest.param(edited(("payload.after.paid_date", "2025-09-31")), ReasonCode.SCHEMA_INVALID, "paid_date",
                  "paid_date", id="paid date not a day"),
     pytest.param(edited(("payload.after.paid_date", "09/03/2025")), ReasonCode.SCHEMA_INVALID, "paid_date",
                  "paid_date", id="paid date US style"),
     pytest.param(edited(("payload.after.paid_date", 20250903)), ReasonCode.SCHEMA_INVALID, "paid_date",
-                 "paid_date", id="paid date a number"),
+                 "paid_date", id="paid date a yyyymmdd number"),
+    pytest.param(edited(("payload.after.paid_date", "2025-09-03T25:00:00Z")), ReasonCode.SCHEMA_INVALID,
+                 "paid_date", "calendar", id="paid date an impossible time"),
+    pytest.param(edited(("payload.after.paid_date", -40000)), ReasonCode.SCHEMA_INVALID, "paid_date", "1900-01-01",
+                 id="paid date before 1900"),
+    pytest.param(edited(("payload.after.paid_date", 10**30)), ReasonCode.SCHEMA_INVALID, "paid_date", "calendar",
+                 id="paid date beyond the calendar"),
+    pytest.param(edited(("payload.after.status", "P" * 100_000)), ReasonCode.SCHEMA_INVALID, "status",
+                 "100000 characters", id="claim status of 100 KB"),
+    pytest.param(edited(("payload.after.status", "PAID\u2028")), ReasonCode.SCHEMA_INVALID, "status",
+                 "separator", id="claim status with a line separator"),
+    pytest.param(edited(("payload.source.ts_ms", -1)), ReasonCode.SCHEMA_INVALID, "payload.source.ts_ms",
+                 "ts_ms", id="ts_ms negative"),
+    pytest.param(edited(("payload.source.ts_ms", 10**20)), ReasonCode.SCHEMA_INVALID, "payload.source.ts_ms",
+                 "ts_ms", id="ts_ms beyond the calendar"),
 ]
 
 
@@ -256,7 +280,7 @@ def test_every_problem_of_a_change_is_reported_at_once() -> None:
     assert {r.field for r in reasons} == {"payload.source.table", "payload.source.commit_lsn", "payload.op"}
     assert {r.code for r in reasons} == {ReasonCode.SCHEMA_INVALID}
 
-    row = claim_row(claim="bad claim", status="", amount="1.5", paid="someday")
+    row = claim_row(claim="bad claim", status="", amount="1.555", paid="someday")
     change, reasons = parse_change(json.dumps(debezium("claims", "u", row, 0x40)).encode())
     assert change is None
     assert [r.field for r in reasons] == ["claim_number", "status", "paid_amount", "paid_date"]

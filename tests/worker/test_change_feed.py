@@ -4,20 +4,22 @@ record, malformed ones dead-lettered, nothing answered, a redelivered batch chan
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from function_app.bootstrap import bootstrap
 from function_app.config import Settings
 from function_app.domain.journal import FactKind
-from tests.events import LOCAL_SPEC, SPEC
+from tests.events import LOCAL_SPEC, SPEC, body, cancellation, contract
+from tests.peers.debezium import CLAIMS, Connector, Position
 from tests.worker.conftest import StartWorker
 from tests.worker.encoding import EventHubMessage
 from tests.worker.test_event_hubs import ENQUEUED, deliver
 
 CDC = "policy-admin-cdc"
-DAY = date(2026, 3, 2)  # the batch's enqueued time (ENQUEUED) in America/Chicago
+DAY = date(2026, 3, 2)  # the batch's enqueued time (ENQUEUED) in America/Chicago: dead letters' date
+CHANGED_ON = date(2025, 9, 3)  # the spec example's source.ts_ms in America/Chicago: the facts' business date
 NUMBER = "VSC2501150001"
 CLAIM = "CLM-778120"
 
@@ -64,7 +66,7 @@ def test_change_feed_batch_is_applied_once_and_malformed_changes_are_dead_letter
     assert state.claims[CLAIM].values == spec_change()["payload"]["after"]
     assert (state.claims_paid, state.status) == (Decimal("412.37"), "SUSPENDED")
     assert stored.record.status is None  # the exchange has not seen the contract itself yet
-    facts = list(exchange.journal.read(DAY))
+    facts = list(exchange.journal.read(CHANGED_ON))
     assert sorted(f.kind for f in facts) == [FactKind.CLAIM_PAID, FactKind.STATUS_CHANGED]
     assert [f.data["claim"]["paid_amount"] for f in facts if f.kind is FactKind.CLAIM_PAID] == ["412.37"]
 
@@ -81,5 +83,63 @@ def test_change_feed_batch_is_applied_once_and_malformed_changes_are_dead_letter
     assert deliver(host, "policy_admin_changes", CDC, batch, partition="3", enqueued=ENQUEUED) == []  # redelivered
     again = exchange.contracts.load([NUMBER], {}).contracts[NUMBER]
     assert again.record == stored.record
-    assert list(exchange.journal.read(DAY)) == facts
+    assert list(exchange.journal.read(CHANGED_ON)) == facts
     assert list(exchange.dead_letters.names(f"{CDC}/")) == names
+
+
+def test_a_default_configured_connector_stream_feeds_refunds_and_dead_letters_only_what_carries_an_error(
+        start_worker: StartWorker, storage_settings: Settings) -> None:
+    """What a Debezium SQL Server connector with default settings writes (tests/peers/debezium.py), through the
+    registered function on Azurite: side records skipped, a truncate and a 100 KB status dead-lettered, a
+    paid claim sent as base64 deducted to the cent from the cancellation the cancellations function answers."""
+    host = start_worker()
+    connector = Connector()
+    paid_at = datetime(2025, 9, 3, 16, 0, tzinfo=UTC)
+    number, claim_number = NUMBER, CLAIM
+    open_claim = {"claim_number": claim_number, "contract_number": number, "status": "OPEN", "paid_amount": None,
+                  "paid_date": None, "reserve_amount": Decimal("1500"), "adjuster_notes": "n" * 100_000,
+                  "reopened": False, "entered_at": datetime(2025, 8, 28, 9, 15)}
+    paid_claim = open_claim | {"status": "PAID", "paid_amount": Decimal("412.37"), "paid_date": date(2025, 9, 3)}
+    huge_status = open_claim | {"claim_number": "CLM-000099", "status": "S" * 100_000, "adjuster_notes": None}
+    first, second = Position(0x2A_00000A10_0000, 0x2A_00000A10_0001), Position(0x2A_00000B20_0000, 0x2A_00000B20_0001)
+    truncate = connector.truncate(CLAIMS, Position(0x2A_00000C30_0000, 0x2A_00000C30_0001), paid_at)
+    too_long = connector.change(CLAIMS, "c", None, huge_status, Position(0x2A_00000B20_0000, 0x2A_00000B20_0002, 2),
+                                paid_at)
+    bodies = [
+        connector.schema_change(CLAIMS, first, paid_at),
+        connector.transaction("BEGIN", first, paid_at),
+        connector.change(CLAIMS, "c", None, open_claim, first, paid_at),
+        connector.transaction("END", first, paid_at, {"claims": 1}),
+        connector.heartbeat(paid_at),
+        connector.transaction("BEGIN", second, paid_at),
+        connector.change(CLAIMS, "u", open_claim, paid_claim, second, paid_at),
+        too_long,
+        connector.transaction("END", second, paid_at, {"claims": 2}),
+        connector.change(CLAIMS, "d", huge_status | {"status": "VOID"}, None,
+                         Position(0x2A_00000B80_0000, 0x2A_00000B80_0001), paid_at),
+        connector.tombstone(),
+        truncate,
+    ]
+    assert json.loads(bodies[6])["payload"]["after"]["paid_amount"] == "AKEV"
+
+    assert deliver(host, "policy_admin_changes", CDC, [EventHubMessage(b) for b in bodies]) == []
+    exchange = bootstrap(storage_settings)
+    state = exchange.contracts.load([number], {}).contracts[number].record.source_of_record
+    assert state.claims[claim_number].values == {"claim_number": claim_number, "contract_number": number,
+                                                 "status": "PAID", "paid_amount": "412.37", "paid_date": "2025-09-03"}
+    assert state.claims_paid == Decimal("412.37")
+    letters = [exchange.dead_letters.get(name) for name in exchange.dead_letters.names(f"{CDC}/")]
+    assert sorted((letter.body == truncate, [r["code"] for r in letter.reasons]) for letter in letters) == [
+        (False, ["SCHEMA_INVALID"]), (True, ["TABLE_TRUNCATED"])]
+    assert [letter.reasons[0]["field"] for letter in letters if letter.body == too_long] == ["status"]
+
+    feedback = deliver(host, "contract_submissions", "contracts",
+                       [EventHubMessage(body(contract(number)), partition_key="D10442")], first_sequence=300)
+    assert [f["data"]["status"] for f in feedback] == ["ACCEPTED"]
+    answered = deliver(host, "cancellation_requests", "cancellations",
+                       [EventHubMessage(body(cancellation(number)), partition_key="D10442")], first_sequence=400)
+    refund = answered[0]["data"]["refund"]
+    # REFUNDS.md "VSC, mid-term" (gross 1725.71, fee 50.00) less the claim of 412.37: customer 1263.34,
+    # provider min(1263.34, 760.83) = 760.83, dealer 502.51.
+    assert (refund["claims_deducted"], refund["customer_refund"], refund["provider_refund"],
+            refund["dealer_chargeback"]) == ("412.37", "1263.34", "760.83", "502.51")
