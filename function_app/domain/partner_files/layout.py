@@ -17,8 +17,10 @@ from function_app.domain.partner_files.fields import Field, FieldKind
 LAYOUT_VERSION = 1
 PARTNER_WIDTH = FEED_WIDTH = 40  # partner ids are at most 40 characters, feed names 30
 SEQUENCE_WIDTH = 6  # files of one feed and business date; a micro-batch feed may cut well over 999 a day
-COUNT_WIDTH = 9  # records of one file: a blob of 50,000 blocks of 4 MiB holds fewer than 10^9 lines
-TOTAL_WIDTH = 18  # under 10^9 records of at most 100000.00: 14 digits, the point, 2 places and a sign
+# A block blob holds at most 50,000 blocks, and delivery stages blocks of 4 MiB: at most about 210 GB, so fewer
+# than 2.2 * 10^9 lines of the shortest layout (the header's 95 bytes and "\n").
+COUNT_WIDTH = 10
+TOTAL_WIDTH = 19  # that many records of at most 100000.00: 15 digits, the point, 2 places and a sign
 OVERFLOW = "*"  # fills a field whose value does not fit (none that spec/EVENTS.md accepts)
 _NUMERIC = frozenset({FieldKind.MONEY, FieldKind.DECIMAL, FieldKind.INTEGER})
 
@@ -28,7 +30,7 @@ class Column:
     name: str
     start: int  # 1-based byte offset in the line
     width: int  # bytes
-    type: str  # a field kind ("text", "money", ...), or "record_type", "counter" (zero-padded), "filler"
+    type: str  # a field kind ("text", "money", ...), or "record" (H, D, T), "counter" (zero-padded), "filler"
     alignment: str  # "left" or "right"
     padding: str  # the byte that fills the rest of the field
 
@@ -56,12 +58,12 @@ class Column:
 @dataclass(frozen=True)
 class RecordLayout:
     record_type: str  # "H", "D" or "T": the line's first byte
-    columns: tuple[Column, ...]  # record_type first, then the values, then filler when shorter than the line
+    columns: tuple[Column, ...]  # `record` (H, D or T) first, then the values, then filler when shorter
 
     @property
     def values(self) -> tuple[Column, ...]:
         """The columns that carry a value: neither the record type nor the filler."""
-        return tuple(c for c in self.columns if c.type not in ("record_type", "filler"))
+        return tuple(c for c in self.columns if c.type not in ("record", "filler"))
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ def fixed_layout(fields: Sequence[Field]) -> FixedLayout:
 
 
 def _record(record_type: str, specs: Sequence[_Spec], length: int) -> RecordLayout:
-    columns = [Column("record_type", 1, 1, "record_type", "left", " ")]
+    columns = [Column("record", 1, 1, "record", "left", " ")]
     start = 2
     for name, width, kind, alignment, padding in specs:
         columns.append(Column(name, start, width, str(kind), alignment, padding))

@@ -42,7 +42,7 @@ def test_the_line_is_as_long_as_the_longest_of_header_detail_and_trailer() -> No
 
     assert length(list(FIELDS)) == 1 + sum(field.width for field in FIELDS.values())
     assert length(["contract_number"]) == 1 + 40 + 40 + 8 + 6
-    assert length(sorted(MONEY_FIELDS)) == 1 + 9 + 18 * len(MONEY_FIELDS)
+    assert length(sorted(MONEY_FIELDS)) == 1 + 10 + 19 * len(MONEY_FIELDS)
 
 
 def test_header_detail_and_trailer_layouts() -> None:
@@ -54,7 +54,7 @@ def test_header_detail_and_trailer_layouts() -> None:
     assert cancelled[121:141] == "GAP2505310007       "
     assert cancelled[141:191] == "Smith, Jr.".ljust(50)
     assert cancelled[191:] == "      895.00" + "20260220" + "      683.37"
-    assert trailer.rstrip() == "T000000007" + "9379.49".rjust(18) + "683.37".rjust(18)
+    assert trailer.rstrip() == "T0000000007" + "9379.49".rjust(19) + "683.37".rjust(19)
 
 
 def test_letters_outside_ascii_are_transliterated_and_others_become_a_question_mark() -> None:
