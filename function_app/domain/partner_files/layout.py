@@ -7,6 +7,7 @@ bytes long plus `\\n`; each record is padded to that length with a trailing `fil
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -124,3 +125,12 @@ def _record(record_type: str, specs: Sequence[_Spec], length: int) -> RecordLayo
     if start <= length:
         columns.append(Column("filler", start, length - start + 1, "filler", "left", " "))
     return RecordLayout(record_type, tuple(columns))
+
+
+def layout_blob_name(feed: str) -> str:
+    return f"outbound/{feed}/layout.json"
+
+
+def layout_document(partner: str, feed: str, fields: Sequence[Field]) -> bytes:
+    """The bytes of `outbound/<feed>/layout.json`: the same fields always give the same bytes."""
+    return (json.dumps(fixed_layout(fields).to_json(partner, feed), indent=2) + "\n").encode("ascii")
