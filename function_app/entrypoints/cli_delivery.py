@@ -32,6 +32,30 @@ def partners_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def partners_layout(args: argparse.Namespace) -> int:
+    """A fixed-width feed's layout, byte for byte what is published as `outbound/<feed>/layout.json`."""
+    from function_app.domain.partner_files.fields import FIELDS
+    from function_app.domain.partner_files.layout import layout_document
+    from function_app.domain.partners import PartnerConfigError, load_partner_config, partner
+
+    path = load_settings().partner_config
+    try:
+        found = partner(load_partner_config(path), args.partner)
+    except PartnerConfigError as exc:
+        raise UsageError(f"{exc}; `fnix partners check` says more") from exc
+    except KeyError as exc:
+        raise UsageError(str(exc).strip("'\"")) from exc
+    feeds = {feed.name: feed for feed in found.feeds}
+    if args.feed not in feeds:
+        raise UsageError(f"partner {found.id} has no feed {args.feed!r}; its feeds: {', '.join(feeds)}")
+    feed = feeds[args.feed]
+    if feed.format != "fixed":
+        raise UsageError(f"feed {feed.name} of {found.id} is {feed.format}, not fixed: only fixed-width feeds have a "
+                         "layout (a csv names its columns in its header row, a jsonl names every field)")
+    sys.stdout.write(layout_document(found.id, feed.name, [FIELDS[name] for name in feed.fields]).decode("ascii"))
+    return 0
+
+
 def deliver(args: argparse.Namespace) -> int:
     from function_app.service_layer.delivery import DeliveryJob
 
@@ -166,6 +190,10 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     check = partner_commands.add_parser("check", help="validate a partner configuration file")
     check.add_argument("file", nargs="?", metavar="FILE", help="default: PARTNER_CONFIG_FILE or config/partners.json")
     check.set_defaults(run=partners_check)
+    layout = partner_commands.add_parser("layout", help="a fixed-width feed's layout.json (byte offsets of fields)")
+    layout.add_argument("partner", metavar="PARTNER")
+    layout.add_argument("feed", metavar="FEED")
+    layout.set_defaults(run=partners_layout)
     sas = partner_commands.add_parser("sas", help="a read+list link to one partner's container")
     sas.add_argument("partner", metavar="PARTNER")
     sas.add_argument("--hours", type=int, default=24, metavar="N", help="how long it is valid, 1-168 (default 24)")

@@ -132,5 +132,13 @@ def layout_blob_name(feed: str) -> str:
 
 
 def layout_document(partner: str, feed: str, fields: Sequence[Field]) -> bytes:
-    """The bytes of `outbound/<feed>/layout.json`: the same fields always give the same bytes."""
-    return (json.dumps(fixed_layout(fields).to_json(partner, feed), indent=2) + "\n").encode("ascii")
+    """The bytes of `outbound/<feed>/layout.json`: the same fields always give the same bytes. JSON, with one
+    column a line so that people can read it too."""
+    document = fixed_layout(fields).to_json(partner, feed)
+    records = document.pop("records")
+    kinds = [
+        f'    "{kind}": [\n' + ",\n".join(f"      {json.dumps(column)}" for column in columns) + "\n    ]"
+        for kind, columns in records.items()
+    ]
+    head = json.dumps(document, indent=2).removesuffix("\n}")
+    return (head + ',\n  "records": {\n' + ",\n".join(kinds) + "\n  }\n}\n").encode("ascii")

@@ -3,6 +3,7 @@ the layout says."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -11,7 +12,7 @@ import pytest
 from function_app.adapters.partner_blobs import BLOCK_BYTES
 from function_app.domain.partner_files.fields import FIELDS, MONEY_FIELDS
 from function_app.domain.partner_files.formats import FixedWidthWriter
-from function_app.domain.partner_files.layout import COUNT_WIDTH, TOTAL_WIDTH, fixed_layout
+from function_app.domain.partner_files.layout import COUNT_WIDTH, TOTAL_WIDTH, fixed_layout, layout_document
 from function_app.domain.partner_files.records import PiiLevel
 from tests.unit.partner_files.facts import sample_facts
 from tests.unit.partner_files.writing import write
@@ -76,3 +77,11 @@ def test_counts_and_totals_hold_the_largest_file_a_blob_can_hold() -> None:
     most_records = 50_000 * BLOCK_BYTES // shortest_line
     assert len(str(most_records)) <= COUNT_WIDTH
     assert len(f"{-most_records * Decimal('100000.00'):f}") <= TOTAL_WIDTH
+
+
+def test_the_published_document_is_the_layout_as_json() -> None:
+    fields = [FIELDS[name] for name in FEED]
+    published = layout_document("first-prairie", "contracts", fields)
+    assert json.loads(published) == fixed_layout(fields).to_json("first-prairie", "contracts")
+    assert published == layout_document("first-prairie", "contracts", fields), "the same fields, the same bytes"
+    assert published.endswith(b"}\n") and published.isascii()
