@@ -108,7 +108,8 @@ def test_a_different_hash_is_a_mismatch(states: CountingStates, inbox: FakeInbox
     f"{ADM_SHA.upper()}\r\n".encode(),
     f"\t{ADM_SHA}\r\nsigned by: somebody\nanything = whatever\n".encode(),
     b"\xef\xbb\xbf" + ADM_SHA.encode() + b"\r\n",  # UTF-8 BOM, as some Windows tools write
-], ids=["upper", "spaces", "crlf", "later-lines-ignored", "bom"])
+    b"\r\n\n" + ADM_SHA.encode(),  # blank lines around it are whitespace too
+], ids=["upper", "spaces", "crlf", "later-lines-ignored", "bom", "leading-blank-lines"])
 def test_case_and_surrounding_whitespace_do_not_matter(
     states: CountingStates, inbox: FakeInbox, content: bytes
 ) -> None:
@@ -120,7 +121,6 @@ def test_case_and_surrounding_whitespace_do_not_matter(
 
 @pytest.mark.parametrize(("content", "why"), [
     (b"", "not a sha256"),
-    (b"\n" + ADM_SHA.encode(), "not a sha256"),  # only the first line counts
     (ADM_SHA[:63].encode(), "not a sha256"),
     (ADM_SHA.encode() + b"0", "not a sha256"),
     (f"{ADM_SHA[:32]} {ADM_SHA[32:]}".encode(), "not a sha256"),
@@ -128,7 +128,7 @@ def test_case_and_surrounding_whitespace_do_not_matter(
     (("g" * 64).encode(), "not a sha256"),
     (b"\xff\xfe" + ADM_SHA.encode("utf-16-le"), "not UTF-8"),
     (b"A" * 5000, "not a sha256"),
-], ids=["empty", "second-line", "short", "long", "split", "prefixed", "not-hex", "utf16", "huge"])
+], ids=["empty", "short", "long", "split", "prefixed", "not-hex", "utf16", "huge"])
 def test_content_that_is_not_a_hash_is_a_mismatch_with_a_note(
     states: CountingStates, inbox: FakeInbox, content: bytes, why: str
 ) -> None:
