@@ -34,6 +34,17 @@ class AccessIssuer(ABC):
     def read_list_url(self, partner: str, expires_at: datetime) -> str:
         """A URL to the partner's container that allows reading and listing its blobs, nothing else, until then."""
 
+    @abstractmethod
+    def ack_upload_url(self, partner: str, expires_at: datetime) -> AckLink:
+        """A URL that allows creating and writing blobs under `inbound/ack/` of the partner's container, nothing
+        else, until then."""
+
+
+@dataclass(frozen=True)
+class AckLink:
+    url: str  # `.../partner-<id>/inbound/ack?<sas>`: a partner uploads `<data file name>.ack` beneath it
+    confined_to_ack: bool  # False only on the local emulator, which cannot confine a link to a directory
+
 
 class AckInbox(ABC):
     """What partners uploaded under `inbound/ack/` in their containers."""
@@ -48,6 +59,17 @@ class AckInbox(ABC):
 
 def issue_access(issuer: AccessIssuer, config: PartnerConfig, partner_id: str, hours: int, now: datetime) -> str:
     """A read+list link to a configured partner's container, valid `hours` (1 to 168) from `now`."""
+    return issuer.read_list_url(partner_id, link_expiry(config, partner_id, hours, now))
+
+
+def issue_ack_access(
+    issuer: AccessIssuer, config: PartnerConfig, partner_id: str, hours: int, now: datetime
+) -> AckLink:
+    """An ack-only link (create and write under `inbound/ack/`) for a configured partner, valid `hours`."""
+    return issuer.ack_upload_url(partner_id, link_expiry(config, partner_id, hours, now))
+
+
+def link_expiry(config: PartnerConfig, partner_id: str, hours: int, now: datetime) -> datetime:
     partner(config, partner_id)  # KeyError naming the known partners
     if isinstance(hours, bool) or not isinstance(hours, int) or not MIN_HOURS <= hours <= MAX_HOURS:
         raise ValueError(
@@ -55,7 +77,7 @@ def issue_access(issuer: AccessIssuer, config: PartnerConfig, partner_id: str, h
         )
     if now.tzinfo is None:
         raise ValueError(f"now must be timezone-aware, got {now.isoformat()}")
-    return issuer.read_list_url(partner_id, now + timedelta(hours=hours))
+    return now + timedelta(hours=hours)
 
 
 @dataclass(frozen=True)

@@ -49,3 +49,28 @@ def test_partners_layout_misuse_exits_2(argv: list[str], hint: str, capsys: pyte
     assert main(argv) == 2
     captured = capsys.readouterr()
     assert hint in captured.err and captured.out == ""
+
+
+@pytest.mark.usefixtures("on_azurite")
+def test_partners_sas_ack_prints_a_create_write_link_that_uploads_an_ack(capsys: pytest.CaptureFixture[str]) -> None:
+    from azure.core.exceptions import HttpResponseError
+    from azure.storage.blob import BlobClient
+
+    assert main(["partners", "sas", "adm-01", "--ack", "--hours", "2"]) == 0
+    captured = capsys.readouterr()
+    url = captured.out.strip()
+    base, _, sas = url.partition("?")
+    assert base.endswith("partner-adm-01/inbound/ack") and "sp=cw" in sas
+    assert all(words in captured.err for words in ("create+write", "inbound/ack/", "treat it as a password"))
+    BlobClient.from_blob_url(f"{base}/adm-01_nightly-contracts_20250115_001.txt.ack?{sas}").upload_blob(b"0" * 64)
+    with pytest.raises(HttpResponseError) as refused:
+        BlobClient.from_blob_url(f"{base}/adm-01_nightly-contracts_20250115_001.txt.ack?{sas}").download_blob()
+    assert refused.value.status_code == 403
+
+
+@pytest.mark.parametrize(("argv", "hint"), [(["partners", "sas", "nobody", "--ack"], "no partner"),
+                                            (["partners", "sas", "adm-01", "--ack", "--hours", "0"], "168")])
+@pytest.mark.usefixtures("on_azurite")
+def test_partners_sas_ack_misuse_exits_2(argv: list[str], hint: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    assert hint in capsys.readouterr().err

@@ -16,9 +16,11 @@ from function_app.service_layer.partner_access import (
     UNKNOWN_FILE,
     AccessIssuer,
     AckInbox,
+    AckLink,
     Acknowledgements,
     AckResult,
     issue_access,
+    issue_ack_access,
 )
 from tests.partners import DAY, DEFAULT_PARTNERS
 
@@ -218,6 +220,10 @@ class RecordingIssuer(AccessIssuer):
         self.calls.append((partner, expires_at))
         return f"https://example.invalid/partner-{partner}?sig=x"
 
+    def ack_upload_url(self, partner: str, expires_at: datetime) -> AckLink:
+        self.calls.append((partner, expires_at))
+        return AckLink(f"https://example.invalid/partner-{partner}/inbound/ack?sig=y", confined_to_ack=True)
+
 
 @pytest.mark.parametrize("hours", [1, 24, 168])
 def test_access_is_issued_for_a_configured_partner_until_now_plus_hours(hours: int) -> None:
@@ -245,3 +251,15 @@ def test_access_lasts_one_hour_to_seven_days(hours: int) -> None:
 def test_access_needs_an_aware_now() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         issue_access(RecordingIssuer(), DEFAULT_PARTNERS, "adm-01", 1, NOW.replace(tzinfo=None))
+
+
+def test_an_ack_link_is_issued_under_the_same_rules() -> None:
+    issuer = RecordingIssuer()
+    link = issue_ack_access(issuer, DEFAULT_PARTNERS, "adm-01", 24, NOW)
+    assert link.url == "https://example.invalid/partner-adm-01/inbound/ack?sig=y"
+    assert issuer.calls == [("adm-01", NOW + timedelta(hours=24))]
+    with pytest.raises(KeyError, match="known partners"):
+        issue_ack_access(issuer, DEFAULT_PARTNERS, "adm-02", 24, NOW)
+    with pytest.raises(ValueError, match="from 1 to 168"):
+        issue_ack_access(issuer, DEFAULT_PARTNERS, "adm-01", 169, NOW)
+    assert len(issuer.calls) == 1
