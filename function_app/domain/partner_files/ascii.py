@@ -47,6 +47,8 @@ def ascii_form(char: str) -> str:
 
 def to_ascii(text: str) -> str:
     """The text in printable ASCII ("Łukasz" -> "Lukasz", "王小明" -> "???")."""
+    if text.isascii() and text.isprintable():  # most cells: nothing to do, and no loop over the characters
+        return text
     return "".join(ascii_form(char) for char in text)
 
 

@@ -11,17 +11,18 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from decimal import Context, Decimal
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Protocol
 
-from function_app.domain.money import round_cents
+from function_app.domain.money import CENT
 from function_app.domain.partner_files.fields import FIELDS, Cell, Field, FieldKind, unknown_fields
 from function_app.domain.partner_files.layout import RecordLayout, fixed_layout
 
 Record = tuple[Cell, ...]
 CHUNK_CHARS = 64 * 1024
 MAX_OVERFLOW_NOTES = 100  # enough to find the records; a file of millions keeps bounded memory
-_TOTALS = Context(prec=1000)  # sums stay exact however large the amounts (a DECIMAL(38,2) claim included)
+_TOTALS = Context(prec=1000, rounding=ROUND_HALF_UP)  # exact sums of any amount EVENTS.md or DECIMAL(38,2) allows
+_ANY_SIZE = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, rounding=ROUND_HALF_UP)
 EXTENSIONS: Mapping[str, str] = {"csv": "csv", "fixed": "txt", "jsonl": "jsonl"}
 
 
@@ -46,7 +47,10 @@ class FileWriter(Protocol):
 
 def cents(amount: Decimal) -> Decimal:
     """Half-up to the cent, exactly at any size (Decimal's default 28 digits would round a 30-digit amount)."""
-    return round_cents(amount)
+    try:
+        return amount.quantize(CENT, context=_TOTALS)
+    except InvalidOperation:  # a thousand digits or more: no value EVENTS.md accepts, and still no crash
+        return amount.quantize(CENT, context=_ANY_SIZE) if amount.is_finite() else amount
 
 
 def add_cents(total: Decimal, amount: Decimal) -> Decimal:
