@@ -23,7 +23,8 @@ from tests.partners import DAY, NOON, Clock, cancellation, config, decide, feed,
 FIELDS = ["record_type", "contract_number", "customer_first_name", "customer_last_name", "vehicle_make",
           "term_miles", "retail_price", "dealer_cost", "customer_refund"]
 PARTNERS = config({"id": "adm-01", "name": "Admin One", "kind": "ADMINISTRATOR", "feeds": [
-    feed("nightly", format="fixed", fields=FIELDS), feed("sheet", format="csv", fields=FIELDS)]})
+    feed("nightly", format="fixed", fields=FIELDS), feed("sheet", format="csv", fields=FIELDS),
+    feed("lines", format="jsonl", fields=FIELDS)]})
 
 # (first name, last name, make, retail price) as sent, and the names as an ASCII reader must find them
 DAY_OF_NAMES = [
@@ -34,6 +35,7 @@ DAY_OF_NAMES = [
     ("अमित", "शर्मा", "Mahindra", "45678.90", "???", "???"),
     ("Søren", "Kierkegård", "Volvo", "2495.00", "Soren", "Kierkegard"),
     ("Nguyễn", "Thị Minh Khai", "VinFast", "3100.10", "Nguyen", "Thi Minh Khai"),
+    ("Ann\u2028Marie", "Lee\u2029", "Kia", "12.34", "Ann Marie", "Lee"),  # line separators EVENTS.md accepts
 ]
 MAKES = {"Škoda": "Skoda", "Citroën": "Citroen", "トヨタ": "???"}
 
@@ -49,7 +51,7 @@ def delivered_day() -> tuple[Exchange, MemoryPartnerFiles]:
     decide(exchange, "contracts", events)
     decide(exchange, "cancellations", [cancellation("VSC26000001")], start=100)
     clock.now = NOON + timedelta(hours=14)
-    for name in ("nightly", "sheet"):
+    for name in ("nightly", "sheet", "lines"):
         assert exchange.delivery.deliver(DeliveryJob("adm-01", name, DAY)).files
     assert isinstance(exchange.partner_files, MemoryPartnerFiles)
     return exchange, exchange.partner_files
@@ -110,6 +112,17 @@ def test_the_csv_reads_back_with_the_csv_module_names_as_sent() -> None:
             for r in accepted] == [(first, last, make, price) for first, last, make, price, *_ in DAY_OF_NAMES]
     total = sum(Decimal(row["retail_price"]) for row in rows)
     assert f"{total:.2f}" == manifest["control_totals"]["retail_price"]
+
+
+def test_the_jsonl_reads_back_with_pandas_read_json_one_record_a_line() -> None:
+    _, files = delivered_day()
+    data, manifest = one_file(files, "lines")
+    frame = pd.read_json(io.BytesIO(data), lines=True, dtype=False, encoding="utf-8")
+    assert len(frame) == manifest["record_count"] == len(DAY_OF_NAMES) + 1
+    accepted = frame[frame["record_type"] == "CONTRACT_ACCEPTED"]
+    assert list(zip(accepted["customer_first_name"], accepted["customer_last_name"], accepted["retail_price"],
+                    strict=True)) == [(first, last, price) for first, last, _, price, *_ in DAY_OF_NAMES]
+    assert f"{sum(Decimal(price) for price in frame['retail_price']):.2f}" == manifest["control_totals"]["retail_price"]
 
 
 def test_the_layout_is_written_once_and_never_over_a_different_one() -> None:
