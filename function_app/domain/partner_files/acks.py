@@ -25,9 +25,12 @@ def claimed_sha256(content: bytes, file_name: str) -> tuple[str | None, str]:
     """The digest the ack holds, lower-cased, and ""; or None and why the ack holds no usable digest of
     `file_name` (the data file's name, without its path)."""
     try:
-        text = content.decode("utf-8").removeprefix("\ufeff").strip()
-    except UnicodeDecodeError:
-        return None, "ack content is not UTF-8 text"
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.reason != "unexpected end of data":  # else only cut short (a long ack is read up to a limit)
+            return None, "ack content is not UTF-8 text"
+        text = content[: error.start].decode("utf-8")
+    text = text.removeprefix("\ufeff").strip()
     if text.startswith("{"):
         return _from_json(text)
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")

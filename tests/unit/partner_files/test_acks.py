@@ -103,3 +103,10 @@ def test_the_forms_are_recorded_against_the_delivered_file(content: bytes, statu
     [result] = Acknowledgements(states, Inbox(content), DEFAULT_PARTNERS).run("adm-01")
     assert (result.status, result.changed) == (status, True)
     assert [f.status for f in states.files("adm-01")] == [status]
+
+
+def test_an_ack_cut_short_inside_a_character_still_reads() -> None:
+    """The exchange reads an ack only up to a limit, which may fall inside a multi-byte character."""
+    content = f"{DIGEST}  {FILE}\n# Prü".encode()
+    assert claimed_sha256(content[:-1], FILE) == (DIGEST, "")
+    assert claimed_sha256(b"\xff" + content, FILE)[1] == "ack content is not UTF-8 text"
