@@ -1,8 +1,8 @@
 """Partner file formats (spec/PARTNER-FILES.md): streaming writers that turn records into deterministic bytes.
 
-Every writer yields UTF-8 with `\\n` line ends, in chunks of about CHUNK_CHARS characters, so a file of any
-size passes through in bounded memory. `record_count` and `control_totals` are complete once `rows` is
-exhausted; the fixed-width trailer is built from them.
+Every writer yields UTF-8 (fixed width: ASCII) with `\\n` line ends, in chunks of about CHUNK_CHARS
+characters, so a file of any size passes through in bounded memory. `record_count` and `control_totals` are
+complete once `rows` is exhausted; the fixed-width trailer is built from them.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def cents(amount: Decimal) -> Decimal:
     """Half-up to the cent, exactly at any size (Decimal's default 28 digits would round a 30-digit amount)."""
     try:
         return amount.quantize(CENT, context=_TOTALS)
-    except InvalidOperation:  # a thousand digits or more: no value EVENTS.md accepts, and still no crash
+    except InvalidOperation:  # a thousand digits or more, which no value EVENTS.md accepts comes near
         return amount.quantize(CENT, context=_ANY_SIZE) if amount.is_finite() else amount
 
 
