@@ -61,7 +61,7 @@ class BlobAccessIssuer(AccessIssuer):
     def ack_upload_url(self, partner: str, expires_at: datetime) -> AckLink:
         container = self._container(partner, expires_at)
         directory = ACK_PREFIX.rstrip("/")
-        if self._is_hierarchical(container):
+        if self._is_hierarchical(partner, container):
             sas = generate_blob_sas(self._account(), container.container_name, directory,
                                     permission=BlobSasPermissions(create=True, write=True), expiry=expires_at,
                                     protocol=_protocol(container), is_directory=True, **self._signing(expires_at))
@@ -84,8 +84,9 @@ class BlobAccessIssuer(AccessIssuer):
     def _account(self) -> str:
         return getattr(self._service.credential, "account_name", None) or self._service.account_name or ""
 
-    def _is_hierarchical(self, container: ContainerClient) -> bool:
+    def _is_hierarchical(self, partner: str, container: ContainerClient) -> bool:
         if self._hierarchical is None:
+            self._names.prepare(partner)  # asked of the partner's container, which must exist (as for an upload)
             self._hierarchical = bool(container.get_account_information().get("is_hns_enabled"))
         return self._hierarchical
 

@@ -204,6 +204,15 @@ def test_an_ack_link_uploads_an_ack_that_is_recorded_and_reads_lists_deletes_not
     assert container(exchange, A).download_blob(delivered.blob_name).readall() == data
 
 
+def test_an_ack_link_for_a_partner_that_has_had_no_file_yet_works(storage_settings: Settings) -> None:
+    service = BlobServiceClient.from_connection_string(storage_settings.storage_connection or "")
+    issuer = BlobAccessIssuer(service, storage_settings.namespace)
+    link = issuer.ack_upload_url(A, datetime.now(UTC) + timedelta(hours=1))
+    ack_blob(link.url, "adm-01_nightly_20260302_001.txt.ack").upload_blob(b"0" * 64)
+    inbox = BlobAckInbox(service, storage_settings.namespace)
+    assert list(inbox.acks(A)) == [("inbound/ack/adm-01_nightly_20260302_001.txt.ack", b"0" * 64)]
+
+
 # ---------------------------------------------------------------- offline: no request is made below
 
 
