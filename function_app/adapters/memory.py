@@ -18,6 +18,7 @@ from function_app.service_layer.delivery_ports import (
     DeliveryStateStore,
     FeedState,
     PartnerFileStore,
+    Published,
 )
 from function_app.service_layer.ports import (
     ContractChange,
@@ -157,6 +158,12 @@ class MemoryPartnerFiles(PartnerFileStore):
 
     def write_manifest(self, partner: str, name: str, document: dict[str, Any]) -> None:
         self.blobs[(partner, name)] = json.dumps(document, sort_keys=True).encode()
+
+    def publish(self, partner: str, name: str, data: bytes) -> Published:
+        if (partner, name) not in self.blobs:
+            self.blobs[(partner, name)] = data
+            return Published.WRITTEN
+        return Published.UNCHANGED if self.blobs[(partner, name)] == data else Published.DIFFERS
 
     def read(self, partner: str, name: str) -> bytes:
         try:

@@ -14,7 +14,7 @@ from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.blob import BlobBlock, BlobProperties, BlobServiceClient, ContainerClient, ContentSettings
 
 from function_app.adapters.overlap import Pipelined
-from function_app.service_layer.delivery_ports import BlobWrite, PartnerFileStore
+from function_app.service_layer.delivery_ports import BlobWrite, PartnerFileStore, Published
 
 BLOCK_BYTES = 4 * 1024 * 1024
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "txt": "text/plain; charset=utf-8", "json": "application/json"}
@@ -65,6 +65,15 @@ class BlobPartnerFiles(PartnerFileStore):
         data = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n"
         settings = ContentSettings(content_type="application/json")
         self._container(partner).get_blob_client(name).upload_blob(data, overwrite=True, content_settings=settings)
+
+    def publish(self, partner: str, name: str, data: bytes) -> Published:
+        blob = self._container(partner).get_blob_client(name)
+        content = ContentSettings(content_type=CONTENT_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream"))
+        try:
+            blob.upload_blob(data, overwrite=False, content_settings=content)  # If-None-Match: *, so never over one
+        except ResourceExistsError:
+            return Published.UNCHANGED if self.read(partner, name) == data else Published.DIFFERS
+        return Published.WRITTEN
 
     def read(self, partner: str, name: str) -> bytes:
         try:

@@ -32,6 +32,30 @@ def partners_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def partners_layout(args: argparse.Namespace) -> int:
+    """A fixed-width feed's layout, byte for byte what is published as `outbound/<feed>/layout.json`."""
+    from function_app.domain.partner_files.fields import FIELDS
+    from function_app.domain.partner_files.layout import layout_document
+    from function_app.domain.partners import PartnerConfigError, load_partner_config, partner
+
+    path = load_settings().partner_config
+    try:
+        found = partner(load_partner_config(path), args.partner)
+    except PartnerConfigError as exc:
+        raise UsageError(f"{exc}; `fnix partners check` says more") from exc
+    except KeyError as exc:
+        raise UsageError(str(exc).strip("'\"")) from exc
+    feeds = {feed.name: feed for feed in found.feeds}
+    if args.feed not in feeds:
+        raise UsageError(f"partner {found.id} has no feed {args.feed!r}; its feeds: {', '.join(feeds)}")
+    feed = feeds[args.feed]
+    if feed.format != "fixed":
+        raise UsageError(f"feed {feed.name} of {found.id} is {feed.format}, not fixed: only fixed-width feeds have a "
+                         "layout (a csv names its columns in its header row, a jsonl names every field)")
+    sys.stdout.write(layout_document(found.id, feed.name, [FIELDS[name] for name in feed.fields]).decode("ascii"))
+    return 0
+
+
 def deliver(args: argparse.Namespace) -> int:
     from function_app.service_layer.delivery import DeliveryJob
 
@@ -111,22 +135,33 @@ def files_queue(args: argparse.Namespace) -> int:
 
 
 def partners_sas(args: argparse.Namespace) -> int:
-    from function_app.service_layer.partner_access import issue_access
+    from function_app.adapters.partner_sas import SasIssuerError
+    from function_app.service_layer.partner_access import issue_access, issue_ack_access
 
     with open_exchange() as exchange:
         _ = exchange.delivery
         assert exchange.partners is not None
         now = exchange.clock()
         try:
-            url = issue_access(exchange.access_issuer, exchange.partners, args.partner, args.hours, now)
-        except (KeyError, ValueError) as exc:
+            if args.ack:
+                link = issue_ack_access(exchange.access_issuer, exchange.partners, args.partner, args.hours, now)
+                url = link.url
+            else:
+                url = issue_access(exchange.access_issuer, exchange.partners, args.partner, args.hours, now)
+        except (KeyError, ValueError, SasIssuerError) as exc:
             raise UsageError(str(exc).strip("'\"")) from exc
         assert exchange.partner_files is not None
         exchange.partner_files.prepare(args.partner)
         print(url)
         until = f"{now + timedelta(hours=args.hours):%Y-%m-%d %H:%M}"
-        print(f"read+list on partner-{args.partner} only, valid until {until} UTC; treat it as a password",
-              file=sys.stderr)
+        if not args.ack:
+            scope = f"read+list on partner-{args.partner} only"
+        elif link.confined_to_ack:
+            scope = f"create+write on inbound/ack/ of partner-{args.partner} only (upload <data file>.ack there)"
+        else:
+            scope = (f"create+write on partner-{args.partner} (no read, list or delete); the local emulator cannot "
+                     "confine a link to inbound/ack/, Azure (hierarchical namespace) does")
+        print(f"{scope}, valid until {until} UTC; treat it as a password", file=sys.stderr)
         if not load_settings().storage_connection and not load_settings().blob_service_uri:
             print("note: this link points at the local Azurite started for this command, gone once it exits",
                   file=sys.stderr)
@@ -166,9 +201,14 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     check = partner_commands.add_parser("check", help="validate a partner configuration file")
     check.add_argument("file", nargs="?", metavar="FILE", help="default: PARTNER_CONFIG_FILE or config/partners.json")
     check.set_defaults(run=partners_check)
-    sas = partner_commands.add_parser("sas", help="a read+list link to one partner's container")
+    layout = partner_commands.add_parser("layout", help="a fixed-width feed's layout.json (byte offsets of fields)")
+    layout.add_argument("partner", metavar="PARTNER")
+    layout.add_argument("feed", metavar="FEED")
+    layout.set_defaults(run=partners_layout)
+    sas = partner_commands.add_parser("sas", help="a read+list link to one partner's container (--ack: ack-only)")
     sas.add_argument("partner", metavar="PARTNER")
     sas.add_argument("--hours", type=int, default=24, metavar="N", help="how long it is valid, 1-168 (default 24)")
+    sas.add_argument("--ack", action="store_true", help="an ack-only link: create+write on inbound/ack/, nothing else")
     sas.set_defaults(run=partners_sas)
 
     run = commands.add_parser("deliver", help="build the partner files of a business date now")

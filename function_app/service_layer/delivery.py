@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 
 from function_app import telemetry
 from function_app.domain.journal import JournalFact
+from function_app.domain.partner_files.fields import FIELDS
 from function_app.domain.partner_files.formats import EXTENSIONS, FileWriter, writer_for
+from function_app.domain.partner_files.layout import layout_blob_name, layout_document
 from function_app.domain.partner_files.records import PiiLevel, record_maker
 from function_app.domain.partners import Feed, Partner, PartnerConfig
 from function_app.service_layer.delivery_ports import (
@@ -25,6 +27,7 @@ from function_app.service_layer.delivery_ports import (
     FeedState,
     FileClaim,
     PartnerFileStore,
+    Published,
 )
 from function_app.service_layer.ports import Journal
 
@@ -87,6 +90,7 @@ class DeliveryService:
         self._settle = settle
         self._lookback = lookback_days
         self._clock = clock
+        self._layouts: set[tuple[str, str]] = set()  # feeds whose layout this instance has published or checked
 
     def due(self, mode: str, now: datetime) -> list[DeliveryJob]:
         """Daily feeds get yesterday's business date; micro-batch feeds today's."""
@@ -111,10 +115,10 @@ class DeliveryService:
         """Builds the next file of the job's feed, if one is due. `settle` overrides the margin left for facts
         still being written (zero is safe only when nothing else writes, as in the demo)."""
         partner, feed = self._feed(job)
-        result = DeliveryResult(job)
+        result = DeliveryResult(job, note=self._publish_layout(partner, feed))
         state, etag = self._states.read(partner.id, feed.name)
         if state.pending is not None:
-            result.note = "completed a file an earlier run had started; "
+            result.note += "completed a file an earlier run had started; "
             done = self._complete(partner, feed, state, etag, progress)
             if done is None:
                 result.note += "another worker completed it"
@@ -136,6 +140,19 @@ class DeliveryService:
         if done is not None:
             result.files.append(done)
         return result
+
+    def _publish_layout(self, partner: Partner, feed: Feed) -> str:
+        """A fixed-width feed's layout.json, beside its files before the first of them; never over another."""
+        if feed.format != "fixed" or (partner.id, feed.name) in self._layouts:
+            return ""
+        name = layout_blob_name(feed.name)
+        document = layout_document(partner.id, feed.name, [FIELDS[field] for field in feed.fields])
+        if self._files.publish(partner.id, name, document) is Published.DIFFERS:
+            note = f"{name} differs from the feed's layout and was left as it is (a new layout needs a new feed name); "
+            telemetry.log.warning("%s/%s: %s", partner.id, feed.name, note)
+            return note
+        self._layouts.add((partner.id, feed.name))
+        return ""
 
     def _feed(self, job: DeliveryJob) -> tuple[Partner, Feed]:
         matches = self.feeds(job.partner, job.feed)
@@ -189,6 +206,10 @@ class DeliveryService:
         lineage: dict[str, list[str]] = {}
         chunks = _chunks(writer, self._selected(feed, claim, lineage, progress))
         written = self._files.write_data(partner.id, claim.blob_name, chunks)
+        overflowed, where = writer.overflows
+        if overflowed:
+            telemetry.log.warning("%s: %d value(s) did not fit their fixed-width field, written as '*': %s",
+                                  claim.blob_name, overflowed, "; ".join(where[:10]))
         delivered = DeliveredFile(
             partner=partner.id,
             feed=feed.name,

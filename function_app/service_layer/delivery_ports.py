@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 
@@ -144,6 +145,12 @@ class BlobWrite:
     bytes: int
 
 
+class Published(StrEnum):
+    WRITTEN = "written"
+    UNCHANGED = "unchanged"  # the very same bytes were there already
+    DIFFERS = "differs"  # other bytes are there: left as they are
+
+
 class PartnerFileStore(ABC):
     """Each partner's own container: `partner-<id>`."""
 
@@ -158,6 +165,10 @@ class PartnerFileStore(ABC):
     @abstractmethod
     def write_manifest(self, partner: str, name: str, document: dict[str, Any]) -> None:
         """The manifest beside the data file; written after it, so partners only see complete files."""
+
+    @abstractmethod
+    def publish(self, partner: str, name: str, data: bytes) -> Published:
+        """Writes a document (a feed's layout) once: never over a blob already there, whatever it holds."""
 
     @abstractmethod
     def read(self, partner: str, name: str) -> bytes:

@@ -1,18 +1,19 @@
 """Partner access and acknowledgements (spec/PARTNER-FILES.md, "Where files land", "Acknowledgement").
 
 A partner reads its own container `partner-<id>` through a time-limited read+list link, and may upload
-`inbound/ack/<data file name>.ack` holding the sha256 it computed. Acknowledgements are partner input: the
-content is used for exactly one comparison with the hash the exchange recorded, and nothing else.
+`inbound/ack/<data file name>.ack` holding the sha256 it computed (in any form domain/partner_files/acks.py
+reads), over SFTP or with an ack-only link. Acknowledgements are partner input: the content is used for exactly
+one comparison with the hash the exchange recorded, and nothing else.
 """
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from function_app.domain.partner_files.acks import claimed_sha256
 from function_app.domain.partners import PartnerConfig, partner
 from function_app.service_layer.delivery_ports import DeliveredFile, DeliveryStateStore
 
@@ -20,14 +21,11 @@ MIN_HOURS, MAX_HOURS = 1, 168  # a user delegation key, and so its SAS, lives at
 
 ACK_PREFIX = "inbound/ack/"
 ACK_SUFFIX = ".ack"
-ACK_READ_LIMIT = 1024  # bytes of an ack file worth reading: one line with a 64-character hash fits easily
+ACK_READ_LIMIT = 4096  # bytes of an ack worth reading: a digest, a sha256sum line or a small JSON object
 
 ACKNOWLEDGED = "ACKNOWLEDGED"
 ACK_MISMATCH = "ACK_MISMATCH"
 UNKNOWN_FILE = "UNKNOWN_FILE"
-
-_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
-
 
 class AccessIssuer(ABC):
     """Hands out links to a partner's own container."""
@@ -35,6 +33,17 @@ class AccessIssuer(ABC):
     @abstractmethod
     def read_list_url(self, partner: str, expires_at: datetime) -> str:
         """A URL to the partner's container that allows reading and listing its blobs, nothing else, until then."""
+
+    @abstractmethod
+    def ack_upload_url(self, partner: str, expires_at: datetime) -> AckLink:
+        """A URL that allows creating and writing blobs under `inbound/ack/` of the partner's container, nothing
+        else, until then."""
+
+
+@dataclass(frozen=True)
+class AckLink:
+    url: str  # `.../partner-<id>/inbound/ack?<sas>`: a partner uploads `<data file name>.ack` beneath it
+    confined_to_ack: bool  # False only on the local emulator, which cannot confine a link to a directory
 
 
 class AckInbox(ABC):
@@ -44,12 +53,23 @@ class AckInbox(ABC):
     def acks(self, partner: str) -> Iterator[tuple[str, bytes]]:
         """(blob name, content) of each blob under `inbound/ack/`; nothing when the container does not exist.
 
-        The content may be cut after ACK_READ_LIMIT bytes: only its first line matters.
+        The content may be cut after ACK_READ_LIMIT bytes.
         """
 
 
 def issue_access(issuer: AccessIssuer, config: PartnerConfig, partner_id: str, hours: int, now: datetime) -> str:
     """A read+list link to a configured partner's container, valid `hours` (1 to 168) from `now`."""
+    return issuer.read_list_url(partner_id, link_expiry(config, partner_id, hours, now))
+
+
+def issue_ack_access(
+    issuer: AccessIssuer, config: PartnerConfig, partner_id: str, hours: int, now: datetime
+) -> AckLink:
+    """An ack-only link (create and write under `inbound/ack/`) for a configured partner, valid `hours`."""
+    return issuer.ack_upload_url(partner_id, link_expiry(config, partner_id, hours, now))
+
+
+def link_expiry(config: PartnerConfig, partner_id: str, hours: int, now: datetime) -> datetime:
     partner(config, partner_id)  # KeyError naming the known partners
     if isinstance(hours, bool) or not isinstance(hours, int) or not MIN_HOURS <= hours <= MAX_HOURS:
         raise ValueError(
@@ -57,7 +77,7 @@ def issue_access(issuer: AccessIssuer, config: PartnerConfig, partner_id: str, h
         )
     if now.tzinfo is None:
         raise ValueError(f"now must be timezone-aware, got {now.isoformat()}")
-    return issuer.read_list_url(partner_id, now + timedelta(hours=hours))
+    return now + timedelta(hours=hours)
 
 
 @dataclass(frozen=True)
@@ -112,7 +132,7 @@ class Acknowledgements:
             note = "names no file delivered to this partner" if not matches else "names several delivered files"
             return AckResult(partner_id, ack_name, None, UNKNOWN_FILE, note)
         delivered = matches[0]
-        claimed, problem = _claimed_hash(content)
+        claimed, problem = claimed_sha256(content[:ACK_READ_LIMIT], delivered.blob_name.rsplit("/", 1)[-1])
         if claimed is None:
             return self._record(delivered, ack_name, ACK_MISMATCH, problem)
         if claimed != delivered.sha256.lower():
@@ -127,16 +147,3 @@ class Acknowledgements:
         if changed:
             self._deliveries.set_status(delivered, status)
         return AckResult(delivered.partner, ack_name, delivered.blob_name, status, note, changed)
-
-
-def _claimed_hash(content: bytes) -> tuple[str | None, str]:
-    """The hash on the ack's first line, lower-cased, or None and why it is not one."""
-    first = content[:ACK_READ_LIMIT].split(b"\n", 1)[0]
-    try:
-        text = first.decode("utf-8")
-    except UnicodeDecodeError:
-        return None, "ack content is not UTF-8 text"
-    text = text.removeprefix("\ufeff").strip().lower()  # BOM, spaces, CR of CRLF
-    if not _SHA256_HEX.fullmatch(text):
-        return None, "ack content is not a sha256 (64 hexadecimal characters on the first line)"
-    return text, ""

@@ -156,7 +156,12 @@ resource partnerContainers 'Microsoft.Storage/storageAccounts/blobServices/conta
 }]
 
 // Local user names allow lowercase letters and digits only: `oem-toyota` logs in as `oemtoyota`.
-// Read + create + list: a partner downloads its files and uploads acks and claims, but cannot overwrite or delete.
+// Permission scopes are per container, never per directory: read + create + list on the partner's own container
+// lets it read and list everything there (outbound files, manifests, layout.json, claims results) and upload files
+// that do not exist yet anywhere in it (acks into inbound/ack/, claims into inbound/claims/); it can neither
+// overwrite nor delete, nor reach another container. ACL authorization could confine uploads to the two inbound/
+// directories only through owning user/group (set by a local user over SFTP) or "other" (which would admit any
+// Entra identity of the tenant without a data role), so it stays off; corrected acks go through the ack link.
 resource sftpUsers 'Microsoft.Storage/storageAccounts/localUsers@2023-05-01' = [for (id, i) in partnerIds: {
   parent: account
   name: replace(id, '-', '')

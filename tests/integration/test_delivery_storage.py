@@ -70,11 +70,14 @@ def test_nightly_delivery_lands_in_the_partners_own_container(exchange: Exchange
     assert files is not None
     adm = sorted(files.names("adm-01", "outbound/nightly/"))
     assert adm == ["outbound/nightly/2026/03/02/adm-01_nightly_20260302_001.txt",
-                   "outbound/nightly/2026/03/02/adm-01_nightly_20260302_001.txt.manifest.json"]
+                   "outbound/nightly/2026/03/02/adm-01_nightly_20260302_001.txt.manifest.json",
+                   "outbound/nightly/layout.json"]
+    first_line = files.read("adm-01", adm[0]).split(b"\n")[0]
+    assert json.loads(files.read("adm-01", adm[2]))["record_length"] == len(first_line)
     manifest = json.loads(files.read("adm-01", adm[1]))
     assert manifest["record_count"] == 8
     assert manifest["sha256"] == hashlib.sha256(files.read("adm-01", adm[0])).hexdigest()
-    assert all("oem-toyota" in name for name in files.names("oem-toyota"))
+    assert all("oem-toyota" in name for name in files.names("oem-toyota")), "csv: no layout"
     again = exchange.delivery.deliver(DeliveryJob("adm-01", "nightly", DAY))
     assert again.files == []
     assert exchange.deliveries is not None

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from azure.core.credentials import AccessToken, AzureSasCredential
 from azure.core.exceptions import HttpResponseError
-from azure.storage.blob import BlobServiceClient, ContainerClient, UserDelegationKey
+from azure.storage.blob import BlobClient, BlobServiceClient, ContainerClient, UserDelegationKey
 
 from function_app.adapters.partner_blobs import BlobPartnerFiles
 from function_app.adapters.partner_sas import BlobAccessIssuer, BlobAckInbox, SasIssuerError
@@ -26,10 +26,12 @@ from function_app.config import Settings
 from function_app.service_layer.delivery import DeliveryJob
 from function_app.service_layer.partner_access import (
     ACK_MISMATCH,
+    ACK_READ_LIMIT,
     ACKNOWLEDGED,
     UNKNOWN_FILE,
     Acknowledgements,
     issue_access,
+    issue_ack_access,
 )
 from tests.partners import DAY, DEFAULT_PARTNERS, NOON, Clock, contracts_of_the_day, decide
 
@@ -159,7 +161,56 @@ def test_a_long_ack_is_read_only_up_to_its_limit(exchange: Exchange) -> None:
     container(exchange, A).upload_blob("inbound/ack/big.ack", b"f" * 64 + b"\n" + b"x" * 100_000)
     [(name, content)] = BlobAckInbox(blobs(exchange), exchange.settings.namespace).acks(A)
     assert name == "inbound/ack/big.ack"
-    assert content == (b"f" * 64 + b"\n" + b"x" * 100_000)[:1024]
+    assert content == (b"f" * 64 + b"\n" + b"x" * 100_000)[:ACK_READ_LIMIT]
+
+
+def ack_blob(link_url: str, name: str) -> BlobClient:
+    """How a partner uses its ack link: the file's name beneath the link's path, the link's SAS after it."""
+    base, _, sas = link_url.partition("?")
+    return BlobClient.from_blob_url(f"{base}/{name}?{sas}")
+
+
+def test_an_ack_link_uploads_an_ack_that_is_recorded_and_reads_lists_deletes_nothing(exchange: Exchange) -> None:
+    """On Azurite the link is container-wide (no directory scope there): what Azurite can check is checked."""
+    deliveries = exchange.deliveries
+    assert deliveries is not None and exchange.partners is not None
+    [delivered] = deliveries.files(A, "nightly")
+    data = container(exchange, A).download_blob(delivered.blob_name).readall()
+    link = issue_ack_access(issuer(exchange), DEFAULT_PARTNERS, A, 2, datetime.now(UTC))
+    assert not link.confined_to_ack, "Azurite reports no hierarchical namespace"
+    base, _, sas = link.url.partition("?")
+    assert base == container(exchange, A).url + "/inbound/ack"
+    query = parse_qs(sas)
+    assert (query["sp"], query["sr"]) == (["cw"], ["c"]), "create and write, nothing else"
+    base_name = delivered.blob_name.rsplit("/", 1)[-1]
+
+    ack_blob(link.url, f"{base_name}.ack").upload_blob(f"{'0' * 64}  {base_name}\n".encode())
+    ack_blob(link.url, f"{base_name}.ack").upload_blob(  # a corrected ack replaces the first
+        f"{hashlib.sha256(data).hexdigest()}  {base_name}\r\n".encode(), overwrite=True)
+    inbox = BlobAckInbox(blobs(exchange), exchange.settings.namespace)
+    [result] = Acknowledgements(deliveries, inbox, exchange.partners).run(A)
+    assert (result.file, result.status) == (delivered.blob_name, ACKNOWLEDGED)
+
+    as_partner = ContainerClient.from_container_url(f"{container(exchange, A).url}?{sas}")
+    refused(lambda: as_partner.download_blob(delivered.blob_name).readall())
+    refused(lambda: as_partner.download_blob(f"inbound/ack/{base_name}.ack").readall())
+    refused(lambda: names(as_partner))
+    refused(lambda: as_partner.delete_blob(f"inbound/ack/{base_name}.ack"))
+    refused(lambda: as_partner.delete_blob(delivered.blob_name))
+    refused(lambda: as_partner.delete_container())
+    other = container(exchange, B)
+    refused(lambda: ack_blob(link.url.replace(f"/{container(exchange, A).container_name}/",
+                                              f"/{other.container_name}/"), "x.ack").upload_blob(b"0" * 64))
+    assert container(exchange, A).download_blob(delivered.blob_name).readall() == data
+
+
+def test_an_ack_link_for_a_partner_that_has_had_no_file_yet_works(storage_settings: Settings) -> None:
+    service = BlobServiceClient.from_connection_string(storage_settings.storage_connection or "")
+    issuer = BlobAccessIssuer(service, storage_settings.namespace)
+    link = issuer.ack_upload_url(A, datetime.now(UTC) + timedelta(hours=1))
+    ack_blob(link.url, "adm-01_nightly_20260302_001.txt.ack").upload_blob(b"0" * 64)
+    inbox = BlobAckInbox(service, storage_settings.namespace)
+    assert list(inbox.acks(A)) == [("inbound/ack/adm-01_nightly_20260302_001.txt.ack", b"0" * 64)]
 
 
 # ---------------------------------------------------------------- offline: no request is made below
@@ -207,3 +258,25 @@ def test_a_client_that_cannot_sign_is_an_error_and_naive_times_are_refused() -> 
         BlobAccessIssuer(sas_only).read_list_url(A, datetime.now(UTC) + timedelta(hours=1))
     with pytest.raises(ValueError, match="timezone-aware"):
         BlobAccessIssuer(DelegatingService()).read_list_url(A, datetime(2026, 3, 3, 10, 0))
+
+
+def test_on_a_hierarchical_namespace_the_ack_link_is_scoped_to_the_inbound_ack_directory() -> None:
+    now = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
+    service = DelegatingService()
+    issuer = BlobAccessIssuer(service, "", clock=lambda: now, hierarchical=True)
+    link = issuer.ack_upload_url(A, now + timedelta(hours=2))
+    assert link.confined_to_ack
+    base, _, sas = link.url.partition("?")
+    assert base == "https://fniaccount.blob.core.windows.net/partner-adm-01/inbound/ack"
+    query = parse_qs(sas)
+    assert (query["sr"], query["sdd"], query["sp"], query["spr"]) == (["d"], ["2"], ["cw"], ["https"])
+    assert query["skoid"] == ["00000000-0000-0000-0000-00000000000a"], "user delegation SAS"
+    keyed = BlobServiceClient("https://fniaccount.blob.core.windows.net",
+                              credential={"account_name": "fniaccount", "account_key": "a2V5LWZvci10ZXN0cw=="})
+    query = parse_qs(urlsplit(BlobAccessIssuer(keyed, hierarchical=True).ack_upload_url(A, now).url).query)
+    assert (query["sr"], query["sdd"], query["sp"]) == (["d"], ["2"], ["cw"])
+
+
+def test_without_a_hierarchical_namespace_in_azure_no_ack_link_is_issued() -> None:
+    with pytest.raises(SasIssuerError, match="no hierarchical namespace"):
+        BlobAccessIssuer(DelegatingService(), hierarchical=False).ack_upload_url(A, datetime.now(UTC))

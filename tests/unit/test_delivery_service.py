@@ -111,11 +111,11 @@ def test_a_job_killed_between_data_and_manifest_completes_on_rerun() -> None:
         exchange.delivery.deliver(job)
     name = "outbound/nightly/2026/03/02/adm-01_nightly_20260302_001.txt"
     first_bytes = files.read("adm-01", name)
-    assert list(files.names("adm-01")) == [name], "data without manifest: invisible to partners"
+    assert list(files.names("adm-01", "outbound/nightly/2026/")) == [name], "data without manifest: invisible"
     result = exchange.delivery.deliver(job)
     assert [f.blob_name for f in result.files] == [name]
     assert files.read("adm-01", name) == first_bytes
-    assert sorted(files.names("adm-01")) == [name, name + ".manifest.json"]
+    assert sorted(files.names("adm-01", "outbound/nightly/2026/")) == [name, name + ".manifest.json"]
     assert len(exchange.deliveries.files("adm-01")) == 1  # type: ignore[union-attr]
 
 
@@ -142,7 +142,8 @@ def test_two_workers_on_the_same_job_produce_one_file() -> None:
     exchange.delivery.deliver(DeliveryJob("adm-01", "nightly", DAY))
     records = exchange.deliveries.files("adm-01", "nightly")  # type: ignore[union-attr]
     assert [(f.sequence, f.record_count) for f in records] == [(1, 5)]
-    assert sorted(files.names("adm-01")) == [records[0].blob_name, records[0].blob_name + ".manifest.json"]
+    assert sorted(files.names("adm-01", "outbound/nightly/2026/")) == [
+        records[0].blob_name, records[0].blob_name + ".manifest.json"]
 
 
 def test_same_facts_give_byte_identical_files() -> None:

@@ -16,9 +16,11 @@ from function_app.service_layer.partner_access import (
     UNKNOWN_FILE,
     AccessIssuer,
     AckInbox,
+    AckLink,
     Acknowledgements,
     AckResult,
     issue_access,
+    issue_ack_access,
 )
 from tests.partners import DAY, DEFAULT_PARTNERS
 
@@ -108,7 +110,8 @@ def test_a_different_hash_is_a_mismatch(states: CountingStates, inbox: FakeInbox
     f"{ADM_SHA.upper()}\r\n".encode(),
     f"\t{ADM_SHA}\r\nsigned by: somebody\nanything = whatever\n".encode(),
     b"\xef\xbb\xbf" + ADM_SHA.encode() + b"\r\n",  # UTF-8 BOM, as some Windows tools write
-], ids=["upper", "spaces", "crlf", "later-lines-ignored", "bom"])
+    b"\r\n\n" + ADM_SHA.encode(),  # blank lines around it are whitespace too
+], ids=["upper", "spaces", "crlf", "later-lines-ignored", "bom", "leading-blank-lines"])
 def test_case_and_surrounding_whitespace_do_not_matter(
     states: CountingStates, inbox: FakeInbox, content: bytes
 ) -> None:
@@ -120,7 +123,6 @@ def test_case_and_surrounding_whitespace_do_not_matter(
 
 @pytest.mark.parametrize(("content", "why"), [
     (b"", "not a sha256"),
-    (b"\n" + ADM_SHA.encode(), "not a sha256"),  # only the first line counts
     (ADM_SHA[:63].encode(), "not a sha256"),
     (ADM_SHA.encode() + b"0", "not a sha256"),
     (f"{ADM_SHA[:32]} {ADM_SHA[32:]}".encode(), "not a sha256"),
@@ -128,7 +130,7 @@ def test_case_and_surrounding_whitespace_do_not_matter(
     (("g" * 64).encode(), "not a sha256"),
     (b"\xff\xfe" + ADM_SHA.encode("utf-16-le"), "not UTF-8"),
     (b"A" * 5000, "not a sha256"),
-], ids=["empty", "second-line", "short", "long", "split", "prefixed", "not-hex", "utf16", "huge"])
+], ids=["empty", "short", "long", "split", "prefixed", "not-hex", "utf16", "huge"])
 def test_content_that_is_not_a_hash_is_a_mismatch_with_a_note(
     states: CountingStates, inbox: FakeInbox, content: bytes, why: str
 ) -> None:
@@ -218,6 +220,10 @@ class RecordingIssuer(AccessIssuer):
         self.calls.append((partner, expires_at))
         return f"https://example.invalid/partner-{partner}?sig=x"
 
+    def ack_upload_url(self, partner: str, expires_at: datetime) -> AckLink:
+        self.calls.append((partner, expires_at))
+        return AckLink(f"https://example.invalid/partner-{partner}/inbound/ack?sig=y", confined_to_ack=True)
+
 
 @pytest.mark.parametrize("hours", [1, 24, 168])
 def test_access_is_issued_for_a_configured_partner_until_now_plus_hours(hours: int) -> None:
@@ -245,3 +251,15 @@ def test_access_lasts_one_hour_to_seven_days(hours: int) -> None:
 def test_access_needs_an_aware_now() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         issue_access(RecordingIssuer(), DEFAULT_PARTNERS, "adm-01", 1, NOW.replace(tzinfo=None))
+
+
+def test_an_ack_link_is_issued_under_the_same_rules() -> None:
+    issuer = RecordingIssuer()
+    link = issue_ack_access(issuer, DEFAULT_PARTNERS, "adm-01", 24, NOW)
+    assert link.url == "https://example.invalid/partner-adm-01/inbound/ack?sig=y"
+    assert issuer.calls == [("adm-01", NOW + timedelta(hours=24))]
+    with pytest.raises(KeyError, match="known partners"):
+        issue_ack_access(issuer, DEFAULT_PARTNERS, "adm-02", 24, NOW)
+    with pytest.raises(ValueError, match="from 1 to 168"):
+        issue_ack_access(issuer, DEFAULT_PARTNERS, "adm-01", 169, NOW)
+    assert len(issuer.calls) == 1

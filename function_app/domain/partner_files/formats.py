@@ -1,8 +1,8 @@
 """Partner file formats (spec/PARTNER-FILES.md): streaming writers that turn records into deterministic bytes.
 
-Every writer yields UTF-8 with `\\n` line ends, in chunks of about CHUNK_CHARS characters, so a file of any
-size passes through in bounded memory. `record_count` and `control_totals` are complete once `rows` is
-exhausted; the fixed-width trailer is built from them.
+Every writer yields UTF-8 (fixed width: ASCII) with `\\n` line ends, in chunks of about CHUNK_CHARS
+characters, so a file of any size passes through in bounded memory. `record_count` and `control_totals` are
+complete once `rows` is exhausted; the fixed-width trailer is built from them.
 """
 
 from __future__ import annotations
@@ -11,14 +11,18 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Protocol
 
 from function_app.domain.money import CENT
 from function_app.domain.partner_files.fields import FIELDS, Cell, Field, FieldKind, unknown_fields
+from function_app.domain.partner_files.layout import RecordLayout, fixed_layout
 
 Record = tuple[Cell, ...]
 CHUNK_CHARS = 64 * 1024
+MAX_OVERFLOW_NOTES = 100  # enough to find the records; a file of millions keeps bounded memory
+_TOTALS = Context(prec=1000, rounding=ROUND_HALF_UP)  # exact sums of any amount EVENTS.md or DECIMAL(38,2) allows
+_ANY_SIZE = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, rounding=ROUND_HALF_UP)
 EXTENSIONS: Mapping[str, str] = {"csv": "csv", "fixed": "txt", "jsonl": "jsonl"}
 
 
@@ -35,9 +39,22 @@ class FileWriter(Protocol):
 
     def trailer(self) -> bytes: ...
 
+    @property
+    def overflows(self) -> tuple[int, list[str]]:
+        """How many values did not fit their fixed-width field, and where the first of them are."""
+        ...
+
 
 def cents(amount: Decimal) -> Decimal:
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    """Half-up to the cent, exactly at any size (Decimal's default 28 digits would round a 30-digit amount)."""
+    try:
+        return amount.quantize(CENT, context=_TOTALS)
+    except InvalidOperation:  # a thousand digits or more, which no value EVENTS.md accepts comes near
+        return amount.quantize(CENT, context=_ANY_SIZE) if amount.is_finite() else amount
+
+
+def add_cents(total: Decimal, amount: Decimal) -> Decimal:
+    return _TOTALS.add(total, cents(amount))
 
 
 def cell_text(cell: Cell, kind: FieldKind) -> str:
@@ -66,6 +83,17 @@ class _Writer:
         self._money = [(i, f.name) for i, f in enumerate(self.fields) if f.kind is FieldKind.MONEY]
         self._totals = {name: Decimal("0.00") for _, name in self._money}
         self._count = 0
+        self._overflow_count = 0
+        self._overflow_notes: list[str] = []
+
+    @property
+    def overflows(self) -> tuple[int, list[str]]:
+        return self._overflow_count, list(self._overflow_notes)
+
+    def _overflowed(self, note: str) -> None:
+        self._overflow_count += 1
+        if len(self._overflow_notes) < MAX_OVERFLOW_NOTES:
+            self._overflow_notes.append(note)
 
     @property
     def record_count(self) -> int:
@@ -90,22 +118,27 @@ class _Writer:
             lines.append(self._line(cells, self._count))
             size += len(lines[-1])
             if size >= CHUNK_CHARS:
-                yield "".join(lines).encode("utf-8")
+                yield _utf8("".join(lines))
                 lines, size = [], 0
         if lines:
-            yield "".join(lines).encode("utf-8")
+            yield _utf8("".join(lines))
 
     def _add_to_totals(self, cells: Record) -> None:
         for index, name in self._money:
             amount = cells[index]
             if isinstance(amount, Decimal):
-                self._totals[name] += cents(amount)
+                self._totals[name] = add_cents(self._totals[name], amount)
 
     def _line(self, cells: Record, row: int) -> str:
         raise NotImplementedError
 
     def _cells(self, cells: Record) -> Iterator[tuple[Field, Cell]]:
         return zip(self.fields, cells, strict=True)
+
+
+def _utf8(text: str) -> bytes:
+    """A lone surrogate (JSON can escape one: "\\ud800") has no UTF-8 form: it is written as `?`."""
+    return text.encode("utf-8", errors="replace")
 
 
 _CSV_QUOTE = re.compile('[,"\r\n]')
@@ -129,6 +162,7 @@ class CsvWriter(_Writer):
         return ",".join(csv_cell(cell, field.kind) for field, cell in self._cells(cells)) + "\n"
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # escaped as JSON reads it in, so it survives as it came
 _JSON_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
@@ -136,91 +170,64 @@ class JsonLinesWriter(_Writer):
     def _line(self, cells: Record, row: int) -> str:
         document = {field.name: _json_cell(cell, field.kind) for field, cell in self._cells(cells)}
         # escaped so that readers splitting on every Unicode line break (str.splitlines) still see one record a line
-        return json.dumps(document, ensure_ascii=False, separators=(",", ":")).translate(_JSON_LINE_BREAKS) + "\n"
+        line = json.dumps(document, ensure_ascii=False, separators=(",", ":")).translate(_JSON_LINE_BREAKS)
+        return _LONE_SURROGATE.sub(lambda found: f"\\u{ord(found[0]):04x}", line) + "\n"
 
 
 def _json_cell(cell: Cell, kind: FieldKind) -> str | int | None:
     return cell if cell is None or (isinstance(cell, int) and kind is FieldKind.INTEGER) else cell_text(cell, kind)
 
 
-class FieldOverflowError(ValueError):
-    """A value longer than its fixed-width field: the message names the record and the field, never the value."""
-
-
-class FieldContentError(ValueError):
-    """A value holding a line break, which no fixed-width line can carry."""
-
-
-PARTNER_WIDTH = FEED_WIDTH = 40
-SEQUENCE_WIDTH = 3
-COUNT_WIDTH = 9
-TOTAL_WIDTH = 15
-HEADER_LENGTH = 1 + PARTNER_WIDTH + FEED_WIDTH + 8 + SEQUENCE_WIDTH
-_NUMERIC = frozenset({FieldKind.MONEY, FieldKind.DECIMAL, FieldKind.INTEGER})
-_IDENTITY = ("journal_position", "contract_number")
-_LINE_BREAK = re.compile("[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")  # what str.splitlines splits on
-
-
 class FixedWidthWriter(_Writer):
-    """`H` header, one `D` record per fact, `T` trailer, every line padded to the longest of the three layouts.
+    """`H` header, one `D` record per fact, `T` trailer, each laid out by the feed's `FixedLayout`: ASCII, every
+    line `record_length` bytes. Text is left-aligned and numbers right-aligned, both padded with spaces (a
+    negative amount keeps its sign and every number reads as in the csv); dates are YYYYMMDD; the header's
+    sequence and the trailer's record count are zero-padded counters.
 
-    Text is left-aligned and numbers right-aligned, both padded with spaces (a negative amount keeps its sign
-    and every number reads as in the csv); dates are YYYYMMDD; the header's sequence and the trailer's record
-    count are zero-padded counters. Widths count code points: a multi-byte UTF-8 character counts once.
+    A value that does not fit its field (none that spec/EVENTS.md accepts does) never stops the file: the field
+    is filled with `*` and `overflows` says which record and field, never the value.
     """
 
     def __init__(self, partner: str, feed: str, business_date: date, sequence: int, fields: Sequence[str]) -> None:
         super().__init__(partner, feed, business_date, sequence, fields)
-        detail = 1 + sum(field.width for field in self.fields)
-        trailer = 1 + COUNT_WIDTH + TOTAL_WIDTH * len(self._money)
-        self.line_length = max(detail, HEADER_LENGTH, trailer)
+        self.layout = fixed_layout(self.fields)
+        self.line_length = self.layout.record_length
         self._identity = [(i, f.name) for i, f in enumerate(self.fields) if f.name in _IDENTITY]
 
     def header(self) -> bytes:
-        def where() -> str:
-            return "header record"
-
-        parts = [
-            _fit(self.partner, PARTNER_WIDTH, False, "partner", where),
-            _fit(self.feed, FEED_WIDTH, False, "feed", where),
-            self.business_date.strftime("%Y%m%d"),
-            _fit(f"{self.sequence:0{SEQUENCE_WIDTH}d}", SEQUENCE_WIDTH, False, "sequence", where),
-        ]
-        return self._padded("H" + "".join(parts)).encode("utf-8")
+        values = [self.partner, self.feed, _fixed_text(self.business_date, FieldKind.DATE), str(self.sequence)]
+        return self._render(self.layout.header, values, lambda: "header record").encode("ascii")
 
     def trailer(self) -> bytes:
-        def where() -> str:
-            return f"trailer record after {self.record_count} records"
-
-        count = _fit(f"{self.record_count:0{COUNT_WIDTH}d}", COUNT_WIDTH, False, "record_count", where)
-        totals = [_fit(total, TOTAL_WIDTH, True, name, where) for name, total in self.control_totals.items()]
-        return self._padded("T" + count + "".join(totals)).encode("utf-8")
+        values = [str(self.record_count), *self.control_totals.values()]
+        where = f"trailer record after {self.record_count} records"
+        return self._render(self.layout.trailer, values, lambda: where).encode("ascii")
 
     def _line(self, cells: Record, row: int) -> str:
         def where() -> str:
             named = ", ".join(f"{name} {cells[i]}" for i, name in self._identity)
             return f"record {row}" + (f" ({named})" if named else "")
 
-        texts = (
-            _fit(_fixed_text(cell, field.kind), field.width, field.kind in _NUMERIC, field.name, where)
-            for field, cell in self._cells(cells)
-        )
-        return self._padded("D" + "".join(texts))
+        texts = [_fixed_text(cell, field.kind) for field, cell in self._cells(cells)]
+        return self._render(self.layout.detail, texts, where)
 
-    def _padded(self, text: str) -> str:
-        return text.ljust(self.line_length) + "\n"
+    def _render(self, record: RecordLayout, values: Sequence[str], where: Callable[[], str]) -> str:
+        parts = [record.record_type]
+        for column, value in zip(record.values, values, strict=True):
+            text, overflowed = column.fit(value)
+            if overflowed:
+                self._overflowed(f"{where()}: field {column.name!r} does not fit its {column.width} bytes")
+            parts.append(text)
+        return "".join(parts).ljust(self.line_length) + "\n"
+
+
+_IDENTITY = ("journal_position", "contract_number")
 
 
 def _fixed_text(cell: Cell, kind: FieldKind) -> str:
-    return cell.strftime("%Y%m%d") if isinstance(cell, date) else cell_text(cell, kind)
-
-
-def _fit(text: str, width: int, right: bool, field: str, where: Callable[[], str]) -> str:
-    if len(text) > width:
-        raise FieldOverflowError(f"{where()}: field {field!r} has {len(text)} characters, its width is {width}")
-    if _LINE_BREAK.search(text):
-        raise FieldContentError(f"{where()}: field {field!r} holds a line break, which a fixed-width line cannot")
-    return text.rjust(width) if right else text.ljust(width)
+    if isinstance(cell, date):
+        return f"{cell.year:04d}{cell.month:02d}{cell.day:02d}"
+    return cell_text(cell, kind)
 
 
 _WRITERS: Mapping[str, type[_Writer]] = {"csv": CsvWriter, "fixed": FixedWidthWriter, "jsonl": JsonLinesWriter}

@@ -1,10 +1,10 @@
 """Reading a delivered partner file back into rows of cell text: the inverse of formats.py, for reconciliation.
 
 Every format reads back to one representation, `formats.cell_text` of each cell (money with 2 places, exact
-decimals, ISO dates, None as ""), so the same facts give the same rows from a csv, a fixed-width and a jsonl
-file, and the rows the journal's facts should give (written by the real writer, then read back) compare with
-what a delivered file holds, cell by cell. A file that is not what its format writes raises ValueError
-naming the line.
+decimals, ISO dates, None as ""), so the same facts give the same rows from a csv and a jsonl file (a
+fixed-width file holds their ASCII transliteration), and the rows the journal's facts should give (written by
+the real writer, then read back) compare with what a delivered file holds, cell by cell. A file that is not
+what its format writes raises ValueError naming the line.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeAlias
 
 from function_app.domain.partner_files.fields import FIELDS, Field, FieldKind, unknown_fields
-from function_app.domain.partner_files.formats import FixedWidthWriter, cents, csv_cell
+from function_app.domain.partner_files.formats import add_cents, csv_cell
+from function_app.domain.partner_files.layout import fixed_layout
 
 Row: TypeAlias = tuple[str, ...]
 
@@ -42,7 +43,7 @@ def file_totals(format: str, rows: Sequence[Row], fields: Sequence[str]) -> dict
     for number, row in enumerate(rows, start=1):
         for index, name in money:
             if row[index]:
-                totals[name] += cents(_amount(row[index], number, name))
+                totals[name] = add_cents(totals[name], _amount(row[index], number, name))
     return {name: f"{total:f}" for name, total in totals.items()}
 
 
@@ -116,7 +117,8 @@ def _json_text(value: Any) -> str:
 
 
 def _fixed_rows(text: str, fields: tuple[Field, ...]) -> list[Row]:
-    length = FixedWidthWriter("-", "-", date(2000, 1, 1), 1, [field.name for field in fields]).line_length
+    layout = fixed_layout(fields)
+    length = layout.record_length
     lines = text.split("\n")
     if lines and not lines[-1]:
         lines.pop()
@@ -125,26 +127,18 @@ def _fixed_rows(text: str, fields: tuple[Field, ...]) -> list[Row]:
         if len(line) != length:
             raise ValueError(f"line {number}: {len(line)} characters, the feed's lines have {length}")
         if line[0] == "D":
-            rows.append(_fixed_row(line, fields))
+            rows.append(tuple(_fixed_text(line[c.start - 1 : c.end], c.type) for c in layout.detail.values))
         elif line[0] not in "HT":
             raise ValueError(f"line {number}: record type {line[0]!r}, expected H, D or T")
     return rows
 
 
-def _fixed_row(line: str, fields: tuple[Field, ...]) -> Row:
-    cells, start = [], 1
-    for field in fields:
-        cells.append(_fixed_text(line[start : start + field.width], field.kind))
-        start += field.width
-    return tuple(cells)
-
-
-def _fixed_text(text: str, kind: FieldKind) -> str:
+def _fixed_text(text: str, kind: str) -> str:
     """Numbers are right-aligned and text left-aligned; dates YYYYMMDD read back as ISO, as the other formats."""
     if kind in _NUMERIC:
         return text.lstrip(" ")
     text = text.rstrip(" ")
-    if kind is FieldKind.DATE and len(text) == 8 and text.isascii() and text.isdigit():
+    if kind == FieldKind.DATE and len(text) == 8 and text.isascii() and text.isdigit():
         try:
             return date(int(text[:4]), int(text[4:6]), int(text[6:])).isoformat()
         except ValueError:

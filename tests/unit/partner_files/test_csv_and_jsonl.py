@@ -141,3 +141,13 @@ def test_writer_for_knows_three_formats_and_refuses_others() -> None:
         writer_for("xml", "p-1", "f", date(2026, 3, 2), 1, NAMES)
     with pytest.raises(ValueError, match="shoe_size"):
         writer_for("csv", "p-1", "f", date(2026, 3, 2), 1, ["contract_number", "shoe_size"])
+
+
+def test_a_lone_surrogate_never_stops_a_file_jsonl_keeps_it_escaped_csv_writes_a_question_mark() -> None:
+    """JSON can carry one ("\\ud800"), and it has no UTF-8 form."""
+    fields = ["contract_number", "customer_last_name"]
+    jsonl = b"".join(writer_for("jsonl", "p-1", "f", date(2026, 3, 2), 1, fields).rows([("C1", "a\ud800b")]))
+    assert jsonl == b'{"contract_number":"C1","customer_last_name":"a\\ud800b"}\n'
+    assert json.loads(jsonl)["customer_last_name"] == "a\ud800b"
+    csv_writer = writer_for("csv", "p-1", "f", date(2026, 3, 2), 1, fields)
+    assert b"".join(csv_writer.rows([("C1", "a\ud800b")])) == b"C1,a?b\n"
