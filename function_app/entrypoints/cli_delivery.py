@@ -154,7 +154,9 @@ def inbound_scan(args: argparse.Namespace) -> int:
             raise UsageError(str(exc).strip("'\"")) from exc
     for outcome in outcomes:
         counts = ", ".join(f"{k.lower()} {v}" for k, v in sorted(outcome.counts.items()))
-        columns = [outcome.partner, outcome.name, outcome.status, outcome.results or "-", counts or outcome.note]
+        status = f"{outcome.status} {outcome.reason}" if outcome.reason else outcome.status
+        detail = outcome.note if outcome.reason else counts or outcome.note
+        columns = [outcome.partner, outcome.name, status, outcome.results or "-", detail]
         print("\t".join(columns))
     print(f"{len(outcomes)} claims file(s) looked at", file=sys.stderr)
     return 0
