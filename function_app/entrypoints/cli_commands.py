@@ -145,13 +145,15 @@ def open_exchange() -> Iterator[Exchange]:
     if settings.storage_connection or settings.table_service_uri:
         yield bootstrap(settings)
         return
-    from function_app.localdev.azurite import Azurite
+    from function_app.localdev.azurite import SharedAzurite
 
     location = project_root() / ".azurite"
-    with Azurite(project_root(), location=location) as azurite:
+    with SharedAzurite(project_root(), location) as azurite:
         endpoints = azurite.endpoints
+        how = "started a project-local Azurite" if azurite.started else \
+            f"using the project-local Azurite (pid {azurite.pid}) another fnix command started"
         print(
-            f"AzureWebJobsStorage is not set: started a project-local Azurite on 127.0.0.1 "
+            f"AzureWebJobsStorage is not set: {how} on 127.0.0.1 "
             f"(blob {endpoints.blob_port}, queue {endpoints.queue_port}, table {endpoints.table_port}), "
             f"data in {location}",
             file=sys.stderr,
