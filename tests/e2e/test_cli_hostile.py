@@ -153,16 +153,28 @@ def test_hostile_arguments_get_a_message_and_exit_2_never_a_traceback(
     ["demo", "--contracts", "\u0664\u0660"],
 ], ids=["year-1", "traversal", "long-blob-name", "arabic-indic-digits"])
 def test_a_real_process_prints_no_traceback(argv: list[str], on_azurite: object) -> None:
-    completed = subprocess.run([sys.executable, "-m", "function_app.entrypoints.cli", *argv], cwd=ROOT,
-                               capture_output=True, text=True, env=dict(os.environ), timeout=120, check=False)
+    completed = fnix(argv, dict(os.environ))
     assert completed.returncode == USAGE_ERROR, completed.stderr
     assert completed.stderr.strip() and "Traceback" not in completed.stdout + completed.stderr
 
 
-@pytest.mark.parametrize(("setting", "value"), [("CONTRACT_PARTITIONS", "\u00b2"), ("STORAGE_NAMESPACE", "caf\u00e9")])
-def test_a_wrong_setting_stops_a_command_with_its_name_and_exit_2(
-    setting: str, value: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv(setting, value)
-    assert main(["inbound", "scan"]) == USAGE_ERROR
-    assert setting in capsys.readouterr().err
+def fnix(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The installed `fnix`, as an operator runs it."""
+    return subprocess.run([str(Path(sys.executable).parent / "fnix"), *argv], cwd=ROOT, capture_output=True,
+                          text=True, env=env, timeout=120, check=False)
+
+
+@pytest.mark.parametrize(("setting", "value"), [("CONTRACT_PARTITIONS", "\u00b2"), ("STORAGE_NAMESPACE", "caf\u00e9"),
+                                                ("BUSINESS_TIMEZONE", "A" * 5000)])
+def test_a_wrong_setting_stops_a_command_with_its_name_and_exit_2(setting: str, value: str) -> None:
+    completed = fnix(["inbound", "scan"], {**os.environ, setting: value})
+    assert completed.returncode == USAGE_ERROR, completed.stderr
+    assert setting in completed.stderr and "Traceback" not in completed.stdout + completed.stderr
+
+
+def test_a_broken_partner_file_is_reported_by_partners_check_not_a_traceback(tmp_path: Path) -> None:
+    broken = tmp_path / "partners.json"
+    broken.write_text('{"schema_version": 1, "partners": [{"id": "oem--toyota"}]}')
+    completed = fnix(["partners", "check"], {**os.environ, "PARTNER_CONFIG_FILE": str(broken)})
+    assert completed.returncode == 1, completed.stderr
+    assert "oem--toyota" in completed.stderr and "Traceback" not in completed.stdout + completed.stderr
