@@ -49,6 +49,8 @@ from function_app.service_layer.claims_ports import (
 from function_app.service_layer.ports import ContractStore, Journal
 
 CHUNK_ROWS = 2000
+MAX_BLOB_NAME = 1024  # Azure Storage's limit (Azurite does not enforce it)
+MANIFEST_SUFFIX = ".manifest.json"
 RESULTS_PREFIX = "outbound/claims-results/"
 
 
@@ -56,7 +58,8 @@ RESULTS_PREFIX = "outbound/claims-results/"
 class FileOutcome:
     partner: str
     name: str
-    status: str  # WAITING (no manifest yet), DONE, REJECTED, SKIPPED (done before), BUSY (another worker),
+    status: str  # WAITING (no manifest yet), DONE, REJECTED, SKIPPED (done before), BUSY (another worker), IGNORED
+    # (a name no answer can be written beside),
     # PAUSED (stopped at a checkpoint when asked to, to stay inside a time limit: the next call goes on from there)
     results: str = ""
     counts: dict[str, int] = field(default_factory=dict)
@@ -108,11 +111,15 @@ class ClaimsIntake:
         return outcomes
 
     def process(self, partner: Partner, name: str, pause: Callable[[], bool] | None = None) -> FileOutcome:
+        if len(results_name(name) + MANIFEST_SUFFIX) > MAX_BLOB_NAME or len(name + MANIFEST_SUFFIX) > MAX_BLOB_NAME:
+            note = (f"the name is too long for its manifest and results (blob names are at most {MAX_BLOB_NAME} "
+                    "characters): upload it under the spec's name")
+            return FileOutcome(partner.id, name, "IGNORED", note=note)
         progress, etag = self._progress.get(partner.id, name)
         if progress is not None:
             return self._resume(partner, progress, etag, pause)
         try:
-            manifest = self._inbox.read_small(partner.id, name + ".manifest.json", rules.MAX_MANIFEST_BYTES)
+            manifest = self._inbox.read_small(partner.id, name + MANIFEST_SUFFIX, rules.MAX_MANIFEST_BYTES)
         except BlobTooLarge:
             manifest = b"\0" * (rules.MAX_MANIFEST_BYTES + 1)  # parse_manifest refuses it for its size
         except BlobChanged:

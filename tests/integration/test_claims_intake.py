@@ -504,3 +504,14 @@ def test_claim_numbers_are_per_administrator(exchange: Exchange) -> None:
     upload(exchange, [row("CLM-060001", cause="changed")], name=NAME.replace("_001.csv", "_002.csv"))
     [conflict] = exchange.claims.scan("adm-01", only=NAME.replace("_001.csv", "_002.csv"))
     assert conflict.counts["REJECTED"] == 1  # within one administrator the number is still taken
+
+
+def test_a_name_too_long_for_its_results_is_ignored_and_the_other_files_go_on(exchange: Exchange) -> None:
+    """Azure refuses blob names over 1024 characters (Azurite does not): the results could not be written."""
+    long = "inbound/claims/" + "a" * 1000 + ".csv"
+    upload(exchange, [row("CLM-090001")], name=long)
+    upload(exchange, [row("CLM-090002")])
+    ignored, done = sorted(exchange.claims.scan("adm-01"), key=lambda o: o.status != "IGNORED")
+    assert (ignored.name, ignored.status, done.status) == (long, "IGNORED", "DONE")
+    assert "1024" in ignored.note
+    assert [f.data["claim"]["claim_number"] for f in claim_facts(exchange)] == ["CLM-090002"]
