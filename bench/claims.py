@@ -87,7 +87,7 @@ LABELS = {"floor": "(floor) read file + stage results bytes", "real": "(real) ex
 # --------------------------------------------------------------------------------------------- the workload
 
 CONTRACTS = tuple(f"VSC26010100{k:02d}" for k in range(1, 8))  # ADM-01's: every good row names one of these
-OTHER_ADMIN = "VSC2601010099"  # administered by ADM-02: NOT_AUTHORIZED for ADM-01
+OTHER_ADMIN = "VSC2601010099"  # administered by ADM-02: CONTRACT_NOT_FOUND for ADM-01
 MISSING = "VSC9999999999"  # no such contract
 EFFECTIVE, TERM_MONTHS, SALE_ODOMETER, TERM_MILES = date(2025, 1, 15), 60, 12_000, 60_000  # the spec's example
 CAUSES = ("water pump", '"seal, rear main"', "alternator", "A/C compressor", "transmission valve body")
@@ -100,7 +100,7 @@ EXPECTED: dict[str, tuple[str, str]] = {  # kind -> (status, reasons) in the res
     "missing_column": ("REJECTED", "SCHEMA_INVALID"),
     "amount": ("REJECTED", "AMOUNT_INCONSISTENT"),
     "no_contract": ("REJECTED", "CONTRACT_NOT_FOUND"),
-    "other_admin": ("REJECTED", "NOT_AUTHORIZED"),
+    "other_admin": ("REJECTED", "CONTRACT_NOT_FOUND"),
     "before_effective": ("REJECTED", "NOT_COVERED"),
     "past_odometer": ("REJECTED", "NOT_COVERED"),
 }
