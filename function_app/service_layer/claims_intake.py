@@ -177,11 +177,7 @@ class ClaimsIntake:
             self._changed(progress)
         if progress.refusal:
             return self._refuse(partner, progress, etag)
-        try:
-            return self._rows(partner, progress, etag, pause)
-        except BlobChanged:
-            self._changed(progress)
-            return self._refuse(partner, progress, etag)
+        return self._rows(partner, progress, etag, pause)
 
     def _changed(self, progress: FileProgress) -> None:
         applied = f"rows 1 to {progress.next_row - 1} were answered from the checked bytes" if progress.next_row > 1 \
@@ -233,7 +229,14 @@ class ClaimsIntake:
         rows = rules.ClaimsReader().read(split_lines(self._inbox.chunks(partner.id, progress.name, progress.version)))
         pending = (item for item in rows if item.row >= progress.next_row)
         look_up = progress.next_row > 1  # a resumed file may meet its own claims again: ask first
-        while chunk := list(itertools.islice(pending, progress.chunk_rows or CHUNK_ROWS)):
+        while True:
+            try:
+                chunk = list(itertools.islice(pending, progress.chunk_rows or CHUNK_ROWS))
+            except BlobChanged:  # replaced part-way: the rows answered so far stand, nothing new is read
+                self._changed(progress)
+                return self._refuse(partner, progress, etag)
+            if not chunk:
+                break
             block, look_up = self._chunk(partner, progress, chunk, look_up)
             self._inbox.stage_results(partner.id, results_name(progress.name), progress.blocks, block)
             progress.blocks += 1

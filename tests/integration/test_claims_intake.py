@@ -515,3 +515,35 @@ def test_a_name_too_long_for_its_results_is_ignored_and_the_other_files_go_on(ex
     assert (ignored.name, ignored.status, done.status) == (long, "IGNORED", "DONE")
     assert "1024" in ignored.note
     assert [f.data["claim"]["claim_number"] for f in claim_facts(exchange)] == ["CLM-090002"]
+
+
+class ReplacedAfterFirstChunk(FailsOnce):
+    def __init__(self, inner: Journal, replace: Callable[[], object]) -> None:
+        super().__init__(inner, after=1)
+        self.replace = replace
+
+    def append_run(self, facts: Sequence[JournalFact]) -> None:
+        self.inner.append_run(facts)
+        self.calls += 1
+        if self.calls == 1:
+            self.replace()
+
+
+def test_a_file_replaced_part_way_through_a_read_keeps_its_answered_rows_and_records_the_refusal(
+    exchange: Exchange, storage_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from function_app.adapters import claims_storage
+
+    monkeypatch.setattr(claims_intake, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(claims_storage, "CHUNK_BYTES", 100)  # the rows after the first chunk are still unread
+    upload(exchange, [row(f"CLM-0700{i:02d}") for i in range(9)])
+    journal = ReplacedAfterFirstChunk(exchange.journal, lambda: upload(exchange, [row("CLM-079999")] * 9))
+    replaced = bootstrap(storage_settings, contracts=exchange.contracts, journal=journal,
+                         dead_letters=exchange.dead_letters)
+    [refused] = replaced.claims.scan("adm-01")
+    assert (refused.status, refused.reason, refused.counts["ACCEPTED"]) == ("REJECTED", "FILE_CHANGED", 3)
+    assert [r[2] for r in results(exchange)[1:]] == ["ACCEPTED"] * 3 + ["REJECTED"]
+    assert sorted(f.data["claim"]["claim_number"] for f in claim_facts(exchange)) == [
+        f"CLM-0700{i:02d}" for i in range(3)]
+    [again] = exchange.claims.scan("adm-01")
+    assert again.status == "SKIPPED", "the refusal was recorded, under the checkpoint's current token"
