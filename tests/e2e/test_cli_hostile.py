@@ -22,7 +22,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # what kind of value each argument (by its argparse dest) takes
 KIND_OF = {
-    "hub": "choice", "format": "choice", "force": "flag", "dry_run": "flag",
     "file": "input", "feedback_out": "output", "out": "output", "connection_setting": "setting",
     "batch_size": "number", "contracts": "number", "seed": "number", "settle_minutes": "number", "hours": "number",
     "date": "date", "now": "time", "partner": "partner", "feed": "feed", "name": "blob", "names": "blob",
@@ -54,9 +53,14 @@ class Argument:
     flag: str | None  # None for a positional
     required: bool
     choices: tuple[str, ...]
+    takes_value: bool
 
     @property
     def kind(self) -> str:
+        if not self.takes_value:
+            return "flag"
+        if self.choices:
+            return "choice"  # argparse itself refuses anything else
         return KIND_IN.get((self.command, self.dest)) or KIND_OF.get(self.dest, "unknown")
 
 
@@ -77,7 +81,7 @@ def commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> Ite
 def _argument(command: str, action: argparse.Action) -> Argument:
     flag = max(action.option_strings, key=len) if action.option_strings else None
     return Argument(command, action.dest, flag, bool(action.required or not action.option_strings),
-                    tuple(str(c) for c in action.choices or ()))
+                    tuple(str(c) for c in action.choices or ()), action.nargs != 0)
 
 
 COMMANDS = dict(commands(build_parser()))
