@@ -82,9 +82,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     account = _account(env.get(f"{STORAGE_SETTING}__accountName"))
     return Settings(
         storage_connection=_connection(env.get(STORAGE_SETTING)),
-        blob_service_uri=_uri(env, "blob") or (f"https://{account}.blob.core.windows.net" if account else None),
-        table_service_uri=_uri(env, "table") or (f"https://{account}.table.core.windows.net" if account else None),
-        queue_service_uri=_uri(env, "queue") or (f"https://{account}.queue.core.windows.net" if account else None),
+        blob_service_uri=_uri(env, f"{STORAGE_SETTING}__blobServiceUri")
+        or (f"https://{account}.blob.core.windows.net" if account else None),
+        table_service_uri=_uri(env, f"{STORAGE_SETTING}__tableServiceUri")
+        or (f"https://{account}.table.core.windows.net" if account else None),
+        queue_service_uri=_uri(env, f"{STORAGE_SETTING}__queueServiceUri")
+        or (f"https://{account}.queue.core.windows.net" if account else None),
         zone=_zone(env.get("BUSINESS_TIMEZONE", "America/Chicago")),
         contract_partitions=_int(env, "CONTRACT_PARTITIONS", 4, 1, 100),
         hold=timedelta(hours=_int(env, "CANCELLATION_HOLD_HOURS", 72, 1, 24 * 30)),
@@ -116,11 +119,10 @@ def _account(raw: str | None) -> str | None:
     return raw or None
 
 
-def _uri(env: Mapping[str, str], service: str) -> str | None:
-    name = f"{STORAGE_SETTING}__{service}ServiceUri"
+def _uri(env: Mapping[str, str], name: str) -> str | None:
     raw = env.get(name)
     if raw and not _SERVICE_URI.fullmatch(raw):
-        raise ConfigError(f"{name}: expected an http(s) URL such as https://<account>.{service}.core.windows.net, "
+        raise ConfigError(f"{name}: expected an http(s) URL such as https://<account>.blob.core.windows.net, "
                           f"got {_shown(raw)}")
     return raw or None
 
