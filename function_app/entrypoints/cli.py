@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from function_app.entrypoints import cli_commands, cli_delivery, cli_publish, cli_reconcile
+from function_app.localdev.azurite import AzuriteError
 
 USAGE_ERROR = 2
 
@@ -77,6 +78,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not isinstance(exc, PartnerConfigError):
             raise
         print(f"fnix: partner configuration error: {exc}\nCheck it with `fnix partners check`.", file=sys.stderr)
+        return USAGE_ERROR
+    except AzuriteError as exc:  # no storage setting, and no local emulator to stand in for it
+        print(f"fnix: AzureWebJobsStorage is not set and the local Azurite could not start: {exc}\n"
+              "Set AzureWebJobsStorage to a storage account, or install Node.js 20+ (./dev prepares Azurite).",
+              file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:
         print("fnix: interrupted; every finished batch is recorded, rerun to continue", file=sys.stderr)

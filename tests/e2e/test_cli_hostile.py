@@ -182,3 +182,12 @@ def test_a_broken_partner_file_is_reported_by_partners_check_not_a_traceback(tmp
     completed = fnix(["partners", "check"], {**os.environ, "PARTNER_CONFIG_FILE": str(broken)})
     assert completed.returncode == 1, completed.stderr
     assert "oem--toyota" in completed.stderr and "Traceback" not in completed.stdout + completed.stderr
+
+
+def test_without_storage_or_node_the_cli_says_what_to_do(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AzureWebJobsStorage")}
+    env["PATH"] = str(Path(sys.executable).parent)  # the venv's python and fnix, and no node
+    completed = fnix(["deadletters", "list"], env)
+    assert completed.returncode == USAGE_ERROR, completed.stderr
+    assert "Node.js" in completed.stderr and "AzureWebJobsStorage" in completed.stderr
+    assert "Traceback" not in completed.stdout + completed.stderr
