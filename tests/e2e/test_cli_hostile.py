@@ -191,3 +191,15 @@ def test_without_storage_or_node_the_cli_says_what_to_do(tmp_path: Path) -> None
     assert completed.returncode == USAGE_ERROR, completed.stderr
     assert "Node.js" in completed.stderr and "AzureWebJobsStorage" in completed.stderr
     assert "Traceback" not in completed.stdout + completed.stderr
+
+
+@pytest.mark.usefixtures("on_azurite")
+def test_a_broken_partner_file_stops_a_command_that_needs_it_with_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "partners.json"
+    broken.write_text('{"schema_version": 1, "partners": [{"id": "oem-toyota-"}]}')
+    monkeypatch.setenv("PARTNER_CONFIG_FILE", str(broken))
+    assert main(["files", "list"]) == USAGE_ERROR
+    err = capsys.readouterr().err
+    assert "oem-toyota-" in err and "fnix partners check" in err
