@@ -67,6 +67,7 @@ from function_app.service_layer.claims_ports import (
     ClaimsProgress,
     ClaimsRegistry,
     FileProgress,
+    Registration,
 )
 from function_app.service_layer.ports import Journal
 from tests.events import contract, messages
@@ -86,7 +87,7 @@ LABELS = {"floor": "(floor) read file + stage results bytes", "real": "(real) ex
 # --------------------------------------------------------------------------------------------- the workload
 
 CONTRACTS = tuple(f"VSC26010100{k:02d}" for k in range(1, 8))  # ADM-01's: every good row names one of these
-OTHER_ADMIN = "VSC2601010099"  # administered by ADM-02: NOT_AUTHORIZED for ADM-01
+OTHER_ADMIN = "VSC2601010099"  # administered by ADM-02: CONTRACT_NOT_FOUND for ADM-01
 MISSING = "VSC9999999999"  # no such contract
 EFFECTIVE, TERM_MONTHS, SALE_ODOMETER, TERM_MILES = date(2025, 1, 15), 60, 12_000, 60_000  # the spec's example
 CAUSES = ("water pump", '"seal, rear main"', "alternator", "A/C compressor", "transmission valve body")
@@ -99,7 +100,7 @@ EXPECTED: dict[str, tuple[str, str]] = {  # kind -> (status, reasons) in the res
     "missing_column": ("REJECTED", "SCHEMA_INVALID"),
     "amount": ("REJECTED", "AMOUNT_INCONSISTENT"),
     "no_contract": ("REJECTED", "CONTRACT_NOT_FOUND"),
-    "other_admin": ("REJECTED", "NOT_AUTHORIZED"),
+    "other_admin": ("REJECTED", "CONTRACT_NOT_FOUND"),
     "before_effective": ("REJECTED", "NOT_COVERED"),
     "past_odometer": ("REJECTED", "NOT_COVERED"),
 }
@@ -337,7 +338,10 @@ class InstantInbox(ClaimsInbox):
     def read_small(self, partner: str, name: str, limit: int) -> bytes | None:
         return self._blobs.get(name)
 
-    def chunks(self, partner: str, name: str) -> Iterator[bytes]:
+    def version(self, partner: str, name: str) -> str | None:
+        return "1" if name in self._blobs else None
+
+    def chunks(self, partner: str, name: str, version: str) -> Iterator[bytes]:
         data = memoryview(self._blobs[name])
         for start in range(0, len(data), 4 * MIB):
             yield bytes(data[start : start + 4 * MIB])
@@ -357,10 +361,10 @@ class InstantRegistry(ClaimsRegistry):
     def __init__(self) -> None:
         self.claims: dict[str, AcceptedClaim] = {}
 
-    def load(self, claim_numbers: Iterable[str]) -> dict[str, AcceptedClaim]:
+    def load(self, administrator: str, claim_numbers: Iterable[str]) -> dict[str, AcceptedClaim]:
         return {n: self.claims[n] for n in claim_numbers if n in self.claims}
 
-    def add(self, claims: Sequence[AcceptedClaim]) -> list[str]:
+    def add(self, administrator: str, claims: Sequence[AcceptedClaim]) -> list[str]:
         taken = [c.claim_number for c in claims if c.claim_number in self.claims
                  and self.claims[c.claim_number].origin != c.origin]
         self.claims.update((c.claim_number, c) for c in claims if c.claim_number not in taken)
@@ -371,8 +375,11 @@ class InstantProgress(ClaimsProgress):
     def __init__(self) -> None:
         self.saved: FileProgress | None = None
 
-    def get(self, partner: str, name: str, sha256: str) -> tuple[FileProgress | None, str | None]:
+    def get(self, partner: str, name: str) -> tuple[FileProgress | None, str | None]:
         return self.saved, "1" if self.saved else None
+
+    def register(self, progress: FileProgress, *, identity: bool) -> Registration:
+        return Registration(self.put(progress, None))
 
     def put(self, progress: FileProgress, etag: str | None) -> str | None:
         self.saved = replace(progress, counts=dict(progress.counts))
@@ -552,7 +559,7 @@ class Bench:
             read = staged = produced = 0
             blocks: list[BlobBlock] = []
             waiting = time.perf_counter()
-            for chunk in source.chunks(PARTNER, NAME):
+            for chunk in source.chunks(PARTNER, NAME, source.version(PARTNER, NAME) or ""):
                 step.read_seconds += time.perf_counter() - waiting
                 read += len(chunk)
                 while staged < len(sizes) and produced + sizes[staged] <= work.results_bytes * read // size:

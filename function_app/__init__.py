@@ -4,6 +4,9 @@ The worker checks that `function_app.py` exists beside host.json and then import
 `function_app`, which Python resolves to this package (a package directory wins over a same-named .py).
 """
 
+import sys
+from pathlib import Path
+
 import azure.functions as func
 
 from function_app import partner_config_check
@@ -11,7 +14,10 @@ from function_app.config import load_settings
 from function_app.entrypoints import claims, delivery, realtime, timers
 
 # A wrong setting or partner file stops start-up here, with a message that names the setting, partner and field.
-partner_config_check.ensure_valid(load_settings().partner_config)
+# `fnix` imports this package too, and checks them itself where a command needs them: a mistake there is a
+# message and exit 2, not a traceback at import (and `fnix partners check` can then report a broken file).
+if Path(sys.argv[0] if sys.argv else "").name != "fnix":
+    partner_config_check.ensure_valid(load_settings().partner_config)
 app = func.FunctionApp()
 app.register_functions(realtime.blueprint)
 app.register_functions(timers.blueprint)

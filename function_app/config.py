@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,6 +14,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from function_app.domain.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueError, catalogue_from_overrides
 
 STORAGE_SETTING = "AzureWebJobsStorage"
+# The longest name made from it, `<namespace>partner-<40-character partner id>`, must stay a valid container
+# name (at most 63); tables, which allow letters and digits only, begin with it too.
+NAMESPACE_MAX = 15
+_NAMESPACE = re.compile(f"[a-z][a-z0-9]{{0,{NAMESPACE_MAX - 1}}}")
+_DIGITS = re.compile(r"[0-9]{1,9}")  # ASCII only: int() would also read '²' or Arabic-Indic digits
+_ACCOUNT = re.compile(r"[a-z0-9]{3,24}")
+_SERVICE_URI = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~-]*)*", re.ASCII)
 APP_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PARTNER_CONFIG = APP_ROOT / "config" / "partners.json"
 
@@ -69,15 +77,16 @@ class Settings:
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Every setting read and its range checked here, at start-up: a wrong one raises ConfigError naming it."""
     env = os.environ if env is None else env
-    account = env.get(f"{STORAGE_SETTING}__accountName")
+    account = _account(env.get(f"{STORAGE_SETTING}__accountName"))
     return Settings(
-        storage_connection=env.get(STORAGE_SETTING) or None,
-        blob_service_uri=env.get(f"{STORAGE_SETTING}__blobServiceUri")
+        storage_connection=_connection(env.get(STORAGE_SETTING)),
+        blob_service_uri=_uri(env, f"{STORAGE_SETTING}__blobServiceUri")
         or (f"https://{account}.blob.core.windows.net" if account else None),
-        table_service_uri=env.get(f"{STORAGE_SETTING}__tableServiceUri")
+        table_service_uri=_uri(env, f"{STORAGE_SETTING}__tableServiceUri")
         or (f"https://{account}.table.core.windows.net" if account else None),
-        queue_service_uri=env.get(f"{STORAGE_SETTING}__queueServiceUri")
+        queue_service_uri=_uri(env, f"{STORAGE_SETTING}__queueServiceUri")
         or (f"https://{account}.queue.core.windows.net" if account else None),
         zone=_zone(env.get("BUSINESS_TIMEZONE", "America/Chicago")),
         contract_partitions=_int(env, "CONTRACT_PARTITIONS", 4, 1, 100),
@@ -89,10 +98,41 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     )
 
 
+def _shown(raw: str) -> str:
+    return repr(raw if len(raw) <= 60 else raw[:60] + "…")
+
+
+def _connection(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    parts = [part.partition("=") for part in raw.strip().rstrip(";").split(";")]
+    if not all(key.strip() and sep for key, sep, _ in parts):
+        raise ConfigError(f"{STORAGE_SETTING}: expected a connection string of Key=Value pairs separated by ';' "
+                          "(e.g. UseDevelopmentStorage=true, or AccountName=…;AccountKey=…;…), got something else")
+    return raw
+
+
+def _account(raw: str | None) -> str | None:
+    if raw and not _ACCOUNT.fullmatch(raw):
+        raise ConfigError(f"{STORAGE_SETTING}__accountName: expected a storage account name (3-24 lower-case "
+                          f"letters and digits), got {_shown(raw)}")
+    return raw or None
+
+
+def _uri(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name)
+    if raw and not _SERVICE_URI.fullmatch(raw):
+        raise ConfigError(f"{name}: expected an http(s) URL such as https://<account>.blob.core.windows.net, "
+                          f"got {_shown(raw)}")
+    return raw or None
+
+
 def _path(raw: str | None, default: Path) -> Path:
     """Relative paths are taken from the app root, where host.json is, whatever the working directory."""
     if not raw:
         return default
+    if "\0" in raw:
+        raise ConfigError(f"PARTNER_CONFIG_FILE: a path cannot hold a NUL character, got {_shown(raw)}")
     path = Path(raw)
     return path if path.is_absolute() else APP_ROOT / path
 
@@ -100,22 +140,25 @@ def _path(raw: str | None, default: Path) -> Path:
 def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"BUSINESS_TIMEZONE: {name!r} is not an IANA time zone such as America/Chicago") from exc
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a name too long for a file name
+        raise ConfigError(f"BUSINESS_TIMEZONE: {_shown(name)} is not an IANA time zone such as America/Chicago") \
+            from exc
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.strip().isdigit() or not low <= int(raw) <= high:
-        raise ConfigError(f"{name}: expected a whole number from {low} to {high}, got {raw!r}")
+    if not _DIGITS.fullmatch(raw.strip(" ")) or not low <= int(raw) <= high:
+        raise ConfigError(f"{name}: expected a whole number from {low} to {high} in ASCII digits, got {_shown(raw)}")
     return int(raw)
 
 
 def _namespace(raw: str) -> str:
-    if raw and not (raw.isalnum() and raw.islower() and raw[0].isalpha() and len(raw) <= 20):
-        raise ConfigError(f"STORAGE_NAMESPACE: expected up to 20 lowercase letters and digits, got {raw!r}")
+    if raw and not _NAMESPACE.fullmatch(raw):
+        raise ConfigError(f"STORAGE_NAMESPACE: expected 1-{NAMESPACE_MAX} characters, lower-case ASCII letters and "
+                          "digits starting with a letter (it begins every table and container name), "
+                          f"got {_shown(raw)}")
     return raw
 
 
@@ -124,8 +167,8 @@ def _catalogue(path: str | None) -> Catalogue:
         return DEFAULT_CATALOGUE
     try:
         overrides = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"PRODUCT_CATALOGUE_FILE: cannot read {path}: {exc}") from exc
+    except (OSError, ValueError, RecursionError) as exc:
+        raise ConfigError(f"PRODUCT_CATALOGUE_FILE: cannot read {_shown(path)}: {str(exc)[:200]}") from exc
     if not isinstance(overrides, dict):
         raise ConfigError(f"PRODUCT_CATALOGUE_FILE: {path} must hold a JSON object keyed by product type")
     try:

@@ -15,15 +15,19 @@ and whose `total_amount` cell obeys the amount rule (2 places, at most MAX_AMOUN
 whatever else is wrong with the row. Both are exact (integer cents) and complete once the rows are exhausted.
 The file's sha256 is the caller's: it hashes the blob's bytes as stored.
 
-Deciding. `decide_claim` applies the row rules in this order: CONTRACT_NOT_FOUND, NOT_AUTHORIZED, then a
-retry (the same content accepted before from this very file and row) is ACCEPTED again, then NOT_COVERED,
-DUPLICATE, CLAIM_CONFLICT. The retry comes before NOT_COVERED so that a crash, a cancellation in between
-and a retry still give the same answer for rows already applied; it comes after the two checks that say
-whether this partner may see the contract at all.
+Deciding. `decide_claim` applies the row rules in this order: CONTRACT_NOT_FOUND (no such contract, or one
+another administrator administers: answered alike, so an administrator learns nothing of others' contracts),
+then a retry (the same content accepted before from this very file and row) is ACCEPTED again, then
+NOT_COVERED, DUPLICATE, CLAIM_CONFLICT. The retry comes before NOT_COVERED so that a crash, a cancellation in
+between and a retry still give the same answer for rows already applied; it comes after the check that says
+whether this partner may see the contract at all. Claim numbers are per administrator: `earlier` is this
+administrator's claim of that number, never another's.
 
 Results. `ResultsWriter` writes `row,claim_number,status,reasons` lines: `reasons` is the row's distinct
-reason codes, in the order found, joined with `;` (empty when ACCEPTED). Row 0 answers for the whole file
-when it is refused before any row is read (`0,,REJECTED,FILE_CONTROL_MISMATCH`). The claim number is the partner's
+reason codes, in the order found, joined with `;` (empty when ACCEPTED). Row 0 answers for the whole file:
+alone when the file is refused before any row is read (`0,,REJECTED,FILE_CONTROL_MISMATCH`, MANIFEST_INVALID,
+DUPLICATE_FILE), or last, after the rows answered from the checked bytes, when the file changed part-way
+(`0,,REJECTED,FILE_CHANGED`). The claim number is the partner's
 own text, so it is made inert: control and bidi characters become U+FFFD, at most MAX_ECHO_CHARS are kept,
 text starting like a formula gets a `'` (as outbound csv does) and RFC 4180 quoting applies.
 """
@@ -48,6 +52,7 @@ from function_app.domain.partner_files.formats import csv_cell
 from function_app.domain.refunds import add_months
 
 MAX_LINE_BYTES = 64 * 1024
+MAX_MANIFEST_BYTES = 64 * 1024  # CLAIMS-INBOUND.md: a manifest is at most 64 KiB of JSON
 MAX_ECHO_CHARS = 40
 MAX_AMOUNT_DIGITS = 15  # before the point: sums stay exact far below Decimal's 28 digits
 COLUMNS = (
@@ -85,10 +90,12 @@ class ClaimReason(StrEnum):
     AMOUNT_INCONSISTENT = "AMOUNT_INCONSISTENT"
     CONTRACT_NOT_FOUND = "CONTRACT_NOT_FOUND"
     NOT_COVERED = "NOT_COVERED"
-    NOT_AUTHORIZED = "NOT_AUTHORIZED"
     DUPLICATE = "DUPLICATE"
     CLAIM_CONFLICT = "CLAIM_CONFLICT"
     FILE_CONTROL_MISMATCH = "FILE_CONTROL_MISMATCH"
+    MANIFEST_INVALID = "MANIFEST_INVALID"
+    FILE_CHANGED = "FILE_CHANGED"
+    DUPLICATE_FILE = "DUPLICATE_FILE"
 
 
 @dataclass(frozen=True)
@@ -471,12 +478,10 @@ def decide_claim(
 ) -> ClaimDecision:
     """One well-formed row against the contract it names and the claim accepted before under its number."""
     _check_inputs(row, contract, earlier)
-    if contract is None or not contract.exists or contract.submission is None:
+    if contract is None or not contract.exists or contract.submission is None \
+            or contract.submission.get("administrator") != administrator_code:
         return _rejected(ClaimReason.CONTRACT_NOT_FOUND, "contract_number",
                          f"no contract {row.contract_number} at the exchange")
-    if contract.submission.get("administrator") != administrator_code:
-        return _rejected(ClaimReason.NOT_AUTHORIZED, "contract_number",
-                         f"contract {row.contract_number} is not administered by {administrator_code}")
     same_content = earlier is not None and earlier.content_hash == content_hash(row)
     if same_content and same_origin:
         return ClaimDecision(Status.ACCEPTED)
@@ -581,6 +586,21 @@ def _inert(claim_number: str | None) -> str:
 
 
 # --- file control ----------------------------------------------------------------------------------------
+
+
+def parse_manifest(raw: bytes) -> dict[str, object] | str:
+    """The manifest's JSON object, or why it is MANIFEST_INVALID (too large, not UTF-8 JSON, not an object)."""
+    if len(raw) > MAX_MANIFEST_BYTES:
+        return f"the manifest is more than {MAX_MANIFEST_BYTES} bytes"
+    try:
+        document = json.loads(raw)
+    except RecursionError:  # 64 KiB of brackets nests deeper than the parser goes
+        return "the manifest nests too deeply"
+    except ValueError as error:  # not UTF-8, not JSON, or a number too long to convert
+        return f"the manifest is not JSON: {str(error)[:100]}"
+    if not isinstance(document, dict):
+        return "the manifest is not a JSON object"
+    return document
 
 
 def check_manifest(

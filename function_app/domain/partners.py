@@ -46,7 +46,8 @@ FACT_KINDS: Mapping[FactType, tuple[str, ...]] = {
 }
 
 _T = TypeVar("_T")
-_PARTNER_ID, _FEED_NAME = r"^[a-z0-9-]{3,40}$", r"^[a-z0-9-]{2,30}$"
+# PARTNER-FILES.md: `partner-<id>` must be a valid container name, so no leading, trailing or doubled hyphen
+_PARTNER_ID, _FEED_NAME = r"^(?=.{3,40}$)[a-z0-9]+(?:-[a-z0-9]+)*$", r"^[a-z0-9-]{2,30}$"
 _DURATION = re.compile(
     r"P(?:(?P<days>\d+)D)?(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?"
 )
@@ -126,7 +127,9 @@ def _sla(text: str) -> str:
     return text
 
 
-PartnerId = Annotated[str, _matching(_PARTNER_ID, "3-40 lower-case letters, digits or '-'")]
+PartnerId = Annotated[
+    str, _matching(_PARTNER_ID, "3-40 lower-case letters and digits with single hyphens between them, so that "
+                                "partner-<id> is a valid container name")]
 FeedName = Annotated[str, _matching(_FEED_NAME, "2-30 lower-case letters, digits or '-'")]
 Code = Annotated[str, _matching(r"^[A-Z0-9][A-Z0-9_-]{0,39}$", "an upper-case code as events carry it, like TOYOTA")]
 Codes = Annotated[list[Code], AfterValidator(_not_empty)]
@@ -211,7 +214,7 @@ class Partner(_Config):
     name: Annotated[str, AfterValidator(_text)]
     kind: PartnerKind
     feeds: Annotated[list[Feed], Field(min_length=1)]
-    # the administrator code whose contracts this partner may file claims on (CLAIMS-INBOUND.md, NOT_AUTHORIZED)
+    # the administrator code whose contracts this partner may file claims on (CLAIMS-INBOUND.md); one partner's only
     administrator_code: Code | None = None
 
     @model_validator(mode="after")
@@ -247,6 +250,25 @@ class PartnerConfig(_Config):
             raise _at(repeats)
         return self
 
+    @model_validator(mode="after")
+    def _administrator_codes_are_held_once(self) -> PartnerConfig:
+        """Two partners holding one code could each file claims on the other's contracts."""
+        holders: dict[str, str] = {}
+        repeats: list[tuple[tuple[str | int, ...], str, object]] = []
+        for i, candidate in enumerate(self.partners):
+            code = candidate.administrator_code
+            if code is None:
+                continue
+            if code in holders:
+                message = f"{code!r} is already the administrator_code of partner {holders[code]}"
+                repeats.append((("partners", i, "administrator_code"), message + "; a code is held by one partner only",
+                                code))
+            else:
+                holders[code] = candidate.id
+        if repeats:
+            raise _at(repeats)
+        return self
+
 
 class PartnerConfigError(ValueError):
     """The partner configuration is unusable; the message names the file, partner, feed and key."""
@@ -259,6 +281,9 @@ def load_partner_config(path: Path) -> PartnerConfig:
         raise PartnerConfigError(f"{path}: partner configuration file not found") from None
     except UnicodeDecodeError as error:
         raise PartnerConfigError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except (OSError, ValueError) as error:  # a directory, no permission, a name the system refuses
+        raise PartnerConfigError(f"{path}: cannot read the partner configuration: {error.__class__.__name__}: "
+                                 f"{str(error)[:200]}") from None
     return parse_partner_config(text, str(path))
 
 
@@ -269,6 +294,8 @@ def parse_partner_config(text: str, source: str) -> PartnerConfig:
     except json.JSONDecodeError as error:
         where = f"line {error.lineno} column {error.colno}"
         raise PartnerConfigError(f"{source}: not JSON: {error.msg} at {where}") from None
+    except (RecursionError, ValueError) as error:  # nested deeper than the parser goes; a number too long
+        raise PartnerConfigError(f"{source}: not usable JSON: {str(error)[:200]}") from None
     try:
         return PartnerConfig.model_validate_json(text, strict=True)
     except ValidationError as error:

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from function_app.entrypoints import cli_commands, cli_delivery, cli_publish, cli_reconcile
+from function_app.localdev.azurite import AzuriteError
 
 USAGE_ERROR = 2
 
@@ -19,13 +20,16 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--hub", required=True, choices=["contracts", "cancellations", "policy-admin-cdc"])
     replay.add_argument("file", metavar="FILE", help="JSON lines: one message body per line, blank lines skipped")
     replay.add_argument("--feedback-out", metavar="PATH", help="write the feedback CloudEvents here, one per line")
-    replay.add_argument("--batch-size", type=int, default=100, metavar="N", help="events per batch (1-1000)")
+    replay.add_argument("--batch-size", type=cli_commands.whole_number, default=100, metavar="N",
+                        help="events per batch (1-1000)")
     replay.set_defaults(run=cli_commands.replay)
 
     demo = commands.add_parser("demo", help="generate a realistic business day and run it through the functions")
-    demo.add_argument("--contracts", type=int, default=3000, metavar="N", help="contracts in the day (default 3000)")
+    demo.add_argument("--contracts", type=cli_commands.whole_number, default=3000, metavar="N",
+                      help="contracts in the day, 10-200000 (default 3000)")
     demo.add_argument("--date", metavar="YYYY-MM-DD", help="business date (default: today in BUSINESS_TIMEZONE)")
-    demo.add_argument("--seed", type=int, help="random seed (default: from the clock, so each run is a new day)")
+    demo.add_argument("--seed", type=cli_commands.whole_number,
+                      help="random seed (default: from the clock, so each run is a new day)")
     demo.add_argument("--out", metavar="DIR", default="out/demo", help="where the day's event files are written")
     demo.set_defaults(run=cli_commands.demo)
 
@@ -67,6 +71,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return USAGE_ERROR
     except cli_commands.ConfigError as exc:
         print(f"fnix: configuration error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    except ValueError as exc:
+        from function_app.domain.partners import PartnerConfigError
+
+        if not isinstance(exc, PartnerConfigError):
+            raise
+        print(f"fnix: partner configuration error: {exc}\nCheck it with `fnix partners check`.", file=sys.stderr)
+        return USAGE_ERROR
+    except AzuriteError as exc:  # no storage setting, and no local emulator to stand in for it
+        print(f"fnix: AzureWebJobsStorage is not set and the local Azurite could not start: {exc}\n"
+              "Set AzureWebJobsStorage to a storage account, or install Node.js 20+ (./dev prepares Azurite).",
+              file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:
         print("fnix: interrupted; every finished batch is recorded, rerun to continue", file=sys.stderr)

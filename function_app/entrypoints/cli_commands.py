@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -27,6 +28,112 @@ class UsageError(Exception):
     """The command line asks for something that cannot be done; the message says what to do instead."""
 
 
+# --- arguments: every value a person types is checked here, before anything runs ----------------------------
+
+EARLIEST, LATEST = date(1970, 1, 1), date(2999, 12, 31)  # business dates the exchange can compute around
+MAX_BLOB_NAME = 1024
+_ASCII_INT = re.compile(r"-?[0-9]{1,9}")  # int() would also read '²' or '٤'
+_ASCII_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ASCII_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9:.]+(Z|[+-][0-9]{2}:[0-9]{2})?")
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 60 else text[:60] + "…")
+
+
+def _named(path: str) -> str:
+    """A path as typed when it is plain, quoted and shortened when it is not."""
+    return path if len(path) <= 200 and not _UNSAFE.search(path) else _shown(path)
+
+
+def whole_number(text: str) -> int:
+    """An argparse type: ASCII digits, at most nine (each command checks its own range); else exit 2."""
+    if not _ASCII_INT.fullmatch(text.strip()):
+        raise argparse.ArgumentTypeError(f"expected a whole number in ASCII digits, got {_shown(text)}")
+    return int(text)
+
+
+def parse_day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        day = date.fromisoformat(text) if _ASCII_DATE.fullmatch(text) else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise UsageError(f"{option} must be a date like 2026-03-02, got {_shown(text)}")
+    if not EARLIEST <= day <= LATEST:
+        raise UsageError(f"{option} must be a date from {EARLIEST} to {LATEST}, got {day}")
+    return day
+
+
+def parse_time(text: str, option: str) -> datetime:
+    """An ISO time with its offset, within the dates the exchange computes around, in UTC."""
+    example = "2026-03-05T12:00:00+00:00"
+    try:
+        moment = datetime.fromisoformat(text) if _ASCII_TIME.fullmatch(text) else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise UsageError(f"{option} must be an ISO time like {example}, got {_shown(text)}")
+    if moment.tzinfo is None:
+        raise UsageError(f"{option} needs an offset, e.g. {example}")
+    if not EARLIEST <= moment.date() <= LATEST:
+        raise UsageError(f"{option} must fall from {EARLIEST} to {LATEST}, got {_shown(text)}")
+    return moment.astimezone(UTC)
+
+
+def blob_name(text: str, what: str, hint: str) -> str:
+    """A blob name as the exchange writes them: 1-1024 characters, no control characters or backslashes, no
+    empty, `.` or `..` segment. A well-formed name that is not there is answered 'not found' by the caller."""
+    segments = text.split("/")
+    if not text or len(text) > MAX_BLOB_NAME or _UNSAFE.search(text) or any(s in ("", ".", "..") for s in segments):
+        raise UsageError(f"{_shown(text)} is not a {what} name; {hint}")
+    return text
+
+
+def option_text(text: str | None, option: str) -> str | None:
+    """An optional filter given empty would silently mean 'everything'."""
+    if text is not None and (not text.strip() or len(text) > 200 or _UNSAFE.search(text)):
+        raise UsageError(f"{option} must be a non-empty name, got {_shown(text)}")
+    return text
+
+
+def output_file(text: str | None, option: str) -> Path | None:
+    """Where a command will write: checked before it runs, so that a bad path costs nothing."""
+    if text is None:
+        return None
+    target = _path(text, option)
+    try:
+        directory = target.is_dir()
+    except OSError as exc:  # a name too long
+        raise UsageError(f"{option} {_shown(text)}: cannot write there ({exc.strerror})") from exc
+    if directory:
+        raise UsageError(f"{option} {_shown(text)} is a directory; give a file name")
+    _make_parent(target.parent, option, text)
+    return target
+
+
+def output_dir(text: str, option: str) -> Path:
+    target = _path(text, option)
+    _make_parent(target, option, text)
+    return target
+
+
+def _path(text: str, option: str) -> Path:
+    if not text.strip() or "\0" in text:
+        raise UsageError(f"{option} must be a path, got {_shown(text)}")
+    return Path(text)
+
+
+def _make_parent(directory: Path, option: str, text: str) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{option} {_shown(text)}: cannot write there ({exc.__class__.__name__})") from exc
+
+
 def project_root() -> Path:
     here = Path(__file__).resolve().parents[2]
     return here if (here / "package.json").exists() else Path.cwd()
@@ -39,13 +146,15 @@ def open_exchange() -> Iterator[Exchange]:
     if settings.storage_connection or settings.table_service_uri:
         yield bootstrap(settings)
         return
-    from function_app.localdev.azurite import Azurite
+    from function_app.localdev.azurite import SharedAzurite
 
     location = project_root() / ".azurite"
-    with Azurite(project_root(), location=location) as azurite:
+    with SharedAzurite(project_root(), location) as azurite:
         endpoints = azurite.endpoints
+        how = "started a project-local Azurite" if azurite.started else \
+            f"using the project-local Azurite (pid {azurite.pid}) another fnix command started"
         print(
-            f"AzureWebJobsStorage is not set: started a project-local Azurite on 127.0.0.1 "
+            f"AzureWebJobsStorage is not set: {how} on 127.0.0.1 "
             f"(blob {endpoints.blob_port}, queue {endpoints.queue_port}, table {endpoints.table_port}), "
             f"data in {location}",
             file=sys.stderr,
@@ -53,13 +162,22 @@ def open_exchange() -> Iterator[Exchange]:
         yield bootstrap(replace(settings, storage_connection=endpoints.connection_string))
 
 
-def read_lines(path: str) -> list[bytes]:
+def read_input(path: str) -> bytes:
+    """An input file's bytes; a path that is empty, absent, a directory or unreadable is a usage error."""
+    if not path.strip() or "\0" in path:
+        raise UsageError(f"FILE must be a path, got {_shown(path)}")
     try:
-        raw = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except FileNotFoundError as exc:
-        raise UsageError(f"no such file: {path}") from exc
+        raise UsageError(f"no such file: {_named(path)}") from exc
     except IsADirectoryError as exc:
-        raise UsageError(f"{path} is a directory; give a file of JSON lines") from exc
+        raise UsageError(f"{_named(path)} is a directory; give a file of JSON lines, one body per line") from exc
+    except OSError as exc:  # permission, a name too long, a path through a file
+        raise UsageError(f"cannot read {_named(path)}: {exc.strerror or exc.__class__.__name__}") from exc
+
+
+def read_lines(path: str) -> list[bytes]:
+    raw = read_input(path)
     return [line.rstrip(b"\r") for line in raw.split(b"\n") if line.strip()]
 
 
@@ -85,6 +203,7 @@ def batches(items: Sequence[InboundMessage], size: int) -> Iterator[Sequence[Inb
 def replay(args: argparse.Namespace) -> int:
     if not 1 <= args.batch_size <= 1000:
         raise UsageError(f"--batch-size must be between 1 and 1000, got {args.batch_size}")
+    output_file(args.feedback_out, "--feedback-out")
     lines = read_lines(args.file)
     started = datetime.now(UTC)
     label = Path(args.file).name
@@ -114,12 +233,15 @@ def run_batches(
 
 @contextlib.contextmanager
 def _feedback_sink(path: str | None) -> Iterator[TextIO | None]:
-    if path is None:
+    target = output_file(path, "--feedback-out")
+    if target is None:
         yield None
         return
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("w", encoding="utf-8") as sink:
+    try:
+        sink = target.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--feedback-out {_shown(str(path))}: cannot write there ({exc.strerror})") from exc
+    with sink:
         yield sink
 
 
@@ -148,15 +270,6 @@ def print_summary(report: BatchReport, stream: TextIO) -> None:
         stream.write(f"{name:<{width}}  {value:>12}\n")
 
 
-def parse_day(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise UsageError(f"{option} must be a date like 2026-03-02, got {text!r}") from exc
-
-
 def deadletters_list(args: argparse.Namespace) -> int:
     day = parse_day(args.date, "--date")
     prefix = ""
@@ -175,14 +288,18 @@ def deadletters_list(args: argparse.Namespace) -> int:
     return 0
 
 
+LETTER_HINT = "`fnix deadletters list` shows the names"
+
+
 def deadletters_show(args: argparse.Namespace) -> int:
     from function_app.adapters.blobs import letter_document
 
+    blob_name(args.name, "dead letter", LETTER_HINT)
     with open_exchange() as exchange:
         try:
             letter = exchange.dead_letters.get(args.name)
         except KeyError as exc:
-            raise UsageError(f"no dead letter named {args.name}; `fnix deadletters list` shows the names") from exc
+            raise UsageError(f"no dead letter named {_shown(args.name)}; {LETTER_HINT}") from exc
         document = letter_document(letter)
         document["replay_outcome"] = exchange.dead_letters.replayed(args.name)
     print(json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True))
@@ -190,6 +307,9 @@ def deadletters_show(args: argparse.Namespace) -> int:
 
 
 def deadletters_replay(args: argparse.Namespace) -> int:
+    for name in args.names:
+        blob_name(name, "dead letter", LETTER_HINT)
+    output_file(args.feedback_out, "--feedback-out")
     with open_exchange() as exchange, _feedback_sink(args.feedback_out) as sink:
         report = BatchReport()
         for name in args.names:
@@ -197,7 +317,7 @@ def deadletters_replay(args: argparse.Namespace) -> int:
                 letter = exchange.dead_letters.get(name)
                 earlier = exchange.dead_letters.replayed(name)
             except KeyError as exc:
-                raise UsageError(f"no dead letter named {name}; `fnix deadletters list` shows the names") from exc
+                raise UsageError(f"no dead letter named {_shown(name)}; {LETTER_HINT}") from exc
             if earlier and not args.force:
                 print(f"{name}: replayed before ({earlier}); pass --force to replay again", file=sys.stderr)
                 continue
@@ -215,14 +335,8 @@ def deadletters_replay(args: argparse.Namespace) -> int:
 
 
 def holds_expire(args: argparse.Namespace) -> int:
-    now = datetime.now(UTC)
-    if args.now:
-        try:
-            now = datetime.fromisoformat(args.now)
-        except ValueError as exc:
-            raise UsageError(f"--now must be an ISO time like 2026-03-05T12:00:00+00:00, got {args.now!r}") from exc
-        if now.tzinfo is None:
-            raise UsageError("--now needs an offset, e.g. 2026-03-05T12:00:00+00:00")
+    now = datetime.now(UTC) if args.now is None else parse_time(args.now, "--now")
+    output_file(args.feedback_out, "--feedback-out")
     with open_exchange() as exchange, _feedback_sink(args.feedback_out) as sink:
         report = exchange.holds.run(now)
         write_feedback(sink, report.feedback)
@@ -235,9 +349,12 @@ def demo(args: argparse.Namespace) -> int:
 
     if not 10 <= args.contracts <= 200_000:
         raise UsageError(f"--contracts must be between 10 and 200000, got {args.contracts}")
+    if args.seed is not None and not 0 <= args.seed <= 2**31 - 1:
+        raise UsageError(f"--seed must be between 0 and {2**31 - 1}, got {args.seed}")
     settings: Settings = load_settings()
     day = parse_day(args.date, "--date") or datetime.now(settings.zone).date()
     seed = args.seed if args.seed is not None else int(datetime.now(UTC).timestamp())
+    out = output_dir(args.out, "--out")
     with open_exchange() as exchange:
-        return run_demo(exchange, day, args.contracts, seed, Path(args.out))
+        return run_demo(exchange, day, args.contracts, seed, out)
 

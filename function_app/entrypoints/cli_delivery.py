@@ -9,7 +9,15 @@ from datetime import timedelta
 from pathlib import Path
 
 from function_app.config import load_settings
-from function_app.entrypoints.cli_commands import UsageError, open_exchange, parse_day
+from function_app.entrypoints.cli_commands import (
+    UsageError,
+    blob_name,
+    open_exchange,
+    option_text,
+    parse_day,
+    read_input,
+    whole_number,
+)
 from function_app.entrypoints.progress import Progress
 
 
@@ -17,6 +25,8 @@ def partners_check(args: argparse.Namespace) -> int:
     from function_app.domain.partners import PartnerConfigError, load_partner_config
     from function_app.partner_config_check import write_stamp
 
+    if args.file is not None:
+        read_input(args.file)  # a FILE that cannot be read is misuse (exit 2), not a mistake in it (exit 1)
     path = Path(args.file) if args.file else load_settings().partner_config
     try:
         config = load_partner_config(path)
@@ -61,6 +71,8 @@ def deliver(args: argparse.Namespace) -> int:
 
     day = parse_day(args.date, "--date")
     assert day is not None
+    option_text(args.partner, "--partner")
+    option_text(args.feed, "--feed")
     if args.settle_minutes is not None and not 0 <= args.settle_minutes <= 1440:
         raise UsageError(f"--settle-minutes must be between 0 and 1440, got {args.settle_minutes}")
     settle = None if args.settle_minutes is None else timedelta(minutes=args.settle_minutes)
@@ -87,6 +99,7 @@ def deliver(args: argparse.Namespace) -> int:
 
 def files_list(args: argparse.Namespace) -> int:
     day = parse_day(args.date, "--date")
+    option_text(args.partner, "--partner")
     with open_exchange() as exchange:
         service = exchange.delivery
         partners = sorted({p.id for p, _ in service.feeds(args.partner)})
@@ -105,6 +118,7 @@ def files_list(args: argparse.Namespace) -> int:
 
 
 def files_show(args: argparse.Namespace) -> int:
+    blob_name(args.name + ".manifest.json", "delivered file", "`fnix files list` shows them")
     with open_exchange() as exchange:
         service = exchange.delivery
         if not service.feeds(args.partner):
@@ -113,7 +127,8 @@ def files_show(args: argparse.Namespace) -> int:
         try:
             manifest = exchange.partner_files.read(args.partner, args.name + ".manifest.json")
         except KeyError as exc:
-            raise UsageError(f"no delivered file {args.name} for {args.partner}; `fnix files list` shows them") from exc
+            raise UsageError(f"no delivered file {args.name!r} for {args.partner}; `fnix files list` shows them") \
+                from exc
     print(json.dumps(json.loads(manifest), ensure_ascii=False, indent=2, sort_keys=True))
     return 0
 
@@ -169,6 +184,7 @@ def partners_sas(args: argparse.Namespace) -> int:
 
 
 def files_acks(args: argparse.Namespace) -> int:
+    option_text(args.partner, "--partner")
     with open_exchange() as exchange:
         try:
             results = exchange.acknowledgements.run(args.partner)
@@ -182,6 +198,7 @@ def files_acks(args: argparse.Namespace) -> int:
 
 
 def inbound_scan(args: argparse.Namespace) -> int:
+    option_text(args.partner, "--partner")
     with open_exchange() as exchange:
         try:
             outcomes = exchange.claims.scan(args.partner)
@@ -189,7 +206,9 @@ def inbound_scan(args: argparse.Namespace) -> int:
             raise UsageError(str(exc).strip("'\"")) from exc
     for outcome in outcomes:
         counts = ", ".join(f"{k.lower()} {v}" for k, v in sorted(outcome.counts.items()))
-        columns = [outcome.partner, outcome.name, outcome.status, outcome.results or "-", counts or outcome.note]
+        status = f"{outcome.status} {outcome.reason}" if outcome.reason else outcome.status
+        detail = outcome.note if outcome.reason else counts or outcome.note
+        columns = [outcome.partner, outcome.name, status, outcome.results or "-", detail]
         print("\t".join(columns))
     print(f"{len(outcomes)} claims file(s) looked at", file=sys.stderr)
     return 0
@@ -207,7 +226,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     layout.set_defaults(run=partners_layout)
     sas = partner_commands.add_parser("sas", help="a read+list link to one partner's container (--ack: ack-only)")
     sas.add_argument("partner", metavar="PARTNER")
-    sas.add_argument("--hours", type=int, default=24, metavar="N", help="how long it is valid, 1-168 (default 24)")
+    sas.add_argument("--hours", type=whole_number, default=24, metavar="N",
+                     help="how long it is valid, 1-168 (default 24)")
     sas.add_argument("--ack", action="store_true", help="an ack-only link: create+write on inbound/ack/, nothing else")
     sas.set_defaults(run=partners_sas)
 
@@ -216,7 +236,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     run.add_argument("--partner", metavar="ID")
     run.add_argument("--feed", metavar="NAME")
     run.add_argument(
-        "--settle-minutes", type=int, metavar="N",
+        "--settle-minutes", type=whole_number, metavar="N",
         help="leave out facts decided in the last N minutes (default DELIVERY_SETTLE_MINUTES, 15); 0 when nothing "
         "else is writing",
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final, TextIO
 
-from function_app.entrypoints.cli_commands import UsageError
+from function_app.entrypoints.cli_commands import UsageError, read_input
 from function_app.entrypoints.progress import Progress
 from function_app.service_layer.publishing import (
     DEFAULT_LIMITS,
@@ -85,14 +85,7 @@ def open_publisher(target: Target, hub: str) -> EventPublisher:
 
 
 def read_file(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except FileNotFoundError as exc:
-        raise UsageError(f"no such file: {path}") from exc
-    except IsADirectoryError as exc:
-        raise UsageError(f"{path} is a directory; give a file of JSON lines, one message body per line") from exc
-    except PermissionError as exc:
-        raise UsageError(f"cannot read {path}: permission denied") from exc
+    return read_input(path)
 
 
 def publish(args: argparse.Namespace) -> int:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from function_app.entrypoints.cli_commands import UsageError, open_exchange, parse_day
+from function_app.entrypoints.cli_commands import UsageError, open_exchange, output_file, parse_day
 
 BREAKS_FOUND = 1
 
@@ -16,16 +15,16 @@ def reconcile(args: argparse.Namespace) -> int:
 
     day = parse_day(args.date, "--date")
     assert day is not None
+    target = output_file(args.out, "--out")  # checked before the run, so a bad path costs nothing
     with open_exchange() as exchange:
         report = exchange.reconciliation.run(day)
     render = {"table": render_table, "json": render_json, "html": render_html}[args.format]
     text = render(report)
-    if args.out:
-        target = Path(args.out)
-        if target.is_dir():
-            raise UsageError(f"--out {args.out} is a directory; give a file name")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+    if target is not None:
+        try:
+            target.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--out {args.out}: cannot write there ({exc.strerror})") from exc
         print(f"report written to {target}", file=sys.stderr)
     else:
         sys.stdout.write(text)

@@ -45,6 +45,8 @@ import atexit
 import contextlib
 import fcntl
 import hashlib
+import itertools
+import json
 import os
 import shutil
 import signal
@@ -53,10 +55,11 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Final, Self
+from typing import IO, Final, Self
 
 __all__ = [
     "AZURITE_ACCOUNT_KEY",
@@ -65,6 +68,8 @@ __all__ = [
     "Azurite",
     "AzuriteEndpoints",
     "AzuriteError",
+    "SharedAzurite",
+    "azurite_on",
 ]
 
 LOOPBACK_HOST: Final = "127.0.0.1"
@@ -249,6 +254,12 @@ class Azurite:
             except BaseException:
                 self._remove_temp_dir()
                 raise
+
+    def detach(self) -> None:
+        """Leave the running process to others (see SharedAzurite): neither stop() nor the exit hook stops it."""
+        with self._lock:
+            self._proc = None
+            _LIVE.discard(self)
 
     def __enter__(self) -> Self:
         self.start()
@@ -458,6 +469,147 @@ class Azurite:
             shutil.rmtree(self._temp_dir, ignore_errors=True)
             self._temp_dir = None
             self._log_path = None
+
+
+class SharedAzurite:
+    """One Azurite per data folder, shared by every ``fnix`` command that needs it at the same time.
+
+    Two Azurites on one folder would each hold their own copy of the databases, and the last to save would win
+    (delivered files would vanish). So the folder holds, beside the data:
+
+    * ``fnix-azurite.lock``: taken exclusively (flock) only while deciding to start, join or stop;
+    * ``fnix-azurite.json``: the running Azurite's pid and ports, written by the command that started it;
+    * ``fnix-azurite.users``: every command using the Azurite holds a shared flock on it until it is done.
+
+    A command joins the Azurite that the state file names when it is alive (the pid runs, is Azurite, and its
+    ports accept connections), else starts one. When done, it releases its share; the last one out (the only one
+    that can then lock the users file exclusively) stops the Azurite, whoever started it. The kernel drops the
+    flocks of a command that crashes, so the next command joins (or cleans up) what it left.
+    """
+
+    def __init__(self, project_root: Path, location: Path) -> None:
+        self._project_root = Path(project_root).resolve()
+        self._location = Path(location).resolve()
+        self._own: Azurite | None = None
+        self._users: IO[bytes] | None = None
+        self._pid = 0
+        self._endpoints: AzuriteEndpoints | None = None
+
+    @property
+    def endpoints(self) -> AzuriteEndpoints:
+        if self._endpoints is None:
+            raise AzuriteError("the shared Azurite is not in use")
+        return self._endpoints
+
+    @property
+    def pid(self) -> int:
+        return self._pid
+
+    @property
+    def started(self) -> bool:
+        """Whether this process started the Azurite (rather than joining one another command started)."""
+        return self._own is not None
+
+    def __enter__(self) -> Self:
+        self._location.mkdir(parents=True, exist_ok=True)
+        with self._deciding():
+            users = (self._location / _USERS_NAME).open("ab")
+            fcntl.flock(users, fcntl.LOCK_SH)
+            try:
+                running = self._running()
+                if running is None:
+                    self._own = Azurite(self._project_root, location=self._location)
+                    running = self._own.start(), self._own.pid or 0
+                    self._write_state(*running)
+            except BaseException:
+                users.close()
+                raise
+            self._users = users
+            self._endpoints, self._pid = running
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        with self._deciding():
+            if self._users is not None:
+                self._users.close()  # our share is released; are there others?
+                self._users = None
+            with (self._location / _USERS_NAME).open("ab") as probe:
+                try:
+                    fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    if self._own is not None:
+                        self._own.detach()  # another command still uses it: the last one out stops it
+                    return
+                self._stop()
+
+    @contextlib.contextmanager
+    def _deciding(self) -> Iterator[None]:
+        with (self._location / _DECIDING_NAME).open("ab") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
+    def _running(self) -> tuple[AzuriteEndpoints, int] | None:
+        try:
+            state = json.loads((self._location / _STATE_NAME).read_text(encoding="utf-8"))
+            pid, (blob, queue, table) = int(state["pid"]), state["ports"]
+            endpoints = AzuriteEndpoints(int(blob), int(queue), int(table))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if azurite_on(pid, self._location) and all(_accepts(endpoints.host, port) for port in endpoints.ports):
+            return endpoints, pid
+        return None
+
+    def _write_state(self, endpoints: AzuriteEndpoints, pid: int) -> None:
+        state = {"pid": pid, "ports": list(endpoints.ports), "started_by": os.getpid()}
+        temporary = self._location / (_STATE_NAME + ".tmp")
+        temporary.write_text(json.dumps(state), encoding="utf-8")
+        temporary.replace(self._location / _STATE_NAME)
+
+    def _stop(self) -> None:
+        (self._location / _STATE_NAME).unlink(missing_ok=True)
+        if self._own is not None:
+            self._own.stop()
+            return
+        # started by a command that has gone: one SIGTERM to its group (it flushes), SIGKILL only after a wait
+        for sig, wait in ((signal.SIGTERM, _STOP_TIMEOUT_S), (signal.SIGKILL, _KILL_TIMEOUT_S)):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self._pid, sig)
+            deadline = time.monotonic() + wait
+            while azurite_on(self._pid, self._location) and time.monotonic() < deadline:
+                time.sleep(_POLL_INTERVAL_S)
+            if not azurite_on(self._pid, self._location):
+                return
+        raise AzuriteError(f"the shared Azurite (pid {self._pid}) survived SIGKILL")
+
+
+_DECIDING_NAME: Final = "fnix-azurite.lock"
+_STATE_NAME: Final = "fnix-azurite.json"
+_USERS_NAME: Final = "fnix-azurite.users"
+
+
+def azurite_on(pid: int, location: Path) -> bool:
+    """Whether `pid` is a live (not zombie) Azurite keeping its data in `location`: a pid from a state file may
+    since belong to another process. Without procfs (macOS) only liveness is known; the ports are probed too."""
+    if pid <= 0 or pid == os.getpid():
+        return False
+    if not Path("/proc").is_dir():
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    serves = any(a.endswith(b"azurite") or a.endswith(b"azurite.js") for a in args[:2])
+    here = any(a == b"--location" and b == str(location).encode() for a, b in itertools.pairwise(args))
+    return stat.rpartition(")")[2].split()[0] != "Z" and serves and here
 
 
 class _PortInUseError(AzuriteError):

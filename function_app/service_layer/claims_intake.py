@@ -1,7 +1,11 @@
 """Inbound claims files: each uploaded file is checked against its manifest, then every row is validated and
 answered in a results file beside it; accepted claims become journal facts. Once per file, whatever happens.
 
-A file is known by partner, name and sha256. Rows are handled in chunks; after each chunk the accepted claims
+A file is known by partner and name, and bound to the version (ETag) whose bytes were checked against the
+manifest: rows are read from that version only, and a file replaced after its check (or while paused) is
+refused from there (FILE_CHANGED). Its content (partner + sha256) is claimed in the same write that registers
+it, so the same bytes under another name are a DUPLICATE_FILE. A manifest that is not at most 64 KiB of JSON
+is MANIFEST_INVALID for that file alone. Rows are handled in chunks; after each chunk the accepted claims
 (with their origin, file and row), their journal facts and the chunk's block of the results file are written,
 then the checkpoint. A retry resumes at the checkpoint; a chunk redone after a crash finds its own claims in
 the registry (same origin: accepted again) and writes the same facts and the same block, so the results file
@@ -21,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,6 +39,8 @@ from function_app.domain.journal import FactKind, JournalFact
 from function_app.domain.partners import Partner, PartnerConfig
 from function_app.service_layer.claims_ports import (
     AcceptedClaim,
+    BlobChanged,
+    BlobTooLarge,
     ClaimsInbox,
     ClaimsProgress,
     ClaimsRegistry,
@@ -44,7 +49,8 @@ from function_app.service_layer.claims_ports import (
 from function_app.service_layer.ports import ContractStore, Journal
 
 CHUNK_ROWS = 2000
-MANIFEST_LIMIT = 64 * 1024
+MAX_BLOB_NAME = 1024  # Azure Storage's limit (Azurite does not enforce it)
+MANIFEST_SUFFIX = ".manifest.json"
 RESULTS_PREFIX = "outbound/claims-results/"
 
 
@@ -52,11 +58,13 @@ RESULTS_PREFIX = "outbound/claims-results/"
 class FileOutcome:
     partner: str
     name: str
-    status: str  # WAITING (no manifest yet), DONE, REJECTED, SKIPPED (done before), BUSY (another worker),
+    status: str  # WAITING (no manifest yet), DONE, REJECTED, SKIPPED (done before), BUSY (another worker), IGNORED
+    # (a name no answer can be written beside),
     # PAUSED (stopped at a checkpoint when asked to, to stay inside a time limit: the next call goes on from there)
     results: str = ""
     counts: dict[str, int] = field(default_factory=dict)
     note: str = ""
+    reason: str = ""  # the whole-file reason code of a file refused (REJECTED), e.g. FILE_CHANGED
 
 
 def results_name(name: str) -> str:
@@ -103,35 +111,86 @@ class ClaimsIntake:
         return outcomes
 
     def process(self, partner: Partner, name: str, pause: Callable[[], bool] | None = None) -> FileOutcome:
-        manifest_bytes = self._inbox.read_small(partner.id, name + ".manifest.json", MANIFEST_LIMIT)
-        if manifest_bytes is None:
+        if len(results_name(name) + MANIFEST_SUFFIX) > MAX_BLOB_NAME or len(name + MANIFEST_SUFFIX) > MAX_BLOB_NAME:
+            note = (f"the name is too long for its manifest and results (blob names are at most {MAX_BLOB_NAME} "
+                    "characters): upload it under the spec's name")
+            return FileOutcome(partner.id, name, "IGNORED", note=note)
+        progress, etag = self._progress.get(partner.id, name)
+        if progress is not None:
+            return self._resume(partner, progress, etag, pause)
+        try:
+            manifest = self._inbox.read_small(partner.id, name + MANIFEST_SUFFIX, rules.MAX_MANIFEST_BYTES)
+        except BlobTooLarge:
+            manifest = b"\0" * (rules.MAX_MANIFEST_BYTES + 1)  # parse_manifest refuses it for its size
+        except BlobChanged:
+            return FileOutcome(partner.id, name, "WAITING", note="the manifest changed while it was read")
+        if manifest is None:
             note = "no manifest yet: the file is processed once it is there"
             return FileOutcome(partner.id, name, "WAITING", note=note)
-        sha256, count, total, header_error = self._measure(partner.id, name)
-        progress, etag = self._progress.get(partner.id, name, sha256)
-        if progress is not None and progress.status in ("DONE", "REJECTED"):
-            return FileOutcome(partner.id, name, "SKIPPED", progress.results, progress.counts, "processed before")
-        with telemetry.span("fni.claims_file", **{"fni.partner": partner.id, "fni.file": name, "fni.sha256": sha256}):
-            if progress is None:
-                started = self._clock().isoformat()
-                progress = FileProgress(partner.id, name, sha256, started_at=started, checkpoint_at=started,
-                                        chunk_rows=CHUNK_ROWS)
-                etag = self._progress.put(progress, None)
-                if etag is None:
-                    return FileOutcome(partner.id, name, "BUSY", note="another worker started this file")
-            if header_error is not None:
-                return self._reject_file(partner, progress, etag, [header_error], rules.ClaimReason.SCHEMA_INVALID)
-            mismatches = _manifest_mismatches(manifest_bytes, count, total, sha256)
-            if mismatches:
-                return self._reject_file(partner, progress, etag, mismatches, rules.ClaimReason.FILE_CONTROL_MISMATCH)
-            return self._rows(partner, progress, etag, pause)
+        with telemetry.span("fni.claims_file", **{"fni.partner": partner.id, "fni.file": name}):
+            return self._begin(partner, name, manifest, pause)
 
-    def _measure(self, partner: str, name: str) -> tuple[str, int, Decimal, str | None]:
-        """The file's sha256, its data-row count and the sum of its totals, read as one stream."""
+    def _begin(self, partner: Partner, name: str, manifest: bytes, pause: Callable[[], bool] | None) -> FileOutcome:
+        """The file's first look: its bytes measured at one version and checked against the manifest, then the
+        file registered (with its content's identity when it is to be applied) and either refused or read."""
+        version = self._inbox.version(partner.id, name)
+        if version is None:
+            return FileOutcome(partner.id, name, "WAITING", note="the data file is gone")
+        document = rules.parse_manifest(manifest)
+        try:
+            sha256, count, total, header_error = self._measure(partner.id, name, version)
+        except BlobChanged:
+            return FileOutcome(partner.id, name, "WAITING", note="replaced while it was checked: looked at again next")
+        started = self._clock().isoformat()
+        progress = FileProgress(partner.id, name, sha256, version=version, started_at=started,
+                                checkpoint_at=started, chunk_rows=CHUNK_ROWS)
+        if isinstance(document, str):
+            progress.refusal, progress.problems = rules.ClaimReason.MANIFEST_INVALID, [document]
+        elif header_error is not None:
+            progress.refusal, progress.problems = rules.ClaimReason.SCHEMA_INVALID, [header_error]
+        else:
+            mismatches = rules.check_manifest(document, record_count=count, total_amount=total, sha256=sha256)
+            if mismatches:
+                progress.refusal, progress.problems = rules.ClaimReason.FILE_CONTROL_MISMATCH, mismatches
+        registration = self._progress.register(progress, identity=not progress.refusal)
+        if registration.duplicate_of is not None:
+            progress.refusal = rules.ClaimReason.DUPLICATE_FILE
+            earlier = registration.duplicate_of
+            progress.problems = [f"the same bytes (sha256 {sha256}) were received before as {earlier}"]
+            registration = self._progress.register(progress, identity=False)
+        if registration.token is None:
+            return FileOutcome(partner.id, name, "BUSY", note="another worker started this file")
+        return self._resume(partner, progress, registration.token, pause)
+
+    def _resume(
+        self, partner: Partner, progress: FileProgress, etag: str | None, pause: Callable[[], bool] | None
+    ) -> FileOutcome:
+        """A registered file: answered before, refused, or read on from its checkpoint if it is still the very
+        version that was checked. Another version is never read: the file is refused from there (FILE_CHANGED)."""
+        changed = self._inbox.version(partner.id, progress.name) != progress.version
+        if progress.status in ("DONE", "REJECTED"):
+            note = ("processed before; the file has since been replaced, and the new bytes are not applied "
+                    "(upload them under a new name)" if changed else "processed before")
+            return FileOutcome(partner.id, progress.name, "SKIPPED", progress.results, progress.counts, note,
+                               reason=progress.refusal)
+        if not progress.refusal and changed:
+            self._changed(progress)
+        if progress.refusal:
+            return self._refuse(partner, progress, etag)
+        return self._rows(partner, progress, etag, pause)
+
+    def _changed(self, progress: FileProgress) -> None:
+        applied = f"rows 1 to {progress.next_row - 1} were answered from the checked bytes" if progress.next_row > 1 \
+            else "no row was applied"
+        progress.refusal = rules.ClaimReason.FILE_CHANGED
+        progress.problems = [f"the data file was replaced after its manifest was checked; {applied}"]
+
+    def _measure(self, partner: str, name: str, version: str) -> tuple[str, int, Decimal, str | None]:
+        """The file's sha256, its data-row count and the sum of its totals, read as one stream of one version."""
         digest = hashlib.sha256()
 
         def hashed() -> Iterator[bytes]:
-            for chunk in self._inbox.chunks(partner, name):
+            for chunk in self._inbox.chunks(partner, name, version):
                 digest.update(chunk)
                 yield chunk
 
@@ -146,26 +205,38 @@ class ClaimsIntake:
             return digest.hexdigest(), -1, Decimal("-1"), error.message
         return digest.hexdigest(), reader.record_count, reader.total_amount, None
 
-    def _reject_file(
-        self, partner: Partner, progress: FileProgress, etag: str | None, problems: list[str], code: rules.ClaimReason
-    ) -> FileOutcome:
-        """Nothing of the file is applied: its results say so in one line, the manifest says why."""
+    def _refuse(self, partner: Partner, progress: FileProgress, etag: str | None) -> FileOutcome:
+        """The file is answered with its refusal: alone (nothing applied), or after the rows answered so far from
+        the checked bytes (FILE_CHANGED). The results' manifest says why."""
         writer = rules.ResultsWriter()
         name = results_name(progress.name)
-        self._inbox.stage_results(partner.id, name, 0, writer.header() + writer.file_line([code.value]))
-        progress.blocks, progress.status, progress.results = 1, "REJECTED", name
-        progress.counts = {"REJECTED": 0, "ACCEPTED": 0, "DUPLICATE": 0}
-        self._finish(partner, progress, {"file_rejected": code.value, "problems": problems})
+        header = writer.header() if progress.blocks == 0 else b""
+        self._inbox.stage_results(partner.id, name, progress.blocks, header + writer.file_line([progress.refusal]))
+        progress.blocks += 1
+        progress.status, progress.results = "REJECTED", name
+        progress.counts = {status: progress.counts.get(status, 0) for status in ("ACCEPTED", "DUPLICATE", "REJECTED")}
+        extra: dict[str, Any] = {"file_rejected": progress.refusal, "problems": progress.problems}
+        if progress.refusal == rules.ClaimReason.FILE_CHANGED:
+            extra["rows_answered"] = progress.next_row - 1
+        self._finish(partner, progress, extra)
         self._progress.put(progress, etag)
-        return FileOutcome(partner.id, progress.name, "REJECTED", name, progress.counts, "; ".join(problems))
+        return FileOutcome(partner.id, progress.name, "REJECTED", name, progress.counts, "; ".join(progress.problems),
+                           reason=progress.refusal)
 
     def _rows(
         self, partner: Partner, progress: FileProgress, etag: str | None, pause: Callable[[], bool] | None
     ) -> FileOutcome:
-        rows = rules.ClaimsReader().read(split_lines(self._inbox.chunks(partner.id, progress.name)))
+        rows = rules.ClaimsReader().read(split_lines(self._inbox.chunks(partner.id, progress.name, progress.version)))
         pending = (item for item in rows if item.row >= progress.next_row)
         look_up = progress.next_row > 1  # a resumed file may meet its own claims again: ask first
-        while chunk := list(itertools.islice(pending, progress.chunk_rows or CHUNK_ROWS)):
+        while True:
+            try:
+                chunk = list(itertools.islice(pending, progress.chunk_rows or CHUNK_ROWS))
+            except BlobChanged:  # replaced part-way: the rows answered so far stand, nothing new is read
+                self._changed(progress)
+                return self._refuse(partner, progress, etag)
+            if not chunk:
+                break
             block, look_up = self._chunk(partner, progress, chunk, look_up)
             self._inbox.stage_results(partner.id, results_name(progress.name), progress.blocks, block)
             progress.blocks += 1
@@ -196,7 +267,7 @@ class ClaimsIntake:
         for _attempt in range(4):
             lines, accepted, counts, known = self._decide(partner, progress, chunk, contracts, look_up)
             met = met or known
-            if not self._registry.add(accepted):
+            if not self._registry.add(_administrator(partner), accepted):
                 break
             look_up = met = True  # a claim number was taken before: decide again against the registry
         else:
@@ -213,7 +284,7 @@ class ClaimsIntake:
         contracts: dict[str, Any], look_up: bool,
     ) -> tuple[list[bytes], list[AcceptedClaim], dict[str, int], bool]:
         claims = [item for item in chunk if isinstance(item, rules.ClaimRow)]
-        known = self._registry.load(c.claim_number for c in claims) if look_up else {}
+        known = self._registry.load(_administrator(partner), (c.claim_number for c in claims)) if look_up else {}
         earlier = {n: rules.ClaimRecord(n, c.content_hash, c.origin) for n, c in known.items()}
         writer = rules.ResultsWriter()
         lines: list[bytes] = []
@@ -226,8 +297,7 @@ class ClaimsIntake:
             before = earlier.get(item.claim_number)
             stored = contracts.get(item.contract_number)
             record: ContractRecord | None = stored.record if stored is not None else None
-            assert partner.administrator_code is not None
-            decision = rules.decide_claim(item, record, partner.administrator_code, before,
+            decision = rules.decide_claim(item, record, _administrator(partner), before,
                                           same_origin=before is not None and before.origin == here)
             if decision.status == "ACCEPTED":
                 digest = rules.content_hash(item)
@@ -306,11 +376,7 @@ def split_lines(chunks: Iterator[bytes], limit: int = rules.MAX_LINE_BYTES) -> I
         yield bytes(buffer)
 
 
-def _manifest_mismatches(manifest: bytes, count: int, total: Decimal, sha256: str) -> list[str]:
-    try:
-        document = json.loads(manifest)
-    except ValueError as exc:
-        return [f"the manifest is not JSON: {str(exc)[:100]}"]
-    if not isinstance(document, dict):
-        return ["the manifest is not a JSON object"]
-    return rules.check_manifest(document, record_count=count, total_amount=total, sha256=sha256)
+def _administrator(partner: Partner) -> str:
+    if partner.administrator_code is None:
+        raise ValueError(f"partner {partner.id} takes no claims files (no administrator_code)")
+    return partner.administrator_code

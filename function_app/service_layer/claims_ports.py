@@ -9,6 +9,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+class BlobTooLarge(ValueError):
+    """A blob read whole is larger than the caller allows."""
+
+
+class BlobChanged(Exception):
+    """The blob is no longer the version that was asked for (replaced or deleted)."""
+
+
 class ClaimsInbox(ABC):
     """A partner's `inbound/claims/` uploads and `outbound/claims-results/` answers, in its own container."""
 
@@ -18,11 +26,16 @@ class ClaimsInbox(ABC):
 
     @abstractmethod
     def read_small(self, partner: str, name: str, limit: int) -> bytes | None:
-        """A small blob (a manifest) whole, None when absent; more than `limit` bytes is an error."""
+        """A small blob (a manifest) whole, None when absent; raises BlobTooLarge beyond `limit` bytes."""
 
     @abstractmethod
-    def chunks(self, partner: str, name: str) -> Iterator[bytes]:
-        """The blob's bytes, streamed in chunks of a few MB: memory stays flat whatever the file's size."""
+    def version(self, partner: str, name: str) -> str | None:
+        """The blob's current version (its ETag), None when absent."""
+
+    @abstractmethod
+    def chunks(self, partner: str, name: str, version: str) -> Iterator[bytes]:
+        """That version's bytes, streamed in chunks of a few MB: memory stays flat whatever the file's size.
+        Every chunk comes from that very version; once the blob is another, raises BlobChanged."""
 
     @abstractmethod
     def stage_results(self, partner: str, name: str, block: int, data: bytes) -> None:
@@ -56,22 +69,28 @@ class AcceptedClaim:
 
 
 class ClaimsRegistry(ABC):
-    @abstractmethod
-    def load(self, claim_numbers: Iterable[str]) -> dict[str, AcceptedClaim]: ...
+    """Accepted claims by administrator and claim number: claim numbers are per administrator."""
 
     @abstractmethod
-    def add(self, claims: Sequence[AcceptedClaim]) -> list[str]:
+    def load(self, administrator: str, claim_numbers: Iterable[str]) -> dict[str, AcceptedClaim]: ...
+
+    @abstractmethod
+    def add(self, administrator: str, claims: Sequence[AcceptedClaim]) -> list[str]:
         """Records newly accepted claims; returns the numbers another origin recorded first (to decide again)."""
 
 
 @dataclass
 class FileProgress:
-    """Checkpoint of one uploaded file, identified by partner, name and content."""
+    """Checkpoint of one uploaded file, by partner and name: the version (ETag) and sha256 of the bytes that were
+    checked against the manifest, and, for a file refused whole or part-way, the reason code and why."""
 
     partner: str
     name: str
     sha256: str
     status: str = "PROCESSING"  # PROCESSING, DONE, REJECTED
+    version: str = ""
+    refusal: str = ""  # a whole-file reason code: the file is answered with it (after its rows so far, if any)
+    problems: list[str] = field(default_factory=list)
     next_row: int = 1
     blocks: int = 0
     started_at: str = ""
@@ -84,9 +103,23 @@ class FileProgress:
         return dict(self.__dict__)
 
 
+@dataclass(frozen=True)
+class Registration:
+    """What registering a file found: its checkpoint's token, or why there is none (another worker registered
+    this name first; or the same content is already registered under `duplicate_of`)."""
+
+    token: str | None
+    duplicate_of: str | None = None
+
+
 class ClaimsProgress(ABC):
     @abstractmethod
-    def get(self, partner: str, name: str, sha256: str) -> tuple[FileProgress | None, str | None]: ...
+    def get(self, partner: str, name: str) -> tuple[FileProgress | None, str | None]: ...
+
+    @abstractmethod
+    def register(self, progress: FileProgress, *, identity: bool) -> Registration:
+        """Creates the file's checkpoint; with `identity`, in the same atomic write, claims its content
+        (partner + sha256) for this name, so that the same bytes under another name are known as a duplicate."""
 
     @abstractmethod
     def put(self, progress: FileProgress, etag: str | None) -> str | None:

@@ -23,6 +23,7 @@ from function_app.localdev.azurite import (
     Azurite,
     AzuriteEndpoints,
     AzuriteError,
+    azurite_on,
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -186,3 +187,101 @@ def test_child_does_not_outlive_a_normally_exiting_parent(tmp_path: Path) -> Non
     with pytest.raises(ProcessLookupError):
         os.kill(int(info["pid"]), 0)
     assert all(_refuses(int(port)) for port in info["ports"])
+
+
+# --- one Azurite per data folder, shared by the commands that use it at the same time ----------------------
+
+_USER = textwrap.dedent(
+    """
+    import json, sys
+    from pathlib import Path
+    from function_app.localdev.azurite import SharedAzurite
+
+    with SharedAzurite(Path(sys.argv[1]), Path(sys.argv[2])) as shared:
+        print(json.dumps({"pid": shared.pid, "ports": shared.endpoints.ports, "started": shared.started}),
+              flush=True)
+        sys.stdin.readline()  # in use until the test says so
+    """
+)
+
+
+class User:
+    """A separate process using the shared Azurite of `location` until `done()`."""
+
+    def __init__(self, location: Path) -> None:
+        env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _USER, str(PROJECT_ROOT), str(location)], env=env, text=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def using(self) -> dict[str, object]:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        assert line, self.process.stderr.read() if self.process.stderr else ""
+        info: dict[str, object] = json.loads(line)
+        return info
+
+    def done(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write("\n")
+        self.process.stdin.close()
+        assert self.process.wait(timeout=60) == 0, self.process.stderr.read() if self.process.stderr else ""
+
+
+def _azurites_on(location: Path) -> list[int]:
+    """Azurite processes keeping their data in this folder."""
+    return [int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit() and azurite_on(int(e.name), location)]
+
+
+def test_two_commands_at_once_share_one_azurite_and_the_last_one_out_stops_it(tmp_path: Path) -> None:
+    location = tmp_path / "shared"
+    first, second = User(location), User(location)  # started together: they race to start one
+    a, b = first.using(), second.using()
+    assert a["pid"] == b["pid"] and a["ports"] == b["ports"]
+    assert {a["started"], b["started"]} == {False, True}
+    assert _azurites_on(location) == [a["pid"]]
+    starter, joiner = (first, second) if a["started"] else (second, first)
+    starter.done()  # the one that started it leaves first: the other is still using it
+    ports = [int(p) for p in a["ports"]]  # type: ignore[attr-defined]
+    endpoints = AzuriteEndpoints(ports[0], ports[1], ports[2])
+    _write_table_and_blob(endpoints.connection_string, "stillhere", "stillhere", "after-the-starter-left")
+    assert _azurites_on(location) == [a["pid"]]
+    joiner.done()
+    assert _azurites_on(location) == [] and all(_refuses(p) for p in ports)
+    assert not (location / "fnix-azurite.json").exists()
+
+
+def test_a_command_killed_outright_leaves_an_azurite_the_next_one_joins_and_stops(tmp_path: Path) -> None:
+    location = tmp_path / "shared"
+    crashed = User(location)
+    first = crashed.using()
+    crashed.process.kill()  # SIGKILL: no exit hook, its share dropped by the kernel
+    crashed.process.wait(timeout=30)
+    assert _azurites_on(location) == [first["pid"]]
+    later = User(location)
+    assert later.using() == {**first, "started": False}
+    later.done()
+    assert _azurites_on(location) == []
+
+
+def test_a_state_file_naming_no_live_azurite_is_not_trusted(tmp_path: Path) -> None:
+    from function_app.localdev.azurite import SharedAzurite
+
+    location = tmp_path / "shared"
+    location.mkdir()
+    # a live pid that is no Azurite, though its command line names the folder and Azurite
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "--location", str(location),
+                              "azurite"])
+    try:
+        with socket.socket() as taken:  # a port that accepts connections, held by somebody else entirely
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            (location / "fnix-azurite.json").write_text(json.dumps({"pid": other.pid, "ports": [port] * 3}))
+            with SharedAzurite(PROJECT_ROOT, location) as shared:
+                assert shared.started and shared.pid != other.pid and port not in shared.endpoints.ports
+                assert _azurites_on(location) == [shared.pid]
+        assert _azurites_on(location) == [] and other.poll() is None, "the stranger was left alone"
+    finally:
+        other.kill()
+        other.wait()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from azure.storage.blob import BlobServiceClient, ContainerClient
@@ -15,7 +16,7 @@ from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import Settings
 from function_app.domain.journal import FactKind, JournalFact
 from function_app.service_layer import claims_intake
-from function_app.service_layer.claims_ports import AcceptedClaim, ClaimsRegistry
+from function_app.service_layer.claims_ports import AcceptedClaim, BlobChanged, ClaimsInbox, ClaimsRegistry
 from function_app.service_layer.delivery import DeliveryJob
 from function_app.service_layer.ports import Journal
 from tests.events import contract, messages
@@ -48,9 +49,9 @@ def row(claim: str, contract_number: str = "VSC2501150001", total: str = "150.00
 
 
 def upload(exchange: Exchange, rows: Sequence[str], *, name: str = NAME, manifest: bool = True,
-           tamper: dict[str, object] | None = None) -> bytes:
+           tamper: dict[str, object] | None = None, partner: str = "adm-01") -> bytes:
     data = ("\n".join([HEADER, *rows]) + "\n").encode()
-    target = container(exchange)
+    target = container(exchange, partner)
     target.upload_blob(name, data, overwrite=True)
     if manifest:
         totals = sum(Decimal(r.split(",")[8]) for r in rows if r.count(",") == 10 and r.split(",")[8][:1].isdigit())
@@ -60,8 +61,8 @@ def upload(exchange: Exchange, rows: Sequence[str], *, name: str = NAME, manifes
     return data
 
 
-def results(exchange: Exchange) -> list[list[str]]:
-    text = container(exchange).download_blob(claims_intake.results_name(NAME)).readall().decode()
+def results(exchange: Exchange, name: str = NAME, partner: str = "adm-01") -> list[list[str]]:
+    text = container(exchange, partner).download_blob(claims_intake.results_name(name)).readall().decode()
     return [line.split(",") for line in text.splitlines()]
 
 
@@ -85,7 +86,7 @@ def test_a_file_waits_for_its_manifest_then_every_row_is_answered(exchange: Exch
     lines = results(exchange)
     assert lines[0] == ["row", "claim_number", "status", "reasons"]
     assert [(r[0], r[2], r[3]) for r in lines[1:]] == [
-        ("1", "ACCEPTED", ""), ("2", "REJECTED", "AMOUNT_INCONSISTENT"), ("3", "REJECTED", "NOT_AUTHORIZED"),
+        ("1", "ACCEPTED", ""), ("2", "REJECTED", "AMOUNT_INCONSISTENT"), ("3", "REJECTED", "CONTRACT_NOT_FOUND"),
         ("4", "REJECTED", "CONTRACT_NOT_FOUND"), ("5", "DUPLICATE", "DUPLICATE"), ("6", "REJECTED", "SCHEMA_INVALID"),
     ]
     assert [f.data["claim"]["claim_number"] for f in claim_facts(exchange)] == ["CLM-000001"]
@@ -292,28 +293,34 @@ def test_a_file_is_read_in_ranges_and_a_replacement_mid_read_fails_the_read(
     monkeypatch.setattr(claims_storage, "CHUNK_BYTES", 100)
     data = upload(exchange, [row(f"CLM-8000{i:02d}") for i in range(5)])
     inbox = claims_storage.BlobClaimsInbox(exchange.clients["blobs"], exchange.settings.namespace)
-    parts = list(inbox.chunks("adm-01", NAME))
+    version = inbox.version("adm-01", NAME)
+    assert version is not None
+    parts = list(inbox.chunks("adm-01", NAME, version))
     assert b"".join(parts) == data and {len(p) for p in parts[:-1]} == {100}
-    reading = inbox.chunks("adm-01", NAME)
+    reading = inbox.chunks("adm-01", NAME, version)
     assert next(reading) == data[:100]
     upload(exchange, [row("CLM-800099")])  # the partner uploads again while the file is being read
-    with pytest.raises(ResourceModifiedError):
+    with pytest.raises(BlobChanged) as changed:
         next(reading)
+    assert isinstance(changed.value.__cause__, ResourceModifiedError)
+    with pytest.raises(BlobChanged):  # the version read is the one asked for, or none at all
+        next(inbox.chunks("adm-01", NAME, version))
     container(exchange).upload_blob("inbound/claims/empty.csv", b"")
-    assert list(inbox.chunks("adm-01", "inbound/claims/empty.csv")) == []
+    empty = inbox.version("adm-01", "inbound/claims/empty.csv")
+    assert empty is not None and list(inbox.chunks("adm-01", "inbound/claims/empty.csv", empty)) == []
 
 
 class CountingRegistry(ClaimsRegistry):
     def __init__(self, inner: ClaimsRegistry) -> None:
         self.inner, self.loads = inner, []  # type: ignore[var-annotated]
 
-    def load(self, claim_numbers: Iterable[str]) -> dict[str, AcceptedClaim]:
+    def load(self, administrator: str, claim_numbers: Iterable[str]) -> dict[str, AcceptedClaim]:
         numbers = sorted(claim_numbers)
         self.loads.append(numbers)
-        return self.inner.load(numbers)
+        return self.inner.load(administrator, numbers)
 
-    def add(self, claims: Sequence[AcceptedClaim]) -> list[str]:
-        return self.inner.add(claims)
+    def add(self, administrator: str, claims: Sequence[AcceptedClaim]) -> list[str]:
+        return self.inner.add(administrator, claims)
 
 
 def test_a_chunk_asks_the_registry_first_only_after_a_chunk_that_met_it(
@@ -339,3 +346,204 @@ def test_a_chunk_asks_the_registry_first_only_after_a_chunk_that_met_it(
     [done] = intake.scan("adm-01", only=second)
     assert done.counts == {"ACCEPTED": 6, "DUPLICATE": 1, "REJECTED": 0}
     assert registry.loads == [["CLM-900000", "CLM-900100", "CLM-900102"], ["CLM-900103", "CLM-900104", "CLM-900105"]]
+
+
+# --- file integrity (CLAIMS-INBOUND.md: file identity, checked bytes, manifest size) ---------------------
+
+
+def intake_with(exchange: Exchange, inbox: ClaimsInbox) -> claims_intake.ClaimsIntake:
+    from function_app.adapters.claims_storage import TableClaimsProgress, TableClaimsRegistry
+    from function_app.adapters.tables import ensure_table
+
+    tables, settings = exchange.clients["tables"], exchange.settings
+    assert exchange.claims is not None and exchange.partners is not None  # the first use loads the partners
+    return claims_intake.ClaimsIntake(
+        exchange.partners, inbox, TableClaimsRegistry(ensure_table(tables, settings.claims_table)),
+        TableClaimsProgress(ensure_table(tables, settings.claim_files_table)), exchange.contracts, exchange.journal,
+        settings.zone)
+
+
+def test_the_same_bytes_under_another_name_are_a_duplicate_file_and_applied_once(exchange: Exchange) -> None:
+    rows = [row("CLM-010001"), row("CLM-010002")]
+    upload(exchange, rows)
+    second = NAME.replace("_001.csv", "_002.csv")
+    upload(exchange, rows, name=second)
+    first_done, duplicate = exchange.claims.scan("adm-01")
+    assert (first_done.status, duplicate.status, duplicate.reason) == ("DONE", "REJECTED", "DUPLICATE_FILE")
+    assert NAME in duplicate.note
+    assert results(exchange, second)[1:] == [["0", "", "REJECTED", "DUPLICATE_FILE"]]
+    assert sorted(f.data["claim"]["claim_number"] for f in claim_facts(exchange)) == ["CLM-010001", "CLM-010002"]
+    assert [o.status for o in exchange.claims.scan("adm-01")] == ["SKIPPED", "SKIPPED"]
+    assert len(claim_facts(exchange)) == 2
+
+
+def test_bytes_refused_for_their_manifest_can_come_again_under_another_name(exchange: Exchange) -> None:
+    """Only bytes that were to be applied take their identity: a file refused whole was never applied."""
+    rows = [row("CLM-011001")]
+    upload(exchange, rows, tamper={"total_amount": "1.00"})
+    second = NAME.replace("_001.csv", "_002.csv")
+    upload(exchange, rows, name=second)
+    refused, done = exchange.claims.scan("adm-01")
+    assert (refused.reason, done.status) == ("FILE_CONTROL_MISMATCH", "DONE")
+    assert [f.data["claim"]["claim_number"] for f in claim_facts(exchange)] == ["CLM-011001"]
+
+
+class ReplacedAfterCheck(ClaimsInbox):
+    """The partner replaces the data file (and its manifest, to match) right after the exchange checked it."""
+
+    def __init__(self, inner: ClaimsInbox, replace: Callable[[], object]) -> None:
+        self.inner, self.replace, self.reads = inner, replace, 0
+
+    def data_files(self, partner: str) -> list[str]:
+        return self.inner.data_files(partner)
+
+    def read_small(self, partner: str, name: str, limit: int) -> bytes | None:
+        return self.inner.read_small(partner, name, limit)
+
+    def version(self, partner: str, name: str) -> str | None:
+        return self.inner.version(partner, name)
+
+    def chunks(self, partner: str, name: str, version: str) -> Iterator[bytes]:
+        self.reads += 1
+        if self.reads == 2:  # the first read measured the file against its manifest
+            self.replace()
+        return self.inner.chunks(partner, name, version)
+
+    def stage_results(self, partner: str, name: str, block: int, data: bytes) -> None:
+        self.inner.stage_results(partner, name, block, data)
+
+    def commit_results(self, partner: str, name: str, blocks: int) -> tuple[str, int]:
+        return self.inner.commit_results(partner, name, blocks)
+
+    def write_manifest(self, partner: str, name: str, document: dict[str, Any]) -> None:
+        self.inner.write_manifest(partner, name, document)
+
+
+def test_a_file_replaced_after_its_check_is_refused_and_nothing_of_the_new_bytes_is_applied(
+    exchange: Exchange
+) -> None:
+    from function_app.adapters.claims_storage import BlobClaimsInbox
+
+    upload(exchange, [row("CLM-020001")])
+    inbox = ReplacedAfterCheck(BlobClaimsInbox(exchange.clients["blobs"], exchange.settings.namespace),
+                               lambda: upload(exchange, [row("CLM-029999"), row("CLM-029998")]))
+    [refused] = intake_with(exchange, inbox).scan("adm-01")
+    assert (refused.status, refused.reason) == ("REJECTED", "FILE_CHANGED")
+    assert results(exchange)[1:] == [["0", "", "REJECTED", "FILE_CHANGED"]]
+    assert claim_facts(exchange) == []
+    [again] = exchange.claims.scan("adm-01")
+    assert again.status == "SKIPPED" and "not applied" in again.note
+    assert claim_facts(exchange) == []
+
+
+def test_a_file_replaced_while_paused_keeps_the_rows_applied_and_refuses_the_new_bytes(
+    exchange: Exchange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(claims_intake, "CHUNK_ROWS", 3)
+    upload(exchange, [row(f"CLM-0300{i:02d}") for i in range(6)])
+    [paused] = exchange.claims.scan("adm-01", pause=lambda: True)
+    assert paused.status == "PAUSED"
+    upload(exchange, [row(f"CLM-0399{i:02d}") for i in range(6)])  # new bytes, with a manifest that matches them
+    [refused] = exchange.claims.scan("adm-01")
+    assert (refused.status, refused.reason) == ("REJECTED", "FILE_CHANGED")
+    assert results(exchange)[1:] == [[str(i), f"CLM-0300{i - 1:02d}", "ACCEPTED", ""] for i in (1, 2, 3)] + [
+        ["0", "", "REJECTED", "FILE_CHANGED"]]
+    assert sorted(f.data["claim"]["claim_number"] for f in claim_facts(exchange)) == [
+        f"CLM-0300{i:02d}" for i in range(3)]
+    manifest = json.loads(container(exchange).download_blob(claims_intake.results_name(NAME) + ".manifest.json")
+                          .readall())
+    assert (manifest["file_rejected"], manifest["rows_answered"], manifest["counts"]["ACCEPTED"]) == (
+        "FILE_CHANGED", 3, 3)
+
+
+def test_a_file_replaced_after_it_was_answered_changes_neither_results_nor_journal(exchange: Exchange) -> None:
+    upload(exchange, [row("CLM-040001")])
+    exchange.claims.scan("adm-01")
+    answered = results(exchange)
+    upload(exchange, [row("CLM-040002")], tamper={"record_count": 7})  # would have been refused whole
+    [again] = exchange.claims.scan("adm-01")
+    assert again.status == "SKIPPED" and "replaced" in again.note
+    assert results(exchange) == answered
+    assert [f.data["claim"]["claim_number"] for f in claim_facts(exchange)] == ["CLM-040001"]
+
+
+@pytest.mark.parametrize("manifest", [
+    b" " * (64 * 1024) + b'{"record_count": 1}',
+    b"[" * 60_000 + b"]" * 60_000,
+    b"{not json",
+    b"\xff\xfe{}",
+    b'["a list"]',
+], ids=["over-64-KiB", "nested-deep", "not-json", "not-utf-8", "not-an-object"])
+def test_an_invalid_manifest_refuses_its_file_alone(exchange: Exchange, manifest: bytes) -> None:
+    upload(exchange, [row("CLM-050001")])
+    container(exchange).upload_blob(NAME + ".manifest.json", manifest, overwrite=True)
+    second = NAME.replace("_001.csv", "_002.csv")
+    upload(exchange, [row("CLM-050002")], name=second)
+    container(exchange, "adm-02")
+    upload(exchange, [row("CLM-050003", "VSC2501150002")], partner="adm-02",
+           name=NAME.replace("adm-01", "adm-02"))
+    invalid, done = exchange.claims.scan("adm-01")
+    assert (invalid.status, invalid.reason, done.status) == ("REJECTED", "MANIFEST_INVALID", "DONE")
+    assert results(exchange)[1:] == [["0", "", "REJECTED", "MANIFEST_INVALID"]]
+    [other_partner] = exchange.claims.scan("adm-02")
+    assert other_partner.status == "DONE"
+    [queued] = exchange.claims.scan("adm-01", only=NAME)  # the queue path: one file, answered, no exception
+    assert queued.status == "SKIPPED"
+    assert sorted(f.data["claim"]["claim_number"] for f in claim_facts(exchange)) == ["CLM-050002", "CLM-050003"]
+
+
+def test_claim_numbers_are_per_administrator(exchange: Exchange) -> None:
+    """Another administrator's claim of the same number is no duplicate and no conflict, nor a hint of one."""
+    upload(exchange, [row("CLM-060001")])
+    other = NAME.replace("adm-01", "adm-02")
+    upload(exchange, [row("CLM-060001", "VSC2501150002", cause="another failure")], partner="adm-02", name=other)
+    [mine] = exchange.claims.scan("adm-01")
+    [theirs] = exchange.claims.scan("adm-02")
+    assert mine.counts["ACCEPTED"] == theirs.counts["ACCEPTED"] == 1
+    assert results(exchange, other, "adm-02")[1:] == [["1", "CLM-060001", "ACCEPTED", ""]]
+    upload(exchange, [row("CLM-060001", cause="changed")], name=NAME.replace("_001.csv", "_002.csv"))
+    [conflict] = exchange.claims.scan("adm-01", only=NAME.replace("_001.csv", "_002.csv"))
+    assert conflict.counts["REJECTED"] == 1  # within one administrator the number is still taken
+
+
+def test_a_name_too_long_for_its_results_is_ignored_and_the_other_files_go_on(exchange: Exchange) -> None:
+    """Azure refuses blob names over 1024 characters (Azurite does not): the results could not be written."""
+    long = "inbound/claims/" + "a" * 1000 + ".csv"
+    upload(exchange, [row("CLM-090001")], name=long)
+    upload(exchange, [row("CLM-090002")])
+    ignored, done = sorted(exchange.claims.scan("adm-01"), key=lambda o: o.status != "IGNORED")
+    assert (ignored.name, ignored.status, done.status) == (long, "IGNORED", "DONE")
+    assert "1024" in ignored.note
+    assert [f.data["claim"]["claim_number"] for f in claim_facts(exchange)] == ["CLM-090002"]
+
+
+class ReplacedAfterFirstChunk(FailsOnce):
+    def __init__(self, inner: Journal, replace: Callable[[], object]) -> None:
+        super().__init__(inner, after=1)
+        self.replace = replace
+
+    def append_run(self, facts: Sequence[JournalFact]) -> None:
+        self.inner.append_run(facts)
+        self.calls += 1
+        if self.calls == 1:
+            self.replace()
+
+
+def test_a_file_replaced_part_way_through_a_read_keeps_its_answered_rows_and_records_the_refusal(
+    exchange: Exchange, storage_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from function_app.adapters import claims_storage
+
+    monkeypatch.setattr(claims_intake, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(claims_storage, "CHUNK_BYTES", 100)  # the rows after the first chunk are still unread
+    upload(exchange, [row(f"CLM-0700{i:02d}") for i in range(9)])
+    journal = ReplacedAfterFirstChunk(exchange.journal, lambda: upload(exchange, [row("CLM-079999")] * 9))
+    replaced = bootstrap(storage_settings, contracts=exchange.contracts, journal=journal,
+                         dead_letters=exchange.dead_letters)
+    [refused] = replaced.claims.scan("adm-01")
+    assert (refused.status, refused.reason, refused.counts["ACCEPTED"]) == ("REJECTED", "FILE_CHANGED", 3)
+    assert [r[2] for r in results(exchange)[1:]] == ["ACCEPTED"] * 3 + ["REJECTED"]
+    assert sorted(f.data["claim"]["claim_number"] for f in claim_facts(exchange)) == [
+        f"CLM-0700{i:02d}" for i in range(3)]
+    [again] = exchange.claims.scan("adm-01")
+    assert again.status == "SKIPPED", "the refusal was recorded, under the checkpoint's current token"

@@ -29,6 +29,7 @@ from function_app.domain.claims_inbound import (
     coverage_of,
     decide_claim,
     origin,
+    parse_manifest,
     read_claims,
     row_total,
     split_cells,
@@ -512,9 +513,12 @@ def test_no_contract_or_one_not_yet_arrived_is_contract_not_found(contract: Cont
     assert (decision.status, codes(decision)) == (Status.REJECTED, ("CONTRACT_NOT_FOUND",))
 
 
-def test_another_administrators_contract_is_not_authorized_before_any_coverage_detail() -> None:
-    decision = decide(claim(failure_date="2024-01-01", odometer="999999"), administrator="ADM-02")
-    assert (decision.status, codes(decision)) == (Status.REJECTED, ("NOT_AUTHORIZED",))
+def test_another_administrators_contract_is_answered_exactly_as_one_that_does_not_exist() -> None:
+    """CLAIMS-INBOUND.md: an administrator learns nothing of others' contracts, not even that they exist."""
+    row = claim(failure_date="2024-01-01", odometer="999999")
+    decision = decide(row, administrator="ADM-02")
+    assert decision == decide(row, None, administrator="ADM-02")
+    assert (decision.status, codes(decision)) == (Status.REJECTED, ("CONTRACT_NOT_FOUND",))
     assert "2025-01-15" not in decision.reasons[0].message and "72000" not in decision.reasons[0].message
 
 
@@ -601,7 +605,7 @@ def test_a_retry_is_accepted_again_even_if_the_contract_was_cancelled_in_between
 def test_a_retry_still_needs_the_partner_to_administer_the_contract() -> None:
     row = claim()
     decision = decide(row, earlier=earlier_claim(row), administrator="ADM-02", same_origin=True)
-    assert codes(decision) == ("NOT_AUTHORIZED",)
+    assert codes(decision) == ("CONTRACT_NOT_FOUND",)
 
 
 @pytest.mark.parametrize("same_origin", [False, True])
@@ -615,7 +619,7 @@ def test_contract_rules_come_before_duplicates() -> None:
     row = claim(failure_date="2031-01-01")
     assert codes(decide(row, None, earlier_claim(row))) == ("CONTRACT_NOT_FOUND",)
     assert codes(decide(row, earlier=earlier_claim(row))) == ("NOT_COVERED",)
-    assert codes(decide(row, earlier=earlier_claim(row), administrator="ADM-09")) == ("NOT_AUTHORIZED",)
+    assert codes(decide(row, earlier=earlier_claim(row), administrator="ADM-09")) == ("CONTRACT_NOT_FOUND",)
 
 
 def test_a_contract_or_earlier_claim_for_another_number_is_a_caller_error() -> None:
@@ -853,3 +857,29 @@ def test_results_have_one_line_per_data_row() -> None:
     results, _ = process(upload(), FILE_SHA, {})
     lines: Sequence[str] = results.decode("utf-8").split("\n")
     assert lines[-1] == "" and len(lines) == 13
+
+
+def test_the_row_rules_use_only_the_specs_reason_codes() -> None:
+    spec = {"SCHEMA_INVALID", "AMOUNT_INCONSISTENT", "CONTRACT_NOT_FOUND", "NOT_COVERED", "DUPLICATE",
+            "CLAIM_CONFLICT", "FILE_CONTROL_MISMATCH", "MANIFEST_INVALID", "FILE_CHANGED", "DUPLICATE_FILE"}
+    assert {code.value for code in ClaimReason} == spec
+
+
+@pytest.mark.parametrize(("raw", "says"), [
+    (b"{}" + b" " * (64 * 1024 - 1), "more than 65536 bytes"),
+    (b"[" * 30_000 + b"]" * 30_000, "nests too deeply"),
+    (b"{not json", "not JSON"),
+    (b"\xff{}", "not JSON"),
+    (b'{"record_count": ' + b"9" * 5000 + b"}", "not JSON"),
+    (b"[]", "not a JSON object"),
+    (b"null", "not a JSON object"),
+])
+def test_a_manifest_that_is_not_64_kib_of_json_object_is_invalid(raw: bytes, says: str) -> None:
+    problem = parse_manifest(raw)
+    assert isinstance(problem, str) and says in problem and len(problem) < 200
+
+
+def test_a_manifest_of_64_kib_exactly_is_read() -> None:
+    raw = b'{"record_count": 3}'
+    raw += b" " * (64 * 1024 - len(raw))
+    assert parse_manifest(raw) == {"record_count": 3}

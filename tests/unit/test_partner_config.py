@@ -174,7 +174,8 @@ PII_NONE = "a feed with PII level 'none' cannot receive"
         ),
         pytest.param(
             lambda config: toyota(config).__setitem__("id", "OEM_Toyota"),
-            "partners[1], id: expected 3-40 lower-case letters, digits or '-' (^[a-z0-9-]{3,40}$), got 'OEM_Toyota'",
+            "partners[1], id: expected 3-40 lower-case letters and digits with single hyphens between them, so that "
+            "partner-<id> is a valid container name (^(?=.{3,40}$)[a-z0-9]+(?:-[a-z0-9]+)*$), got 'OEM_Toyota'",
             id="bad id pattern",
         ),
         pytest.param(
@@ -320,6 +321,56 @@ def test_several_mistakes_are_reported_together_one_per_line(tmp_path: Path) -> 
         f"{path}: {FEED}, format: expected 'csv', 'fixed' or 'jsonl', got 'xml'",
         f"{path}: {FEED}, sla: expected an ISO 8601 duration like PT15M or P1D, got 'daily'",
     ]
+
+
+ID_RULE = ("expected 3-40 lower-case letters and digits with single hyphens between them, so that partner-<id> is a "
+           "valid container name (^(?=.{3,40}$)[a-z0-9]+(?:-[a-z0-9]+)*$)")
+
+
+@pytest.mark.parametrize("bad_id", ["oem--toyota", "oem-toyota-", "-oem-toyota", "oe", "a" * 41, "oem_toyota",
+                                    "Oem-toyota", "oem-t\u00f6y\u00f6ta", "oem-toyota\n"])
+def test_a_partner_id_that_is_not_a_valid_container_name_is_named(tmp_path: Path, bad_id: str) -> None:
+    config = base_config()
+    toyota(config)["id"] = bad_id
+    path = written(tmp_path, config)
+    with pytest.raises(PartnerConfigError) as error:
+        load_partner_config(path)
+    assert str(error.value) == f"{path}: partners[1], id: {ID_RULE}, got {bad_id!r}"
+
+
+@pytest.mark.parametrize("good_id", ["oem", "a" * 40, "oem-toyota", "adm-01-east", "123"])
+def test_partner_ids_that_make_valid_container_names_load(tmp_path: Path, good_id: str) -> None:
+    config = base_config()
+    toyota(config)["id"] = good_id
+    assert load_partner_config(written(tmp_path, config)).partners[1].id == good_id
+    container = f"partner-{good_id}"
+    assert 3 <= len(container) <= 63 and "--" not in container and not container.endswith("-")
+
+
+def test_an_administrator_code_held_by_two_partners_names_the_second_and_the_first(tmp_path: Path) -> None:
+    config = base_config()
+    config["partners"][0]["administrator_code"] = "ADM-01"
+    config["partners"].append({"id": "adm-02", "name": "Admin Two", "kind": "ADMINISTRATOR",
+                               "administrator_code": "ADM-01", "feeds": [feed("nightly")]})
+    path = written(tmp_path, config)
+    with pytest.raises(PartnerConfigError) as error:
+        load_partner_config(path)
+    assert str(error.value) == (f"{path}: partner adm-02, administrator_code: 'ADM-01' is already the "
+                                "administrator_code of partner adm-01; a code is held by one partner only")
+
+
+@pytest.mark.parametrize("content", ["[" * 100_000 + "]" * 100_000, '{"schema_version": ' + "1" * 5000 + "}"],
+                         ids=["nested-deep", "number-too-long"])
+def test_json_the_parser_cannot_take_is_a_named_mistake(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "partners.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(PartnerConfigError, match="not usable JSON"):
+        load_partner_config(path)
+
+
+def test_a_directory_instead_of_a_file_is_a_named_mistake(tmp_path: Path) -> None:
+    with pytest.raises(PartnerConfigError, match="cannot read the partner configuration"):
+        load_partner_config(tmp_path)
 
 
 def test_a_file_that_is_not_json_is_named_with_where_it_breaks(tmp_path: Path) -> None:
