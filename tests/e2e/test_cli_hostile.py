@@ -43,7 +43,8 @@ HOSTILE = {
     "directory": ["", "x\x00y", "{file}", "{file}/below", TOO_LONG, TOO_LONG + "/x"],
     "setting": ["", "NO_SUCH_SETTING", "x\x00y", TOO_LONG],
 }
-HARMLESS = {"date": "2026-03-02", "partner": "adm-01", "blob": "contracts/2026-03-02/x.json", "input": "{empty}"}
+HARMLESS = {"date": "2026-03-02", "partner": "adm-01", "feed": "nightly-contracts",
+            "blob": "contracts/2026-03-02/x.json", "input": "{empty}"}
 
 
 @dataclass(frozen=True)
