@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from function_app import telemetry
+from function_app.domain import bounds
 from function_app.domain.change_feed import RowChange
 from function_app.domain.contracts import ContractRecord, EventContext, Outcome
 from function_app.domain.decisions import ContractBook
@@ -34,7 +35,7 @@ from function_app.service_layer.ports import (
 )
 
 MAX_ATTEMPTS = 6
-WAVE = 40  # events of one contract decided per write: a contract's write must fit one 100-entity transaction
+WAVE = bounds.EVENTS_PER_WRITE  # events of one contract decided per write: it must fit one transaction
 
 
 @dataclass
@@ -108,7 +109,7 @@ class RealtimeService:
             **{"fni.hub": first and first.hub, "fni.partition": first and first.partition,
                "fni.batch_size": len(messages), "fni.first_sequence": first and first.sequence_number},
         ):
-            parsed = [parse_message(m) for m in messages]
+            parsed = [parse_message(m, self._zone) for m in messages]
             blind = bool(messages) and all(m.hub in self._optimistic_hubs for m in messages) and not redecide
             answers: dict[str, Answer] = {}
             for wave in _waves(_group(parsed)):
