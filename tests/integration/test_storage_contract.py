@@ -242,3 +242,15 @@ def test_fifty_requests_for_a_contract_not_yet_there_then_the_contract(service: 
     assert [fb["data"]["status"] for fb in arrival.feedback][:1] == ["ACCEPTED"]
     assert len(arrival.feedback) == 11
     assert service.contracts.held_before(T0 + timedelta(days=30)) == []
+
+
+def test_every_rejected_input_keeps_its_own_dead_letter(service: Exchange) -> None:
+    """`bad#1` and `bad_1` read alike once made safe for a blob name: their letters used to collapse into one."""
+    rejected = [events.contract("BAD", event_id=event_id) for event_id in ("bad#1", "bad_1", "bad/1", "bäd_1")]
+    other_sender = events.contract("BAD", event_id="bad#1", dealer="D20117")
+    report = service.realtime.process(messages("contracts", [*rejected, other_sender, b"{", b"{ "]))
+    assert len(set(report.dead_letters)) == 7
+    stored = list(service.dead_letters.names("contracts/"))
+    assert sorted(stored) == sorted(report.dead_letters)
+    assert {service.dead_letters.get(name).event_id for name in stored} == {
+        "bad#1", "bad_1", "bad/1", "bäd_1", None}
