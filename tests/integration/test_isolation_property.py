@@ -19,6 +19,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -294,3 +295,10 @@ def test_a_storage_fault_still_raises() -> None:
     with pytest.raises(ConnectionError):
         exchange.realtime.process(batch("contracts", bodies))
     assert parse_message(batch("contracts", bodies)[2]).reasons, "the hostile event alone is refused, not raised on"
+
+
+def test_the_readme_documents_the_night_run() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    promises = readme.split("## How it keeps its promises", 1)[1].split("\n## ", 1)[0]
+    assert "FNI_PROPERTY_PROFILE=night ./dev test tests/integration/test_isolation_property.py" in promises
+    assert set(PROFILES) == {"ci", "night"}
