@@ -22,6 +22,7 @@ from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, Re
 from azure.data.tables import TableClient, TableEntity, TableServiceClient, TableTransactionError, UpdateMode
 
 from function_app.adapters.overlap import prefetched
+from function_app.domain import bounds
 from function_app.domain.contracts import ContractRecord
 from function_app.domain.journal import FactKind, JournalFact
 from function_app.service_layer.ports import (
@@ -35,7 +36,7 @@ from function_app.service_layer.ports import (
     StoredContract,
 )
 
-TRANSACTION_LIMIT = 100
+TRANSACTION_LIMIT = bounds.TABLE_TRANSACTION_ENTITIES
 QUERY_COMPARISONS = 14  # Table service filters allow 15 comparisons; one is the PartitionKey
 CONFLICT_CODES = {"EntityAlreadyExists", "UpdateConditionNotSatisfied", "ResourceNotFound"}
 Operation = tuple[Any, ...]
@@ -212,8 +213,8 @@ def _claim_from(entity: TableEntity) -> IdentityClaim:
     return IdentityClaim(entity["input_key"], entity["routing_key"], claimed_at, entity.metadata["etag"])
 
 
-STRING_PROPERTY_BYTES = 64 * 1024 - 1024  # a String property holds 64 KiB of UTF-16; some room to spare
-TRANSACTION_BYTES = 3 * 1024 * 1024  # a transaction's body may hold 4 MiB; properties of a chunk stay below 3
+STRING_PROPERTY_BYTES = bounds.TABLE_PROPERTY_BYTES - 1024  # measured in UTF-16; some room to spare
+TRANSACTION_BYTES = bounds.TABLE_TRANSACTION_BYTES * 3 // 4  # a chunk's properties, leaving room for the envelope
 
 
 def _json_properties(name: str, document: object) -> dict[str, Any]:
@@ -364,8 +365,8 @@ class TableJournal(Journal):
 
 
 PACK_COUNT = "pack_facts"
-PACK_PIECE_BYTES = 64 * 1024  # a binary property holds at most 64 KiB
-PACK_PIECES = 14  # an entity holds at most 1 MiB: 14 full pieces and the keys stay well inside it
+PACK_PIECE_BYTES = bounds.TABLE_PROPERTY_BYTES  # a binary property holds at most 64 KiB
+PACK_PIECES = bounds.TABLE_PIECES_PER_ENTITY  # an entity holds at most 1 MiB: 14 full pieces and the keys
 
 
 def _by_date(facts: Sequence[JournalFact]) -> dict[date, list[JournalFact]]:

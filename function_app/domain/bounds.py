@@ -13,9 +13,12 @@ from datetime import date, timedelta
 # --- the limits being protected ------------------------------------------------------------------------------
 
 TABLE_INT32_MAX = 2**31 - 1  # Table Storage stores an int property as Edm.Int32 (the journal's `revision`)
-TABLE_PROPERTY_CHARS = 32 * 1024  # a String property holds 64 KiB of UTF-16: 32 Ki code units
-TABLE_TRANSACTION_ENTITIES = 100  # one entity-group transaction
+TABLE_PROPERTY_BYTES = 64 * 1024  # a String (UTF-16) or Binary property
 TABLE_ENTITY_BYTES = 1024 * 1024  # one entity, all properties together
+TABLE_TRANSACTION_ENTITIES = 100  # one entity-group transaction
+TABLE_TRANSACTION_BYTES = 4 * 1024 * 1024  # one entity-group transaction's body
+TABLE_PIECES_PER_ENTITY = 14  # full binary properties one entity holds with its keys and a few small properties
+assert TABLE_PIECES_PER_ENTITY * TABLE_PROPERTY_BYTES < TABLE_ENTITY_BYTES - 64 * 1024
 
 
 @dataclass(frozen=True)
