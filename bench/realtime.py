@@ -211,7 +211,7 @@ class Bench:
         rows = [r for w in (self._warmup, self._main) for r in w.rows]
         real = lane.path == "real"
         normal: Callable[[Mapping[str, Any]], Entity] = _without_decision_time if real else dict
-        expected = [[e for r in rows for e in (r.record, r.inbox)], [r.journal for r in rows]]
+        expected = [[e for r in rows for e in (r.record, r.inbox, r.claim)], [r.journal for r in rows]]
         for table, entities in zip(tables, expected, strict=True):
             want = {key(n): n for n in map(normal, entities)}
             select = None if real else ["PartitionKey", "RowKey"]
@@ -239,7 +239,8 @@ _DECISION_STAMP = re.compile(r"\b\d{8}T\d{12}Z(?=-)")
 
 
 def _without_decision_time(entity: Mapping[str, Any]) -> Entity:
-    return {k: _DECISION_STAMP.sub("<decided>", v) if isinstance(v, str) else v for k, v in entity.items()}
+    masked = {k: _DECISION_STAMP.sub("<decided>", v) if isinstance(v, str) else v for k, v in entity.items()}
+    return {**masked, "claimed_at": "<decided>"} if "claimed_at" in masked else masked
 
 
 def _raw(lane: Lane) -> Callable[[Workload], Timed]:
@@ -262,6 +263,7 @@ def _transactions(lane: Lane, workload: Workload) -> list[tuple[TableClient, lis
     journal: dict[str, list[Operation]] = defaultdict(list)
     for rows in workload.rows:
         contracts[rows.record["PartitionKey"]] += [("create", rows.record), ("create", rows.inbox)]
+        contracts[rows.claim["PartitionKey"]].append(("create", rows.claim))
         journal[rows.journal["PartitionKey"]].append(("upsert", rows.journal, {"mode": UpdateMode.REPLACE}))
     return [
         (table, operations[start : start + TRANSACTION_LIMIT])
@@ -275,7 +277,8 @@ def _naive(lane: Lane) -> Callable[[Workload], Timed]:
     def prepare(workload: Workload) -> Timed:
         writes: list[tuple[TableClient, Entity]] = []
         for rows in workload.rows:
-            writes += [(lane.contracts, rows.record), (lane.contracts, rows.inbox), (lane.journal, rows.journal)]
+            writes += [(lane.contracts, rows.record), (lane.contracts, rows.inbox), (lane.contracts, rows.claim),
+                       (lane.journal, rows.journal)]
 
         def work() -> Counter[str]:
             for table, entity in writes:

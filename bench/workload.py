@@ -37,12 +37,14 @@ Key = tuple[str, str]
 
 @dataclass(frozen=True)
 class EventRows:
-    """The three rows one accepted new-contract event writes: record and inbox entry in its contract
-    partition, and its journal fact in the partition of its business date."""
+    """The four rows one accepted new-contract event writes: record and inbox entry in its contract
+    partition, its identity claim in the partition of its `source` + `id`, and its journal fact in the
+    partition of its business date."""
 
     record: Entity
     inbox: Entity
     journal: Entity
+    claim: Entity
 
 
 @dataclass(frozen=True)
@@ -106,15 +108,24 @@ def _rows(settings: Settings, store: MemoryContractStore, entry: InboxEntry) -> 
     partition = _partition_of(entry.routing_key, settings.contract_partitions)
     (fact,) = entry.facts
     record = store.records[entry.routing_key].record
-    return EventRows(_record_entity(partition, record), _inbox_entity(partition, entry), _fact_entity(fact))
+    claim = store.claims[entry.input_key]
+    return EventRows(_record_entity(partition, record), _inbox_entity(partition, entry), _fact_entity(fact),
+                     _claim_entity(settings.contract_partitions, entry.input_key, claim.routing_key,
+                                   claim.claimed_at))
 
 
 # The layout of function_app/adapters/tables.py: TableContractStore.partition_of, _operations, _fact_entity.
 
 
-def _partition_of(routing_key: str, partitions: int) -> str:
+def _partition_of(routing_key: str, partitions: int, prefix: str = "b") -> str:
     digest = hashlib.sha256(routing_key.encode("utf-8")).digest()
-    return f"b{int.from_bytes(digest[:4], 'big') % partitions:02d}"
+    return f"{prefix}{int.from_bytes(digest[:4], 'big') % partitions:02d}"
+
+
+def _claim_entity(partitions: int, input_key: str, routing_key: str, claimed_at: datetime) -> Entity:
+    row = "i|" + hashlib.sha256(input_key.encode("utf-8")).hexdigest()[:40]
+    return {"PartitionKey": _partition_of(input_key, partitions, "i"), "RowKey": row, "input_key": input_key,
+            "routing_key": routing_key, "claimed_at": claimed_at.isoformat()}
 
 
 def _dumps(value: Any) -> str:

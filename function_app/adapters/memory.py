@@ -26,6 +26,7 @@ from function_app.service_layer.ports import (
     DeadLetter,
     DeadLetterStore,
     HeldMarker,
+    IdentityClaim,
     InboxEntry,
     Journal,
     Snapshot,
@@ -35,14 +36,31 @@ from function_app.service_layer.reconciliation_ports import BreakStore
 
 
 class MemoryContractStore(ContractStore):
+    """Inbox entries are kept per contract, as in Table Storage: an entry is found only where its key says."""
+
     def __init__(self) -> None:
         self.records: dict[str, StoredContract] = {}
-        self.inbox: dict[str, InboxEntry] = {}
+        self.inbox: dict[tuple[str, str], InboxEntry] = {}  # by (routing key, input key)
+        self.claims: dict[str, IdentityClaim] = {}
         self._versions = itertools.count(1)
 
     def load(self, routing_keys: Iterable[str], inbox_keys: Mapping[str, str]) -> Snapshot:
         contracts = {k: self.records[k] for k in routing_keys if k in self.records}
-        return Snapshot(contracts, {k: self.inbox[k] for k in inbox_keys if k in self.inbox})
+        found = {k: self.inbox.get((routing, k)) for k, routing in inbox_keys.items()}
+        return Snapshot(contracts, {k: entry for k, entry in found.items() if entry is not None})
+
+    def claim(self, claims: Sequence[IdentityClaim]) -> dict[str, IdentityClaim]:
+        for claim in claims:
+            if claim.input_key not in self.claims:
+                self.claims[claim.input_key] = replace(claim, etag=f"v{next(self._versions)}")
+        return {c.input_key: self.claims[c.input_key] for c in claims}
+
+    def take_over(self, stale: IdentityClaim, claim: IdentityClaim) -> bool:
+        current = self.claims.get(stale.input_key)
+        if current is None or current.etag != stale.etag:
+            return False
+        self.claims[claim.input_key] = replace(claim, etag=f"v{next(self._versions)}")
+        return True
 
     def save(self, changes: Sequence[ContractChange]) -> set[str]:
         lost = {c.routing_key for c in changes if not self._applicable(c)}
@@ -55,13 +73,13 @@ class MemoryContractStore(ContractStore):
         current = self.records.get(change.routing_key)
         if (change.record_changed or change.before.etag) and (current.etag if current else None) != change.before.etag:
             return False
-        return not any(e.input_key in self.inbox for e in change.new_entries)
+        return not any((change.routing_key, e.input_key) in self.inbox for e in change.new_entries)
 
     def _apply(self, change: ContractChange) -> None:
         if change.record_changed:
             self.records[change.routing_key] = StoredContract(change.after, f"v{next(self._versions)}")
         for entry in [*change.new_entries, *change.replaced_entries]:
-            self.inbox[entry.input_key] = entry
+            self.inbox[(change.routing_key, entry.input_key)] = entry
 
     def held_before(self, cutoff: datetime) -> list[HeldMarker]:
         markers = [

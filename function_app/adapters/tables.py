@@ -13,27 +13,30 @@ import json
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
 from azure.core import MatchConditions
-from azure.core.exceptions import ResourceExistsError
+from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
 from azure.data.tables import TableClient, TableEntity, TableServiceClient, TableTransactionError, UpdateMode
 
 from function_app.adapters.overlap import prefetched
+from function_app.domain import bounds
 from function_app.domain.contracts import ContractRecord
 from function_app.domain.journal import FactKind, JournalFact
 from function_app.service_layer.ports import (
     ContractChange,
     ContractStore,
     HeldMarker,
+    IdentityClaim,
     InboxEntry,
     Journal,
     Snapshot,
     StoredContract,
 )
 
-TRANSACTION_LIMIT = 100
+TRANSACTION_LIMIT = bounds.TABLE_TRANSACTION_ENTITIES
 QUERY_COMPARISONS = 14  # Table service filters allow 15 comparisons; one is the PartitionKey
 CONFLICT_CODES = {"EntityAlreadyExists", "UpdateConditionNotSatisfied", "ResourceNotFound"}
 Operation = tuple[Any, ...]
@@ -57,13 +60,60 @@ def _query_keys(table: TableClient, partition: str, row_keys: Sequence[str]) -> 
 
 
 class TableContractStore(ContractStore):
+    """Records and inbox entries in partitions `bNN` by contract; identity claims in partitions `iNN` by a
+    digest of `source` + `id`, so that an input is found whatever contract a later message names."""
+
     def __init__(self, table: TableClient, partitions: int) -> None:
         self._table = table
         self._partitions = partitions
 
     def partition_of(self, routing_key: str) -> str:
-        digest = hashlib.sha256(routing_key.encode("utf-8")).digest()
-        return f"b{int.from_bytes(digest[:4], 'big') % self._partitions:02d}"
+        return f"b{_bucket(routing_key, self._partitions):02d}"
+
+    def claim_partition_of(self, input_key: str) -> str:
+        return f"i{_bucket(input_key, self._partitions):02d}"
+
+    def claim(self, claims: Sequence[IdentityClaim]) -> dict[str, IdentityClaim]:
+        by_partition: dict[str, dict[str, IdentityClaim]] = defaultdict(dict)
+        for item in claims:
+            by_partition[self.claim_partition_of(item.input_key)][_claim_row(item.input_key)] = item
+        standing: dict[str, IdentityClaim] = {}
+        for partition, rows in by_partition.items():
+            keys = sorted(rows)
+            for start in range(0, len(keys), TRANSACTION_LIMIT):
+                chunk = {key: rows[key] for key in keys[start : start + TRANSACTION_LIMIT]}
+                standing.update(self._claim_chunk(partition, chunk))
+        return standing
+
+    def _claim_chunk(self, partition: str, rows: dict[str, IdentityClaim]) -> dict[str, IdentityClaim]:
+        """Creates the claims in one transaction; when one exists already, reads the chunk's and creates the rest."""
+        standing: dict[str, IdentityClaim] = {}
+        while rows:
+            try:
+                results = self._table.submit_transaction(
+                    [("create", _claim_entity(partition, c)) for c in rows.values()]
+                )
+            except TableTransactionError as exc:
+                if getattr(exc, "error_code", None) != "EntityAlreadyExists":
+                    raise
+                for entity in _query_keys(self._table, partition, sorted(rows)):
+                    found = _claim_from(entity)
+                    standing[found.input_key] = found
+                    rows.pop(entity["RowKey"], None)
+                continue
+            for created, result in zip(rows.values(), results, strict=True):
+                standing[created.input_key] = replace(created, etag=result.get("etag"))
+            break
+        return standing
+
+    def take_over(self, stale: IdentityClaim, claim: IdentityClaim) -> bool:
+        entity = _claim_entity(self.claim_partition_of(claim.input_key), claim)
+        try:
+            self._table.update_entity(entity, mode=UpdateMode.REPLACE, etag=stale.etag,
+                                      match_condition=MatchConditions.IfNotModified)
+        except (ResourceModifiedError, ResourceNotFoundError):
+            return False
+        return True
 
     def load(self, routing_keys: Iterable[str], inbox_keys: Mapping[str, str]) -> Snapshot:
         wanted: dict[str, list[str]] = defaultdict(list)
@@ -76,10 +126,10 @@ class TableContractStore(ContractStore):
         for partition, rows in wanted.items():
             for entity in _query_keys(self._table, partition, sorted(set(rows))):
                 if entity["RowKey"].startswith("k|"):
-                    record = ContractRecord.from_json(json.loads(entity["record"]))
+                    record = ContractRecord.from_json(_json_property(entity, "record"))
                     contracts[record.contract_number] = StoredContract(record, entity.metadata["etag"])
                 else:
-                    entry = InboxEntry.from_json(json.loads(entity["entry"]))
+                    entry = InboxEntry.from_json(_json_property(entity, "entry"))
                     inbox[entry.input_key] = entry
         return Snapshot(contracts, inbox)
 
@@ -140,6 +190,58 @@ def _inbox_row(input_key: str) -> str:
     return "e|" + hashlib.sha256(input_key.encode("utf-8")).hexdigest()[:40]
 
 
+def _bucket(key: str, buckets: int) -> int:
+    return int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:4], "big") % buckets
+
+
+def _claim_row(input_key: str) -> str:
+    return "i|" + hashlib.sha256(input_key.encode("utf-8")).hexdigest()[:40]
+
+
+def _claim_entity(partition: str, claim: IdentityClaim) -> dict[str, Any]:
+    return {
+        "PartitionKey": partition,
+        "RowKey": _claim_row(claim.input_key),
+        "input_key": claim.input_key,
+        "routing_key": claim.routing_key,
+        "claimed_at": claim.claimed_at.isoformat(),
+    }
+
+
+def _claim_from(entity: TableEntity) -> IdentityClaim:
+    claimed_at = datetime.fromisoformat(entity["claimed_at"])
+    return IdentityClaim(entity["input_key"], entity["routing_key"], claimed_at, entity.metadata["etag"])
+
+
+STRING_PROPERTY_BYTES = bounds.TABLE_PROPERTY_BYTES - 1024  # measured in UTF-16; some room to spare
+TRANSACTION_BYTES = bounds.TABLE_TRANSACTION_BYTES * 3 // 4  # a chunk's properties, leaving room for the envelope
+
+
+def _json_properties(name: str, document: object) -> dict[str, Any]:
+    """A document as one String property, or, when it is larger than one may hold, compressed in binary pieces
+    of 64 KiB (`<name>_z00`...): a contract with its ten released cancellations stays one entity."""
+    text = json.dumps(document, ensure_ascii=False, sort_keys=True)
+    if len(text.encode("utf-16-le", "surrogatepass")) <= STRING_PROPERTY_BYTES:
+        return {name: text}
+    payload = zlib.compress(text.encode("utf-8", "surrogatepass"), 6)
+    pieces = range(0, len(payload), PACK_PIECE_BYTES)
+    if len(pieces) > PACK_PIECES:
+        raise ValueError(f"{name} is too large to store in one entity ({len(payload)} bytes compressed)")
+    return {f"{name}_z{index:02d}": payload[start : start + PACK_PIECE_BYTES] for index, start in enumerate(pieces)}
+
+
+def _json_property(entity: Mapping[str, Any], name: str) -> Any:
+    if name in entity:
+        return json.loads(entity[name])
+    pieces = sorted(key for key in entity if key.startswith(f"{name}_z"))
+    return json.loads(zlib.decompress(b"".join(bytes(entity[key]) for key in pieces)))
+
+
+def _weight(operations: list[Operation]) -> int:
+    """Roughly the bytes the operations' properties add to a transaction's body."""
+    return sum(len(value) * 2 for op in operations for value in op[1].values() if isinstance(value, str | bytes))
+
+
 def _held_row(routing_key: str, input_key: str, received_at: datetime) -> str:
     return f"h|{received_at.isoformat()}|{routing_key}|{_inbox_row(input_key)[2:]}"
 
@@ -149,16 +251,17 @@ def _chunks(
 ) -> Iterator[list[tuple[ContractChange, list[Operation]]]]:
     """Packs whole changes into transactions of at most 100 operations; a change is never split."""
     chunk: list[tuple[ContractChange, list[Operation]]] = []
-    size = 0
+    size = weight = 0
     for change in changes:
         ops = _operations(partition, change)
-        if len(ops) > TRANSACTION_LIMIT:
+        if len(ops) > TRANSACTION_LIMIT or _weight(ops) > TRANSACTION_BYTES:
             raise ValueError(f"contract {change.routing_key} needs {len(ops)} writes in one transaction")
-        if size + len(ops) > TRANSACTION_LIMIT:
+        if chunk and (size + len(ops) > TRANSACTION_LIMIT or weight + _weight(ops) > TRANSACTION_BYTES):
             yield chunk
-            chunk, size = [], 0
+            chunk, size, weight = [], 0, 0
         chunk.append((change, ops))
         size += len(ops)
+        weight += _weight(ops)
     if chunk:
         yield chunk
 
@@ -171,7 +274,7 @@ def _operations(partition: str, change: ContractChange) -> list[Operation]:
         entity = {
             "PartitionKey": partition,
             "RowKey": _record_row(change.routing_key),
-            "record": json.dumps(change.after.to_json(), ensure_ascii=False, sort_keys=True),
+            **_json_properties("record", change.after.to_json()),
             "status": change.after.status.value if change.after.status else "",
         }
         if before.etag is None:
@@ -212,7 +315,7 @@ def _inbox_entity(partition: str, entry: InboxEntry) -> dict[str, Any]:
     return {
         "PartitionKey": partition,
         "RowKey": _inbox_row(entry.input_key),
-        "entry": json.dumps(entry.to_json(), ensure_ascii=False, sort_keys=True),
+        **_json_properties("entry", entry.to_json()),
         "status": entry.status.value,
     }
 
@@ -262,8 +365,8 @@ class TableJournal(Journal):
 
 
 PACK_COUNT = "pack_facts"
-PACK_PIECE_BYTES = 64 * 1024  # a binary property holds at most 64 KiB
-PACK_PIECES = 14  # an entity holds at most 1 MiB: 14 full pieces and the keys stay well inside it
+PACK_PIECE_BYTES = bounds.TABLE_PROPERTY_BYTES  # a binary property holds at most 64 KiB
+PACK_PIECES = bounds.TABLE_PIECES_PER_ENTITY  # an entity holds at most 1 MiB: 14 full pieces and the keys
 
 
 def _by_date(facts: Sequence[JournalFact]) -> dict[date, list[JournalFact]]:

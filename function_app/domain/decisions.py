@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from function_app.domain import bounds
 from function_app.domain.catalogue import Catalogue, ProductType
 from function_app.domain.change_feed import Applied, RowChange, apply_change
 from function_app.domain.contracts import ContractRecord, ContractStatus, EventContext, HeldRequest, Outcome
@@ -180,6 +181,10 @@ def _hold(
 ) -> tuple[ContractRecord, Outcome]:
     if any(h.content_hash == content_hash for h in record.held):
         return record, _outcome(ctx, record, Decision.duplicate())
+    if len(record.held) >= bounds.MAX_HELD_PER_CONTRACT:  # keeps the contract's arrival inside one transaction
+        message = (f"contract {record.contract_number} has not arrived and already has "
+                   f"{bounds.MAX_HELD_PER_CONTRACT} requests waiting for it")
+        return record, _outcome(ctx, record, _reject(ReasonCode.CONTRACT_NOT_FOUND, "contract_number", message))
     held = HeldRequest(
         input_key=ctx.input_key,
         event_id=ctx.event_id,

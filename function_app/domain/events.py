@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, ValidationError, model_validator
 
+from function_app.domain import bounds
 from function_app.domain.catalogue import ProductType
 from function_app.domain.change_feed import RowChange, SideRecord, read_record
 from function_app.domain.cloudevents import is_json_media_type, read_event
@@ -54,6 +56,9 @@ def _money(value: object) -> Decimal:
 def _text(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("expected non-empty text")
+    problem = bounds.text_problem(value)
+    if problem:
+        raise ValueError(f"text {problem}; line breaks and control characters are not accepted")
     return value
 
 
@@ -61,9 +66,16 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Money = Annotated[Decimal, BeforeValidator(_money)]
 ContractNumber = Annotated[str, Field(pattern=r"^[A-Z0-9-]{6,20}$", strict=True)]
 DealerCode = Annotated[str, Field(pattern=r"^[A-Z0-9]{3,10}$", strict=True)]
-Text40 = Annotated[str, BeforeValidator(_text), Field(max_length=40)]
-Text50 = Annotated[str, BeforeValidator(_text), Field(max_length=50)]
-Code = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,39}$", strict=True)]
+VehicleText = Annotated[str, BeforeValidator(_text), Field(max_length=bounds.VEHICLE_TEXT.max_length)]
+NameText = Annotated[str, BeforeValidator(_text), Field(max_length=bounds.CUSTOMER_NAME.max_length)]
+LienholderName = Annotated[str, BeforeValidator(_text), Field(max_length=bounds.LIENHOLDER_NAME.max_length)]
+Revision = Annotated[StrictInt, Field(ge=bounds.REVISION.low, le=bounds.REVISION.high)]
+TermMonths = Annotated[StrictInt, Field(ge=bounds.TERM_MONTHS.low, le=bounds.TERM_MONTHS.high)]
+TermMiles = Annotated[StrictInt, Field(ge=bounds.TERM_MILES.low, le=bounds.TERM_MILES.high)]
+VehicleYear = Annotated[StrictInt, Field(ge=bounds.VEHICLE_YEAR.low, le=bounds.VEHICLE_YEAR.high)]
+SaleOdometer = Annotated[StrictInt, Field(ge=bounds.SALE_ODOMETER.low, le=bounds.SALE_ODOMETER.high)]
+CancelOdometer = Annotated[StrictInt, Field(ge=bounds.CANCEL_ODOMETER.low, le=bounds.CANCEL_ODOMETER.high)]
+Code = Annotated[str, Field(pattern=rf"^[A-Z0-9][A-Z0-9_-]{{0,{bounds.CODE_LENGTH - 1}}}$", strict=True)]
 
 
 class Payload(BaseModel):
@@ -77,22 +89,22 @@ class Product(Payload):
 
 class Vehicle(Payload):
     vin: Annotated[str, Field(strict=True)]
-    year: Annotated[StrictInt, Field(ge=1981)]
-    make: Text40
-    model: Text40
-    odometer: Annotated[StrictInt, Field(ge=0, le=999_999)]
+    year: VehicleYear
+    make: VehicleText
+    model: VehicleText
+    odometer: SaleOdometer
     condition: Literal["NEW", "USED", "CPO"]
 
 
 class Customer(Payload):
-    first_name: Text50
-    last_name: Text50
-    state: Annotated[str, Field(strict=True)]
+    first_name: NameText
+    last_name: NameText
+    state: Annotated[str, Field(strict=True, max_length=2)]
     postal_code: Annotated[str, Field(pattern=r"^\d{5}(-\d{4})?$", strict=True)]
 
 
 class Lienholder(Payload):
-    name: Annotated[str, BeforeValidator(_text), Field(max_length=100)]
+    name: LienholderName
     code: Code
 
 
@@ -104,11 +116,11 @@ class Pricing(Payload):
 
 class ContractSubmission(Payload):
     contract_number: ContractNumber
-    revision: Annotated[StrictInt, Field(ge=1)] = 1
+    revision: Revision = 1
     dealer_code: DealerCode
     product: Product
-    term_months: Annotated[StrictInt, Field(ge=1, le=144)]
-    term_miles: Annotated[StrictInt, Field(ge=1)] | None = None
+    term_months: TermMonths
+    term_miles: TermMiles | None = None
     sale_date: IsoDate
     effective_date: IsoDate | None = None
     vehicle: Vehicle
@@ -134,7 +146,7 @@ class CancellationRequest(Payload):
     contract_number: ContractNumber
     dealer_code: DealerCode
     cancel_date: IsoDate
-    odometer: Annotated[StrictInt, Field(ge=0, le=9_999_999)]
+    odometer: CancelOdometer
     reason: CancelReason
 
 
@@ -151,6 +163,22 @@ class ParsedEvent:
     payload: ContractSubmission | CancellationRequest | RowChange | SideRecord | None
     reasons: tuple[Reason, ...]
 
+    def __post_init__(self) -> None:
+        """Identity text that is not Unicode scalar values (a lone surrogate from a JSON `\\ud800` escape) can be
+        neither hashed, echoed nor stored as UTF-8: the event is then known by its body's digest, and refused."""
+        named = {"event_id": self.event_id, "source": self.source, "subject": self.subject,
+                 "event_type": self.event_type, "routing_key": self.routing_key}
+        broken = [name for name, value in named.items() if value is not None and not _encodable(value)]
+        if not broken:
+            return
+        for name in broken:
+            object.__setattr__(self, name, None if name != "routing_key" else "")
+        if not self.routing_key:
+            object.__setattr__(self, "routing_key", "body:" + self.message.body_digest())
+        reason = Reason(ReasonCode.MALFORMED, None, f"{', '.join(broken)} hold text that is not valid Unicode")
+        object.__setattr__(self, "payload", None)
+        object.__setattr__(self, "reasons", (*self.reasons, reason) if self.reasons else (reason,))
+
     @property
     def input_key(self) -> str:
         """The idempotency key: `source` + `id`, or the body's digest when the envelope is unreadable."""
@@ -164,7 +192,19 @@ class ParsedEvent:
         return short_hash(self.payload.model_dump_json(), 32)
 
 
-def parse_message(message: InboundMessage) -> ParsedEvent:
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_UTC = ZoneInfo("UTC")
+
+
+def parse_message(message: InboundMessage, zone: ZoneInfo = _UTC) -> ParsedEvent:
+    """`zone` is the business time zone: no date may lie after the day the message was enqueued there, plus one."""
     if message.hub == CHANGE_FEED_HUB:
         return parse_row_change(message)
     event = read_event(message.body, message.properties, MAX_BODY_BYTES)
@@ -174,7 +214,7 @@ def parse_message(message: InboundMessage) -> ParsedEvent:
     reasons = (*event.problems, *_envelope_reasons(envelope, message.hub))
     if reasons:
         return _parsed(message, envelope, reasons)
-    payload, reasons = _validate_payload(envelope)
+    payload, reasons = _validate_payload(envelope, bounds.latest_date(message.business_date(zone)))
     return _parsed(message, envelope, reasons, payload if not reasons else None)
 
 
@@ -262,8 +302,9 @@ def _envelope_problem(envelope: dict[str, Any], name: str) -> tuple[str, str]:
 
 
 def _validate_payload(
-    envelope: dict[str, Any],
+    envelope: dict[str, Any], latest: date
 ) -> tuple[ContractSubmission | CancellationRequest | None, tuple[Reason, ...]]:
+    """The payload's schema, then its consistency; `latest` is the last date any of its dates may name."""
     data = envelope.get("data")
     if not isinstance(data, dict):
         return None, (Reason(ReasonCode.SCHEMA_INVALID, "data", "data must be a JSON object"),)
@@ -274,8 +315,32 @@ def _validate_payload(
         schema = [_schema_reason(error) for error in exc.errors(include_url=False)]
         extra = _unvalidated_submission_reasons(data, {r.field for r in schema}) if model is ContractSubmission else []
         return None, (*schema, *extra)
-    checks = _submission_reasons if isinstance(payload, ContractSubmission) else _cancellation_reasons
-    return payload, tuple(checks(payload, envelope["subject"]))  # type: ignore[arg-type]
+    reasons = _envelope_text_reasons(envelope)
+    if isinstance(payload, ContractSubmission):
+        reasons += _submission_reasons(payload, envelope["subject"], latest)
+    else:
+        reasons += _cancellation_reasons(payload, envelope["subject"], latest)
+    return payload, tuple(reasons)
+
+
+def _envelope_text_reasons(envelope: dict[str, Any]) -> list[Reason]:
+    """The envelope's text travels on too (`id` is a partner-file column): it obeys the text bounds."""
+    reasons = []
+    for name in ("id", "source", "subject"):
+        value = envelope.get(name)
+        problem = bounds.text_problem(value) if isinstance(value, str) else None
+        if problem:
+            reasons.append(Reason(ReasonCode.SCHEMA_INVALID, name, f"envelope attribute {name!r} {problem}"))
+    return reasons
+
+
+def _date_reasons(latest: date, **dates: date) -> list[Reason]:
+    return [
+        Reason(ReasonCode.DATE_INCONSISTENT, name, f"{name} {value} is after {latest}, the day after the message "
+               "was enqueued")
+        for name, value in dates.items()
+        if value > latest
+    ]
 
 
 def _object(value: object) -> dict[str, Any]:
@@ -308,20 +373,22 @@ def _subject_reasons(number: str, subject: str) -> list[Reason]:
     return [Reason(ReasonCode.SCHEMA_INVALID, "subject", "subject must equal data.contract_number")]
 
 
-def _submission_reasons(contract: ContractSubmission, subject: str) -> list[Reason]:
+def _submission_reasons(contract: ContractSubmission, subject: str, latest: date) -> list[Reason]:
     reasons = _subject_reasons(contract.contract_number, subject)
+    reasons.extend(_date_reasons(latest, sale_date=contract.sale_date))
     vin_error = vin_problem(contract.vehicle.vin)
     if vin_error:
         reasons.append(Reason(ReasonCode.VIN_INVALID, "vehicle.vin", vin_error))
-    if contract.vehicle.year > contract.sale_date.year + 2:
-        message = f"vehicle.year {contract.vehicle.year} is after {contract.sale_date.year + 2}"
+    last_year = contract.sale_date.year + bounds.VEHICLE_YEAR_AFTER_SALE
+    if contract.vehicle.year > last_year:
+        message = f"vehicle.year {contract.vehicle.year} is after {last_year}"
         reasons.append(Reason(ReasonCode.SCHEMA_INVALID, "vehicle.year", message))
     if contract.customer.state not in US_STATES:
         message = f"customer.state {contract.customer.state!r} is not a US state, DC or territory code"
         reasons.append(Reason(ReasonCode.SCHEMA_INVALID, "customer.state", message))
     gap = (contract.effective - contract.sale_date).days
-    if not 0 <= gap <= 30:
-        message = f"effective_date must be 0-30 days after sale_date, it is {gap}"
+    if not 0 <= gap <= bounds.EFFECTIVE_AFTER_SALE_DAYS:
+        message = f"effective_date must be 0-{bounds.EFFECTIVE_AFTER_SALE_DAYS} days after sale_date, it is {gap}"
         reasons.append(Reason(ReasonCode.DATE_INCONSISTENT, "effective_date", message))
     reasons.extend(_pricing_reasons(contract.pricing))
     return reasons
@@ -338,5 +405,5 @@ def _pricing_reasons(pricing: Pricing) -> list[Reason]:
     return reasons
 
 
-def _cancellation_reasons(request: CancellationRequest, subject: str) -> list[Reason]:
-    return _subject_reasons(request.contract_number, subject)
+def _cancellation_reasons(request: CancellationRequest, subject: str, latest: date) -> list[Reason]:
+    return _subject_reasons(request.contract_number, subject) + _date_reasons(latest, cancel_date=request.cancel_date)

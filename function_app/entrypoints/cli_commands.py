@@ -181,18 +181,26 @@ def read_lines(path: str) -> list[bytes]:
     return [line.rstrip(b"\r") for line in raw.split(b"\n") if line.strip()]
 
 
+EARLIEST_EVENT_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 def event_time(body: bytes, fallback: datetime) -> datetime:
     """In replay the business date comes from the only clock the file carries: the CloudEvent `time`, or a
-    change's `source.ts_ms` (milliseconds since the epoch) from the change feed."""
-    change = read_record(body).change  # wrapped in {"schema", "payload"} or not
-    if change is not None:
-        return change.time() or fallback
+    change's `source.ts_ms` (milliseconds since the epoch) from the change feed, wrapped or not. A time no enqueue
+    could have had (after `fallback`, the replay's start, or before 2000) is not a clock: the replay's start stands
+    in, as the trigger's enqueued time would. Anything unreadable is the parser's to answer, not this function's."""
+    change = read_record(body).change
     try:
-        document = json.loads(body)
-        parsed = datetime.fromisoformat(document.get("time"))
-    except (ValueError, TypeError, AttributeError, KeyError, OverflowError, OSError):
+        if change is not None:
+            parsed = change.time() or fallback
+        else:
+            written = datetime.fromisoformat(json.loads(body).get("time"))
+            if written.tzinfo is None:
+                return fallback
+            parsed = written.astimezone(UTC)
+    except (ValueError, TypeError, AttributeError, KeyError, OverflowError, OSError, RecursionError):
         return fallback
-    return parsed.astimezone(UTC) if parsed.tzinfo else fallback
+    return parsed if EARLIEST_EVENT_TIME <= parsed <= fallback else fallback
 
 
 def batches(items: Sequence[InboundMessage], size: int) -> Iterator[Sequence[InboundMessage]]:

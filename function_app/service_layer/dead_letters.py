@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -9,16 +10,20 @@ from zoneinfo import ZoneInfo
 
 from function_app.domain.contracts import HeldRequest, Outcome
 from function_app.domain.events import CANCEL_REQUESTED, ParsedEvent
-from function_app.domain.messages import short_hash
 from function_app.service_layer.ports import DeadLetter
 
+READABLE_CHARS = 64
 
-def letter_name(event_id: str | None, source: str | None, body_digest: str) -> str:
-    """`<id>.<source hash>`: readable, and two senders that reuse an id never overwrite each other."""
-    if event_id is None or source is None:
-        return "body-" + body_digest[:40]
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in event_id)
-    return f"{safe}.{short_hash(source, 8)}"
+
+def letter_name(event_id: str | None, input_key: str) -> str:
+    """`<id, made safe>.<digest of the input's identity>`: one letter per rejected input. The readable part may
+    collapse (`bad#1` and `bad_1` read alike); the 128-bit digest of `source` + `id` (or of the body, for an
+    unreadable envelope) never does in practice, so no letter overwrites another input's."""
+    digest = hashlib.sha256(input_key.encode("utf-8")).hexdigest()[:32]
+    if event_id is None:
+        return f"body-{digest}"
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in event_id[:READABLE_CHARS])
+    return f"{safe}.{digest}"
 
 
 def event_letter(event: ParsedEvent, reasons: Sequence[dict[str, Any]], zone: ZoneInfo) -> DeadLetter:
@@ -26,7 +31,7 @@ def event_letter(event: ParsedEvent, reasons: Sequence[dict[str, Any]], zone: Zo
     return DeadLetter(
         hub=message.hub,
         business_date=message.business_date(zone),
-        name=letter_name(event.event_id, event.source, message.body_digest()),
+        name=letter_name(event.event_id, event.input_key),
         input_key=event.input_key,
         event_id=event.event_id,
         source=event.source,
@@ -56,7 +61,7 @@ def held_letter(held: HeldRequest, reasons: Sequence[dict[str, Any]], zone: Zone
     return DeadLetter(
         hub=hub,
         business_date=held.received_at.astimezone(zone).date(),
-        name=letter_name(held.event_id, held.source, ""),
+        name=letter_name(held.event_id, held.input_key),
         input_key=held.input_key,
         event_id=held.event_id,
         source=held.source,

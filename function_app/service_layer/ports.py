@@ -84,6 +84,17 @@ class HeldMarker:
     received_at: datetime
 
 
+@dataclass(frozen=True)
+class IdentityClaim:
+    """Which contract an input (`source` + `id`) was first decided under: where its inbox entry is, whatever
+    contract a later message with that identity names. `etag` is the stored version (None: not yet stored)."""
+
+    input_key: str
+    routing_key: str
+    claimed_at: datetime
+    etag: str | None = field(default=None, compare=False)
+
+
 class ConcurrencyConflict(Exception):
     """Another writer changed a contract first; the caller re-reads and decides again."""
 
@@ -102,6 +113,14 @@ class ContractStore(ABC):
     @abstractmethod
     def held_before(self, cutoff: datetime) -> list[HeldMarker]:
         """Held cancellations received before the cutoff."""
+
+    @abstractmethod
+    def claim(self, claims: Sequence[IdentityClaim]) -> dict[str, IdentityClaim]:
+        """Stores each claim unless one exists for its input key; returns, per input key, the claim that stands."""
+
+    @abstractmethod
+    def take_over(self, stale: IdentityClaim, claim: IdentityClaim) -> bool:
+        """Replaces `stale` by `claim` if it is still the stored version; False when another writer changed it."""
 
 
 class Journal(ABC):

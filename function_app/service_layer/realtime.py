@@ -5,16 +5,23 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from function_app import telemetry
+from function_app.domain import bounds
 from function_app.domain.change_feed import RowChange, SideRecord
 from function_app.domain.contracts import ContractRecord, EventContext, Outcome
 from function_app.domain.decisions import ContractBook
-from function_app.domain.events import CancellationRequest, ContractSubmission, ParsedEvent, parse_message
+from function_app.domain.events import (
+    CHANGE_FEED_HUB,
+    CancellationRequest,
+    ContractSubmission,
+    ParsedEvent,
+    parse_message,
+)
 from function_app.domain.feedback import Decision, Status, feedback_event, feedback_id
 from function_app.domain.journal import JournalFact
 from function_app.domain.messages import InboundMessage
@@ -26,6 +33,7 @@ from function_app.service_layer.ports import (
     ContractStore,
     DeadLetter,
     DeadLetterStore,
+    IdentityClaim,
     InboxEntry,
     InboxStatus,
     Journal,
@@ -34,7 +42,8 @@ from function_app.service_layer.ports import (
 )
 
 MAX_ATTEMPTS = 6
-WAVE = 40  # events of one contract decided per write: a contract's write must fit one 100-entity transaction
+CLAIM_TIMEOUT = timedelta(minutes=15)  # longer than any invocation lives: an older claim's writer is gone
+WAVE = bounds.EVENTS_PER_WRITE  # events of one contract decided per write: it must fit one transaction
 
 
 @dataclass
@@ -110,19 +119,61 @@ class RealtimeService:
             **{"fni.hub": first and first.hub, "fni.partition": first and first.partition,
                "fni.batch_size": len(messages), "fni.first_sequence": first and first.sequence_number},
         ):
-            parsed, skipped = _without_side_records([parse_message(m) for m in messages])
+            parsed, skipped = _without_side_records([parse_message(m, self._zone) for m in messages])
+            firsts = _first_occurrences(parsed)
+            answers = self._resolve_identities(list(firsts.values()))
+            undecided = [event for key, event in firsts.items() if key not in answers]
             blind = bool(messages) and all(m.hub in self._optimistic_hubs for m in messages) and not redecide
-            answers: dict[str, Answer] = {}
-            for wave in _waves(_group(parsed)):
-                answers.update(self._decide_all(wave, blind and not answers, redecide))
+            for number, wave in enumerate(_waves(_group(undecided))):
+                answers.update(self._decide_all(wave, blind and number == 0, redecide))
             facts = sorted(_facts(answers.values()), key=lambda f: (f.business_date, f.position))
             self._journal.append(facts)
-            report = self._answer(parsed, answers)
+            report = self._answer(parsed, firsts, answers)
             report.facts = len(facts)
             report.skipped.update(skipped)
             observe_batch(parsed, report, self._clock())
             observe_skipped(first.hub if first else "", skipped)
         return report
+
+    def _resolve_identities(self, events: list[ParsedEvent]) -> dict[str, Answer]:
+        """The idempotency key is `source` + `id` across all contracts (EVENTS.md): an input first decided under
+        another contract is answered from that contract's inbox entry, whatever it now names.
+
+        Each input claims its identity (create-if-absent, naming its contract) before its contract is written;
+        the contract's write (record and inbox entry in one transaction) stays the one that decides. Crash
+        windows: after the claim and before the contract's write, the claim names a contract without an entry.
+        The same message redelivered, or any message naming the same contract, is decided as before (the
+        entry's create-if-absent arbitrates among them). A message naming another contract waits (the batch
+        raises ConcurrencyConflict and is redelivered) until the entry is written, or until the claim is older
+        than CLAIM_TIMEOUT, longer than any invocation lives (the host's functionTimeout is 10 min): the
+        claimant is dead, and the claim is taken over under its ETag, so that of two takers one wins, and the
+        first claimant's redelivery, meeting the new claim, is answered from it. After the contract's write
+        the entry exists where the claim points: every later message with that identity gets that answer.
+        """
+        claimable = [e for e in events if e.event_id is not None and e.source is not None
+                     and e.message.hub != CHANGE_FEED_HUB]  # a change's identity is its row and log position
+        now = self._clock()
+        standing = self._contracts.claim([IdentityClaim(e.input_key, e.routing_key, now) for e in claimable]
+                                         ) if claimable else {}
+        waiting = {e.input_key: e for e in claimable if standing[e.input_key].routing_key != e.routing_key}
+        answers: dict[str, Answer] = {}
+        for _attempt in range(MAX_ATTEMPTS):
+            if not waiting:
+                return answers
+            found = self._contracts.load([], {key: standing[key].routing_key for key in waiting}).inbox
+            for key, event in list(waiting.items()):
+                claim = standing[key]
+                if key in found:
+                    answers[key] = found[key]
+                elif claim.claimed_at >= now - CLAIM_TIMEOUT:
+                    continue
+                elif self._contracts.take_over(claim, IdentityClaim(key, event.routing_key, now)):
+                    standing[key] = IdentityClaim(key, event.routing_key, now)
+                else:
+                    standing.update(self._contracts.claim([IdentityClaim(key, event.routing_key, now)]))
+                if key in answers or standing[key].routing_key == event.routing_key:
+                    del waiting[key]
+        raise ConcurrencyConflict(f"inputs first claimed by a contract not yet written: {sorted(waiting)[:5]}")
 
     def _decide_all(self, groups: list[_Group], blind: bool, redecide: frozenset[str]) -> dict[str, Answer]:
         pending = {g.routing_key: g for g in groups}
@@ -191,12 +242,20 @@ class RealtimeService:
             received_at=message.enqueued_time,
         )
 
-    def _answer(self, parsed: list[ParsedEvent], answers: dict[str, Answer]) -> BatchReport:
-        """One feedback per delivered input, in input order; released cancellations follow their contract."""
+    def _answer(self, parsed: list[ParsedEvent], firsts: dict[str, ParsedEvent], answers: dict[str, Answer]
+                ) -> BatchReport:
+        """One feedback per delivered input, in input order; released cancellations follow their contract.
+        An input delivered twice in the batch gets its first delivery's answer again (same feedback id)."""
         report = BatchReport()
         letters: dict[str, DeadLetter] = {}
         for event in parsed:
             answer = answers[event.input_key]
+            if firsts[event.input_key] is not event:
+                again = _own_feedback(event.input_key, answer)
+                report.redelivered += 1
+                report.feedback.extend([again] if again else [])
+                report.answers.append((event, again))
+                continue
             if isinstance(answer, InboxEntry):
                 report.redelivered += 1
                 report.feedback.extend(answer.feedback)
@@ -232,6 +291,21 @@ def _without_side_records(parsed: list[ParsedEvent]) -> tuple[list[ParsedEvent],
     """Change-feed records that carry no row change are skipped and counted: not decided, answered or dead-lettered."""
     skipped = Counter(e.payload.value for e in parsed if isinstance(e.payload, SideRecord))
     return [e for e in parsed if not isinstance(e.payload, SideRecord)], skipped
+
+
+def _first_occurrences(parsed: list[ParsedEvent]) -> dict[str, ParsedEvent]:
+    """Each input once, its first delivery in stream order: the one that is decided."""
+    firsts: dict[str, ParsedEvent] = {}
+    for event in sorted(parsed, key=lambda e: e.message.stream_order()):
+        firsts.setdefault(event.input_key, event)
+    return firsts
+
+
+def _own_feedback(input_key: str, answer: Answer) -> dict[str, Any] | None:
+    if isinstance(answer, InboxEntry):
+        return next((fb for fb in answer.feedback if fb["id"] == feedback_id(input_key)), None)
+    own = answer[0]
+    return feedback_json(own) if own.decision is not None else None
 
 
 def _group(parsed: list[ParsedEvent]) -> list[_Group]:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import Settings
-from function_app.service_layer.ports import ContractChange, ContractStore, HeldMarker, Snapshot
+from function_app.service_layer.ports import ContractChange, ContractStore, HeldMarker, IdentityClaim, Snapshot
 from tests.events import cancellation, contract, messages
 
 
@@ -31,6 +31,12 @@ class InterleavedStore(ContractStore):
 
     def held_before(self, cutoff: datetime) -> list[HeldMarker]:
         return self.inner.held_before(cutoff)
+
+    def claim(self, claims: Sequence[IdentityClaim]) -> dict[str, IdentityClaim]:
+        return self.inner.claim(claims)
+
+    def take_over(self, stale: IdentityClaim, claim: IdentityClaim) -> bool:
+        return self.inner.take_over(stale, claim)
 
 
 def instance_with(settings: Settings, meanwhile: Callable[[], None]) -> tuple[Exchange, InterleavedStore]:

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from function_app.adapters.memory import MemoryContractStore, MemoryDeadLetters, MemoryJournal
-from function_app.bootstrap import bootstrap
-from function_app.config import Settings
+from function_app.bootstrap import Exchange, bootstrap
+from function_app.config import Settings, load_settings
 from function_app.domain.contracts import ContractRecord, ContractStatus, HeldRequest
 from function_app.domain.journal import FactKind, JournalFact
 from function_app.service_layer.ports import (
@@ -17,11 +17,14 @@ from function_app.service_layer.ports import (
     ContractStore,
     DeadLetter,
     DeadLetterStore,
+    IdentityClaim,
     InboxEntry,
     InboxStatus,
     Journal,
     StoredContract,
 )
+from tests import events
+from tests.events import messages
 
 T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
@@ -155,3 +158,99 @@ def test_dead_letters_keep_body_and_reasons(stores: tuple[ContractStore, Journal
     assert letters.replayed(letter.blob_name) == "ACCEPTED"
     with pytest.raises(KeyError):
         letters.get("contracts/2026-03-02/nope.json")
+
+
+# --- identity: an input is found by `source` + `id`, whatever contract a later message names -------------------
+
+
+def test_an_identity_is_claimed_once_and_the_first_claim_stands(stores: tuple[ContractStore, Journal,
+                                                                              DeadLetterStore]) -> None:
+    contracts, _, _ = stores
+    first = [IdentityClaim(f"urn:dealer:D1\nid-{i}", f"C{i:05d}", T0) for i in range(130)]
+    standing = contracts.claim(first[:60])
+    assert {k: c.routing_key for k, c in standing.items()} == {c.input_key: c.routing_key for c in first[:60]}
+    later = [IdentityClaim(c.input_key, "OTHER1", T0 + timedelta(hours=1)) for c in first[:60]]
+    standing = contracts.claim([*later, *first[60:]])  # more than a transaction's worth, half of them taken
+    assert {c.routing_key for k, c in standing.items() if k in {x.input_key for x in later}} == {
+        f"C{i:05d}" for i in range(60)
+    }
+    assert len(standing) == 130 and standing[first[129].input_key].routing_key == "C00129"
+
+
+def test_a_claim_is_taken_over_only_from_the_version_read(stores: tuple[ContractStore, Journal,
+                                                                        DeadLetterStore]) -> None:
+    contracts, _, _ = stores
+    key = "urn:dealer:D1\nreused"
+    stale = contracts.claim([IdentityClaim(key, "C00001", T0)])[key]
+    assert contracts.take_over(stale, IdentityClaim(key, "C00002", T0 + timedelta(hours=1)))
+    assert not contracts.take_over(stale, IdentityClaim(key, "C00003", T0 + timedelta(hours=1)))
+    assert contracts.claim([IdentityClaim(key, "C00004", T0)])[key].routing_key == "C00002"
+
+
+def test_an_inbox_entry_is_found_under_the_contract_it_was_written_with(stores: tuple[ContractStore, Journal,
+                                                                                      DeadLetterStore]) -> None:
+    contracts, _, _ = stores
+    blank = StoredContract(ContractRecord("C00005"))
+    contracts.save([ContractChange("C00005", blank, blank.record, new_entries=[entry("k", "C00005")])])
+    assert contracts.load([], {"k": "C00005"}).inbox == {"k": entry("k", "C00005")}
+
+
+def test_an_entry_and_a_record_larger_than_a_property_are_stored_whole(stores: tuple[ContractStore, Journal,
+                                                                                     DeadLetterStore]) -> None:
+    contracts, _, _ = stores
+    text = "".join(chr(0x4E00 + i % 20000) for i in range(120_000))  # 240 KiB of UTF-16, not very compressible
+    big = InboxEntry("k", "C00006", InboxStatus.DECIDED, ({"id": "fb-k", "data": {"note": text}},))
+    record = ContractRecord("C00006", ContractStatus.ACTIVE, {"n": text[:50_000]}, 1, "h", "D1")
+    blank = StoredContract(ContractRecord("C00006"))
+    assert contracts.save([ContractChange("C00006", blank, record, new_entries=[big])]) == set()
+    snapshot = contracts.load(["C00006"], {"k": "C00006"})
+    assert snapshot.inbox["k"] == big
+    assert snapshot.contracts["C00006"].record == record
+
+
+# --- the real-time service on each adapter: the defects found by trying inputs as an attacker would ------------
+
+
+@pytest.fixture
+def service(stores: tuple[ContractStore, Journal, DeadLetterStore]) -> Exchange:
+    contracts, journal, letters = stores
+    return bootstrap(load_settings({}), contracts=contracts, journal=journal, dead_letters=letters)
+
+
+def test_an_id_reused_for_a_contract_in_another_partition_gets_the_first_answer(service: Exchange) -> None:
+    """VSC7000001, -02 and -04 share a partition of four; -03 and -05 are in others."""
+    first = service.realtime.process(messages("contracts", [events.contract("VSC7000001", event_id="x1")]))
+    elsewhere = service.realtime.process(messages("contracts", [events.contract("VSC7000003", event_id="x1")],
+                                                  start=3))
+    beside = service.realtime.process(messages("contracts", [events.contract("VSC7000002", event_id="x1")], start=4))
+    same_batch = service.realtime.process(messages("contracts", [
+        events.contract("VSC7000004", event_id="x2"), events.contract("VSC7000005", event_id="x2"),
+        events.contract("VSC7000002", event_id="x2")], start=5))
+    assert elsewhere.feedback == beside.feedback == first.feedback
+    assert [fb["subject"] for fb in same_batch.feedback] == ["VSC7000004"] * 3
+    assert len({fb["id"] for fb in same_batch.feedback}) == 1
+    assert set(service.contracts.load([f"VSC700000{i}" for i in range(1, 6)], {}).contracts) == {
+        "VSC7000001", "VSC7000004"}
+
+
+def test_fifty_requests_for_a_contract_not_yet_there_then_the_contract(service: Exchange) -> None:
+    """About 50 held requests made the contract's arrival exceed one transaction, then one property."""
+    requests = [events.cancellation("VSC7000010", event_id=f"c{i}", odometer=20_000 + i) for i in range(50)]
+    waiting = service.realtime.process(messages("cancellations", requests))
+    assert waiting.held == 10 and len(waiting.feedback) == 40
+    arrival = service.realtime.process(messages("contracts", [events.contract("VSC7000010")], start=60))
+    assert [fb["data"]["status"] for fb in arrival.feedback][:1] == ["ACCEPTED"]
+    assert len(arrival.feedback) == 11
+    assert service.contracts.held_before(T0 + timedelta(days=30)) == []
+
+
+def test_every_rejected_input_keeps_its_own_dead_letter(service: Exchange) -> None:
+    """`bad#1` and `bad_1` read alike once made safe for a blob name: their letters used to collapse into one."""
+    rejected = [events.contract("BAD", event_id=event_id) for event_id in ("bad#1", "bad_1", "bad/1", "bäd_1")]
+    other_sender = events.contract("BAD", event_id="bad#1", dealer="D20117")
+    report = service.realtime.process(messages("contracts", [*rejected, other_sender, b"{", b"{ "]))
+    assert len(set(report.dead_letters)) == 7
+    stored = list(service.dead_letters.names("contracts/"))
+    assert sorted(stored) == sorted(report.dead_letters)
+    assert {service.dead_letters.get(name).event_id for name in stored} == {
+        "bad#1", "bad_1", "bad/1", "bäd_1", None}

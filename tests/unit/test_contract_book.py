@@ -390,7 +390,7 @@ def test_cancellation_uses_the_latest_accepted_revision() -> None:
 
 
 def test_gap_cancellation_uses_rule_of_78_with_month_end_clamping() -> None:
-    gap = active(GAP_CONTRACT)
+    gap, _, _ = submit(empty(GAP_CONTRACT["subject"]), GAP_CONTRACT, at=datetime(2025, 5, 31, 16, tzinfo=UTC))
     request = mutated(
         CANCELLATION,
         {"contract_number": "GAP2505310007", "cancel_date": "2026-03-02", "odometer": 9000, "reason": "TOTAL_LOSS"},

@@ -105,7 +105,7 @@ CANCELLATION: Event = {
 }
 
 CONTRACT_KEY = "urn:dealer:D10442\nD10442-000187"
-ENQUEUED = datetime(2025, 1, 15, 22, 42, 6, tzinfo=UTC)
+ENQUEUED = datetime(2026, 3, 2, 15, 42, 6, tzinfo=UTC)  # after every date of the spec's examples
 
 
 # --- building events and messages ------------------------------------------------------------------------
