@@ -35,7 +35,8 @@ DAY_OF_NAMES = [
     ("अमित", "शर्मा", "Mahindra", "45678.90", "???", "???"),
     ("Søren", "Kierkegård", "Volvo", "2495.00", "Soren", "Kierkegard"),
     ("Nguyễn", "Thị Minh Khai", "VinFast", "3100.10", "Nguyen", "Thi Minh Khai"),
-    ("Ann\u2028Marie", "Lee\u2029", "Kia", "12.34", "Ann Marie", "Lee"),  # line separators EVENTS.md accepts
+    ("Ἀλέξης", "Παπαδόπουλος", "Hyundai", "12.34", "??????", "????????????"),  # (line separators are refused
+    # at the door now: tests/unit/partner_files/test_values_that_once_stalled_a_feed.py keeps the file side)
 ]
 MAKES = {"Škoda": "Skoda", "Citroën": "Citroen", "トヨタ": "???"}
 
