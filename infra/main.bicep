@@ -41,6 +41,11 @@ param alertEmail string = ''
 @minValue(1)
 param lagSlaSeconds int = 60
 
+@description('Always-ready instances for each of contract_submissions and cancellation_requests (Flex Consumption alwaysReady); 0 turns them off.')
+@minValue(0)
+@maxValue(20)
+param alwaysReadyInstances int = 1
+
 @description('Subscribe the claims function to the storage account\'s BlobCreated events. Event Grid refuses a subscription to a function that is not deployed yet: false on the first `azd up`, then true (infra/README.md).')
 param subscribeClaimsEvents bool = false
 
@@ -129,6 +134,7 @@ module functions 'app/functions.bicep' = {
     deploymentContainerName: storage.outputs.deploymentContainerName
     eventHubsNamespace: eventHubs.outputs.fullyQualifiedNamespace
     applicationInsightsName: monitoring.outputs.applicationInsightsName
+    alwaysReadyInstances: alwaysReadyInstances
   }
   // The host starts as soon as the app exists: its identity must already hold its roles.
   dependsOn: [
