@@ -185,6 +185,12 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
           value: 'Authorization=AAD;ClientId=${identityClientId}'
         }
+        // The Python worker configures the Azure Monitor distro and exports the app's logs and spans itself; the host
+        // then forwards none of them (each log once) and hands each invocation its trace context (telemetry.py).
+        {
+          name: 'PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY'
+          value: 'true'
+        }
         // The exchange (README "Configuration").
         {
           name: 'BUSINESS_TIMEZONE'

@@ -433,3 +433,12 @@ def test_azure_yaml_requires_an_azd_that_honours_funcignore() -> None:
     found = re.search(r'^requiredVersions:\n  azd: "?>= ?(\d+)\.(\d+)\.(\d+)"?$', text, re.MULTILINE)
     assert found, "azure.yaml: requiredVersions.azd is missing"
     assert tuple(int(part) for part in found.groups()) >= (1, 18, 0)
+
+
+def test_the_worker_exports_the_apps_telemetry_so_the_host_does_not_repeat_its_logs() -> None:
+    """Microsoft Learn, "Use OpenTelemetry with Azure Functions": PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY=true lets
+    the Python worker stream its telemetry directly, which prevents duplicate host-level entries; telemetry.py then
+    leaves the configuration to the worker (tests/unit/test_telemetry.py)."""
+    functions = template("app/functions.bicep")
+    assert setting_value(functions, app_settings()["PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY"]) == "true"
+    assert json.loads((ROOT / "host.json").read_text(encoding="utf-8"))["telemetryMode"] == "OpenTelemetry"
