@@ -2,6 +2,11 @@
 
 Without `APPLICATIONINSIGHTS_CONNECTION_STRING` nothing is configured and every call here is a cheap no-op
 of the OpenTelemetry API, so tests and the CLI need nothing. The names below are what alerts query.
+
+In Azure, `PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY=true` makes the Python worker configure the Azure Monitor
+distro itself, before the app is indexed, and tells the host so, which then stops forwarding the worker's logs
+(one copy of each log) and hands every invocation its trace context. The app then configures nothing more: a
+second `configure_azure_monitor` would export everything twice. The CLI, outside the worker, configures its own.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from opentelemetry import metrics, trace
+from opentelemetry.context import Context
+from opentelemetry.trace import Link, SpanKind
 
 EVENTS = "fni.events"  # attributes: hub, status, reason (REJECTED only)
 DEAD_LETTERS = "fni.dead_letters"
@@ -39,15 +46,23 @@ reconciliation_breaks = _meter.create_counter(
     RECONCILIATION_BREAKS, unit="{break}", description="breaks a reconciliation run found, by kind and scope"
 )
 
+# Triggers whose invocations the host records no request for in OpenTelemetry mode (it does for HTTP, Service Bus
+# and Event Hubs): the app's span is the request. Values of the semantic conventions' `faas.trigger`.
+TIMER, PUBSUB = "timer", "pubsub"
+WORKER_EXPORTS = "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY"
+
 _configured = False
 
 
 def configure(env: Mapping[str, str] | None = None) -> bool:
-    """Sends telemetry to Azure Monitor when a connection is set; returns whether it did. Idempotent."""
+    """Sends telemetry to Azure Monitor when a connection is set; returns whether it is sent. Idempotent."""
     global _configured
     env = os.environ if env is None else env
     if _configured or not env.get("APPLICATIONINSIGHTS_CONNECTION_STRING"):
         return _configured
+    if env.get(WORKER_EXPORTS, "").lower() == "true":  # the worker configured the distro: configuring again doubles
+        _configured = True
+        return True
     from azure.monitor.opentelemetry import configure_azure_monitor
 
     configure_azure_monitor(logger_name="fni.exchange")
@@ -59,5 +74,21 @@ def configure(env: Mapping[str, str] | None = None) -> bool:
 def span(name: str, **attributes: Any) -> Iterator[trace.Span]:
     """A span whose attributes skip empty values (OpenTelemetry rejects None)."""
     with _tracer.start_as_current_span(name) as current:
+        current.set_attributes({k: v for k, v in attributes.items() if v is not None})
+        yield current
+
+
+@contextmanager
+def invocation(function: str, trigger: str, **attributes: Any) -> Iterator[trace.Span]:
+    """The request span of one timer, queue or Event Grid invocation, named after the function (Application
+    Insights lists SERVER and CONSUMER spans as requests). A root span linked to the context the host handed over:
+    no sampling decision on a host span that is never exported can drop it. Exceptions mark it failed."""
+    configure()
+    handed = trace.get_current_span().get_span_context()
+    kind = SpanKind.SERVER if trigger == TIMER else SpanKind.CONSUMER
+    with _tracer.start_as_current_span(
+        function, context=Context(), kind=kind, links=[Link(handed)] if handed.is_valid else []
+    ) as current:
+        current.set_attributes({"faas.name": function, "faas.trigger": trigger})
         current.set_attributes({k: v for k, v in attributes.items() if v is not None})
         yield current

@@ -41,8 +41,10 @@ param alertEmail string = ''
 @minValue(1)
 param lagSlaSeconds int = 60
 
-@description('Subscribe the claims function to the storage account\'s BlobCreated events. Event Grid refuses a subscription to a function that is not deployed yet: false on the first `azd up`, then true (infra/README.md).')
-param subscribeClaimsEvents bool = false
+@description('Always-ready instances for each of contract_submissions and cancellation_requests (Flex Consumption alwaysReady); 0 turns them off.')
+@minValue(0)
+@maxValue(20)
+param alwaysReadyInstances int = 1
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -129,6 +131,7 @@ module functions 'app/functions.bicep' = {
     deploymentContainerName: storage.outputs.deploymentContainerName
     eventHubsNamespace: eventHubs.outputs.fullyQualifiedNamespace
     applicationInsightsName: monitoring.outputs.applicationInsightsName
+    alwaysReadyInstances: alwaysReadyInstances
   }
   // The host starts as soon as the app exists: its identity must already hold its roles.
   dependsOn: [
@@ -136,7 +139,8 @@ module functions 'app/functions.bicep' = {
   ]
 }
 
-// Blob events of the storage account to the claims function, with dead letters written by the topic's identity.
+// The storage account's system topic and its dead-letter role; the subscription to the claims function is created
+// after the code is deployed, by the azd postdeploy hook (infra/hooks/, infra/app/claims-subscription.bicep).
 module eventGrid 'app/eventgrid.bicep' = {
   name: 'eventgrid'
   scope: rg
@@ -146,8 +150,6 @@ module eventGrid 'app/eventgrid.bicep' = {
     tags: tags
     storageAccountName: storage.outputs.name
     deadLetterContainerName: storage.outputs.eventGridDeadLetterContainerName
-    functionAppName: functions.outputs.name
-    subscribe: subscribeClaimsEvents
   }
 }
 
@@ -173,4 +175,6 @@ output AZURE_FUNCTION_APP_NAME string = functions.outputs.name
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output EVENTHUBS_NAMESPACE string = eventHubs.outputs.fullyQualifiedNamespace
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+// Read by the postdeploy hook (infra/hooks/), which subscribes the claims function once it is deployed.
 output EVENTGRID_SYSTEM_TOPIC_NAME string = eventGrid.outputs.systemTopicName
+output EVENTGRID_DEADLETTER_CONTAINER_NAME string = storage.outputs.eventGridDeadLetterContainerName

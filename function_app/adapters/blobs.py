@@ -12,6 +12,7 @@ from typing import Any
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
 
+from function_app.adapters.partner_blobs import is_file
 from function_app.service_layer.ports import DeadLetter, DeadLetterStore
 
 JSON = ContentSettings(content_type="application/json; charset=utf-8")
@@ -74,8 +75,9 @@ class BlobDeadLetters(DeadLetterStore):
                 continue
 
     def names(self, prefix: str = "") -> Iterator[str]:
-        for blob in self._container.list_blobs(name_starts_with=prefix or None):
-            yield blob.name
+        for blob in self._container.list_blobs(name_starts_with=prefix or None, include=["metadata"]):
+            if is_file(blob):  # on hierarchical namespace, `contracts/2026-03-02` is listed too
+                yield blob.name
 
     def get(self, blob_name: str) -> DeadLetter:
         try:

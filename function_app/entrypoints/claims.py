@@ -38,14 +38,17 @@ TIME_BUDGET_SECONDS = 7 * 60  # host.json functionTimeout is 10 minutes: pause a
 def claims_file_uploaded(event: func.EventGridEvent, files: func.Out[str]) -> None:
     """Event Grid waits 30 seconds for an answer and sends the event again after that, so the file is not
     processed here: it is queued for `process_claims_file`, which may take as long as the file needs."""
+    from function_app import telemetry
     from function_app.bootstrap import exchange
 
-    upload = upload_of(event.subject or "", exchange().settings.namespace)
-    if upload is None:
-        logging.info("ignored event %s for %s", event.id, event.subject)
-        return
-    partner, name = upload
-    files.set(json.dumps({"partner": partner, "name": name}, sort_keys=True))
+    with telemetry.invocation("claims_file_uploaded", telemetry.PUBSUB, **{
+            "messaging.message.id": event.id, "fni.event_type": event.event_type, "fni.subject": event.subject}):
+        upload = upload_of(event.subject or "", exchange().settings.namespace)
+        if upload is None:
+            logging.info("ignored event %s for %s", event.id, event.subject)
+            return
+        partner, name = upload
+        files.set(json.dumps({"partner": partner, "name": name}, sort_keys=True))
 
 
 @blueprint.function_name("process_claims_file")
@@ -54,13 +57,18 @@ def claims_file_uploaded(event: func.EventGridEvent, files: func.Out[str]) -> No
 def process_claims_file(message: func.QueueMessage, more: func.Out[str]) -> None:
     """One uploaded file, for at most TIME_BUDGET_SECONDS: a longer file is paused at a checkpoint and its
     continuation queued. A message that keeps failing ends in the poison queue, where operations see it."""
+    from function_app import telemetry
     from function_app.bootstrap import exchange
 
-    job = message.get_json()
-    if not isinstance(job, dict) or not isinstance(job.get("partner"), str) or not isinstance(job.get("name"), str):
-        raise ValueError(f"claims file job {message.id}: expected {{'partner': str, 'name': str}}, got {job!r}")
-    deadline = time.monotonic() + TIME_BUDGET_SECONDS
-    for outcome in exchange().claims.scan(job["partner"], only=job["name"], pause=lambda: time.monotonic() > deadline):
-        logging.info("claims %s/%s: %s %s", outcome.partner, outcome.name, outcome.status, outcome.note)
-        if outcome.status == "PAUSED":
-            more.set(json.dumps({"partner": outcome.partner, "name": outcome.name}, sort_keys=True))
+    with telemetry.invocation("process_claims_file", telemetry.PUBSUB, **{
+            "messaging.message.id": message.id, "messaging.destination.name": FILES_QUEUE,
+            "fni.dequeue_count": message.dequeue_count}):
+        job = message.get_json()
+        if not isinstance(job, dict) or not isinstance(job.get("partner"), str) or not isinstance(job.get("name"), str):
+            raise ValueError(f"claims file job {message.id}: expected {{'partner': str, 'name': str}}, got {job!r}")
+        deadline = time.monotonic() + TIME_BUDGET_SECONDS
+        scan = exchange().claims.scan(job["partner"], only=job["name"], pause=lambda: time.monotonic() > deadline)
+        for outcome in scan:
+            logging.info("claims %s/%s: %s %s", outcome.partner, outcome.name, outcome.status, outcome.note)
+            if outcome.status == "PAUSED":
+                more.set(json.dumps({"partner": outcome.partner, "name": outcome.name}, sort_keys=True))

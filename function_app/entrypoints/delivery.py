@@ -33,7 +33,10 @@ def due_jobs(mode: str) -> list[str]:
 @blueprint.timer_trigger(arg_name="timer", schedule=NIGHTLY_SCHEDULE, use_monitor=True)
 @blueprint.queue_output(arg_name="jobs", queue_name=JOBS_QUEUE, connection=STORAGE)
 def schedule_nightly_files(timer: func.TimerRequest, jobs: func.Out[typing.List[str]]) -> None:
-    jobs.set(due_jobs("daily"))
+    from function_app import telemetry
+
+    with telemetry.invocation("schedule_nightly_files", telemetry.TIMER, **{"fni.past_due": timer.past_due}):
+        jobs.set(due_jobs("daily"))
 
 
 @blueprint.function_name("schedule_micro_batches")
@@ -41,18 +44,23 @@ def schedule_nightly_files(timer: func.TimerRequest, jobs: func.Out[typing.List[
 @blueprint.timer_trigger(arg_name="timer", schedule=MICRO_SCHEDULE, use_monitor=True)
 @blueprint.queue_output(arg_name="jobs", queue_name=JOBS_QUEUE, connection=STORAGE)
 def schedule_micro_batches(timer: func.TimerRequest, jobs: func.Out[typing.List[str]]) -> None:
-    jobs.set(due_jobs("micro"))
+    from function_app import telemetry
+
+    with telemetry.invocation("schedule_micro_batches", telemetry.TIMER, **{"fni.past_due": timer.past_due}):
+        jobs.set(due_jobs("micro"))
 
 
 @blueprint.function_name("record_acknowledgements")
 @retries.schedule(blueprint)
 @blueprint.timer_trigger(arg_name="timer", schedule=MICRO_SCHEDULE, use_monitor=True)
 def record_acknowledgements(timer: func.TimerRequest) -> None:
+    from function_app import telemetry
     from function_app.bootstrap import exchange
 
-    for result in exchange().acknowledgements.run():
-        if result.changed or result.status == "UNKNOWN_FILE":
-            logging.info("ack %s/%s: %s %s", result.partner, result.ack_name, result.status, result.note)
+    with telemetry.invocation("record_acknowledgements", telemetry.TIMER, **{"fni.past_due": timer.past_due}):
+        for result in exchange().acknowledgements.run():
+            if result.changed or result.status == "UNKNOWN_FILE":
+                logging.info("ack %s/%s: %s %s", result.partner, result.ack_name, result.status, result.note)
 
 
 @blueprint.function_name("reconcile_nightly")
@@ -62,27 +70,34 @@ def reconcile_nightly(timer: func.TimerRequest) -> None:
     """Yesterday's reconciliation, as JSON and HTML in the `reports` container; breaks also go out as a metric."""
     from datetime import timedelta
 
+    from function_app import telemetry
     from function_app.bootstrap import exchange
     from function_app.domain.reconciliation_report import render_html, render_json
 
-    current = exchange()
-    day = (current.clock().astimezone(current.settings.zone) - timedelta(days=1)).date()
-    report = current.reconciliation.run(day)
-    base = f"reconciliation/{day:%Y/%m}/{day.isoformat()}"
-    current.write_report(base + ".json", render_json(report).encode("utf-8"), "application/json")
-    current.write_report(base + ".html", render_html(report).encode("utf-8"), "text/html; charset=utf-8")
-    logging.info("reconciliation %s: %d break(s), %d resolved", day, len(report.breaks), len(report.resolved))
+    with telemetry.invocation("reconcile_nightly", telemetry.TIMER, **{"fni.past_due": timer.past_due}):
+        current = exchange()
+        day = (current.clock().astimezone(current.settings.zone) - timedelta(days=1)).date()
+        report = current.reconciliation.run(day)
+        base = f"reconciliation/{day:%Y/%m}/{day.isoformat()}"
+        current.write_report(base + ".json", render_json(report).encode("utf-8"), "application/json")
+        current.write_report(base + ".html", render_html(report).encode("utf-8"), "text/html; charset=utf-8")
+        logging.info("reconciliation %s: %d break(s), %d resolved", day, len(report.breaks), len(report.resolved))
 
 
 @blueprint.function_name("deliver_partner_file")
 @blueprint.queue_trigger(arg_name="message", queue_name=JOBS_QUEUE, connection=STORAGE)
 def deliver_partner_file(message: func.QueueMessage) -> None:
+    from function_app import telemetry
     from function_app.bootstrap import exchange
     from function_app.service_layer.delivery import DeliveryJob
 
-    job = DeliveryJob.from_json(message.get_json())
-    result = exchange().delivery.deliver(job)
-    for file in result.files:
-        logging.info("delivered %s (%d records, %d bytes)", file.blob_name, file.record_count, file.bytes)
-    if result.note:
-        logging.info("%s/%s %s: %s", job.partner, job.feed, job.business_date, result.note)
+    with telemetry.invocation("deliver_partner_file", telemetry.PUBSUB, **{
+            "messaging.message.id": message.id, "messaging.destination.name": JOBS_QUEUE,
+            "fni.dequeue_count": message.dequeue_count}):
+        job = DeliveryJob.from_json(message.get_json())
+        result = exchange().delivery.deliver(job)
+        for file in result.files:
+            logging.info("delivered %s (%d records, %d bytes)", file.blob_name, file.record_count, file.bytes)
+        if result.note:
+            logging.info("%s/%s %s: %s", job.partner, job.feed, job.business_date, result.note)
+

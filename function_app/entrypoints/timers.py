@@ -20,8 +20,10 @@ blueprint = func.Blueprint()  # type: ignore[no-untyped-call]
 @blueprint.timer_trigger(arg_name="timer", schedule=HOLD_EXPIRY_SCHEDULE, use_monitor=True)
 @blueprint.event_hub_output(arg_name="feedback", event_hub_name=FEEDBACK_HUB, connection=CONNECTION)
 def expire_held_cancellations(timer: func.TimerRequest, feedback: func.Out[typing.List[str]]) -> None:
+    from function_app import telemetry
     from function_app.bootstrap import exchange
     from function_app.domain.feedback import encode_feedback
 
-    report = exchange().holds.run(datetime.now(UTC))
-    feedback.set([encode_feedback(fb) for fb in report.feedback])
+    with telemetry.invocation("expire_held_cancellations", telemetry.TIMER, **{"fni.past_due": timer.past_due}):
+        report = exchange().holds.run(datetime.now(UTC))
+        feedback.set([encode_feedback(fb) for fb in report.feedback])

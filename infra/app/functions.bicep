@@ -1,4 +1,5 @@
-// The function app on a Flex Consumption plan (FC1), Python 3.13, running as the user-assigned identity.
+// The function app on a Flex Consumption plan (FC1), on the Python of /azure-python-version, running as the
+// user-assigned identity.
 // App settings are exactly what the code and its SDKs read (tests/infra/test_templates.py checks that):
 // every connection is identity-based and no setting holds a key.
 
@@ -75,6 +76,19 @@ param reconcileSchedule string = '0 30 9 * * *'
 @maxValue(1440)
 param deliverySettleMinutes int = 15
 
+@description('Always-ready instances for each of the two dealer-facing functions (contract_submissions, cancellation_requests): no cold start against the 60-second lag SLA. 0 turns them off.')
+@minValue(0)
+@maxValue(20)
+param alwaysReadyInstances int = 1
+
+// The Python Azure runs the app on: the same file ./dev and the worker tier (tests/worker) read.
+var pythonVersion = trim(loadTextContent('../../azure-python-version'))
+// `@function_name`s of function_app/entrypoints/realtime.py (tests/infra checks them against the code).
+var alwaysReadyFunctions = [
+  'contract_submissions'
+  'cancellation_requests'
+]
+
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
@@ -101,7 +115,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 resource app 'Microsoft.Web/sites@2024-04-01' = {
   //checkov:skip=CKV_AZURE_222:No HTTP trigger: inbound traffic is only azd/CI deployment to the scm endpoint, authenticated with Entra ID (basic publishing credentials are off); triggers pull from Event Hubs, queues and timers.
   //checkov:skip=CKV_AZURE_17:No HTTP trigger, so no client to present a certificate; the only inbound calls are Entra-authenticated deployments.
-  //checkov:skip=CKV_AZURE_212:Flex Consumption scales per function from zero; Event Hubs and the delivery queue buffer work until an instance starts, so no always-ready minimum is paid for.
+  //checkov:skip=CKV_AZURE_212:The check reads an App Service worker count; on Flex Consumption the minimum is alwaysReady per function (1 each for the two dealer-facing functions), the rest scales from zero behind Event Hubs and queues.
   //checkov:skip=CKV_AZURE_213:No HTTP endpoint to probe; Flex Consumption replaces unhealthy instances itself and alerts.bicep watches lag and missing files.
   name: name
   location: location
@@ -171,6 +185,12 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
           value: 'Authorization=AAD;ClientId=${identityClientId}'
         }
+        // The Python worker configures the Azure Monitor distro and exports the app's logs and spans itself; the host
+        // then forwards none of them (each log once) and hands each invocation its trace context (telemetry.py).
+        {
+          name: 'PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY'
+          value: 'true'
+        }
         // The exchange (README "Configuration").
         {
           name: 'BUSINESS_TIMEZONE'
@@ -220,10 +240,14 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
+        alwaysReady: [for function in alwaysReadyFunctions: {
+          name: 'function:${function}'
+          instanceCount: alwaysReadyInstances
+        }]
       }
       runtime: {
         name: 'python'
-        version: '3.13'
+        version: pythonVersion
       }
     }
   }

@@ -13,10 +13,10 @@ import function_app
 
 
 @functools.cache
-def _user_functions() -> dict[str, Any]:
+def functions() -> dict[str, Any]:
     """The app validates names on each get_functions(); the worker calls it once, and so do we."""
-    return {str(f.get_function_name()): f.get_user_function() for f in function_app.app.get_functions()}
+    return {str(f.get_function_name()): f for f in function_app.app.get_functions()}
 
 
 def registered(name: str) -> Any:
-    return _user_functions()[name]
+    return functions()[name].get_user_function()

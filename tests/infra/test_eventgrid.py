@@ -1,6 +1,7 @@
-"""Inbound claims through Event Grid (infra/app/eventgrid.bicep): the storage account's system topic delivers
-BlobCreated events under `inbound/claims/` to the function the code declares, retries, and dead-letters what it
-cannot deliver into the account with the topic's own identity; no key, URL secret or connection string is involved.
+"""Inbound claims through Event Grid: the storage account's system topic (infra/app/eventgrid.bicep, provisioned)
+and its subscription (infra/app/claims-subscription.bicep, deployed by the azd postdeploy hook once the function
+exists) deliver BlobCreated events under `inbound/claims/` to the function the code declares, retry, and dead-letter
+what cannot be delivered into the account with the topic's own identity; no key, URL secret or connection string.
 
 The function name comes from the decorator in function_app/entrypoints/claims.py, the path from
 function_app/adapters/claims_storage.py, and the subjects are checked against the function's own parser.
@@ -20,11 +21,9 @@ from function_app.adapters.claims_storage import INBOUND
 from function_app.adapters.partner_blobs import BlobPartnerFiles
 from function_app.entrypoints import claims
 from tests.infra.bicep import (
-    INFRA,
     ROOT,
     Template,
     body,
-    condition_of,
     dotted,
     interpolate,
     module_params,
@@ -63,8 +62,12 @@ def eventgrid() -> Template:
     return template("app/eventgrid.bicep")
 
 
+def claims_subscription() -> Template:
+    return template("app/claims-subscription.bicep")
+
+
 def subscription() -> dict[str, Any]:
-    (resource,) = resources_of(eventgrid(), SUBSCRIPTION_KIND).values()
+    (resource,) = resources_of(claims_subscription(), SUBSCRIPTION_KIND).values()
     return body(resource)
 
 
@@ -87,8 +90,11 @@ def test_the_storage_account_publishes_through_a_system_topic_with_its_own_ident
 
 
 def test_subscription_targets_the_claims_function_the_code_declares() -> None:
-    tpl, sub = eventgrid(), subscription()
+    tpl, sub = claims_subscription(), subscription()
     assert sub["parent"] == "systemTopic"
+    topic = tpl["resources"]["systemTopic"]
+    assert topic["existing"] and body(topic)["name"] == "systemTopicName"
+    assert not resources_of(eventgrid(), SUBSCRIPTION_KIND), "created after the code, not at provision"
     destination = sub["properties"]["destination"]
     assert destination["endpointType"] == "AzureFunction"
     function = value_of(tpl, "functionName")
@@ -100,11 +106,10 @@ def test_subscription_targets_the_claims_function_the_code_declares() -> None:
     assert "event_grid_trigger" in declared[function]
     app = tpl["resources"]["functionApp"]
     assert app["existing"] and body(app)["name"] == "functionAppName"
-    assert dotted(module_params("eventGrid")["functionAppName"]) == "functions.outputs.name"
 
 
 def test_subscription_filters_blob_created_under_inbound_claims() -> None:
-    tpl, sub = eventgrid(), subscription()
+    tpl, sub = claims_subscription(), subscription()
     filters = sub["properties"]["filter"]
     assert filters["includedEventTypes"] == ["Microsoft.Storage.BlobCreated"]
     (advanced,) = filters["advancedFilters"]
@@ -130,7 +135,7 @@ def test_subscription_filters_blob_created_under_inbound_claims() -> None:
 
 
 def test_retries_for_a_day_then_dead_letters_with_the_topic_identity() -> None:
-    tpl, sub = eventgrid(), subscription()
+    tpl, sub = claims_subscription(), subscription()
     retry = sub["properties"]["retryPolicy"]
     assert value_of(tpl, retry["maxDeliveryAttempts"]) == 30
     assert value_of(tpl, retry["eventTimeToLiveInMinutes"]) == 24 * 60
@@ -140,7 +145,7 @@ def test_retries_for_a_day_then_dead_letters_with_the_topic_identity() -> None:
     target = dead["deadLetterDestination"]["properties"]
     assert dotted(target["resourceId"]) == "storage.id"
     assert target["blobContainerName"] == "deadLetterContainerName"
-    container = tpl["resources"]["deadLetterContainer"]
+    container = eventgrid()["resources"]["deadLetterContainer"]
     assert container["existing"] and body(container)["name"] == "deadLetterContainerName"
     params = module_params("eventGrid")
     assert dotted(params["deadLetterContainerName"]) == "storage.outputs.eventGridDeadLetterContainerName"
@@ -158,7 +163,6 @@ def test_the_topic_identity_may_write_the_dead_letter_container_only() -> None:
     assert value_of(tpl, role) == STORAGE_BLOB_DATA_CONTRIBUTOR
     assert dotted(assignment["properties"]["principalId"]) == "systemTopic.identity.principalId"
     assert assignment["properties"]["principalType"] == "ServicePrincipal"
-    assert body(tpl["resources"]["claimsSubscription"])["dependsOn"] == ["deadLetterWriter"]
 
 
 def test_no_key_or_secret_url_in_the_subscription() -> None:
@@ -192,12 +196,3 @@ def walk(value: Any) -> tuple[set[str], set[str]]:
     elif isinstance(value, str):
         texts.add(value)
     return keys, texts
-
-
-def test_subscription_waits_for_the_code_on_the_first_provision() -> None:
-    (resource,) = resources_of(eventgrid(), SUBSCRIPTION_KIND).values()
-    assert condition_of(resource) == "subscribe"
-    assert module_params("eventGrid")["subscribe"] == "subscribeClaimsEvents"
-    assert value_of(template("main.bicep"), "subscribeClaimsEvents") is False
-    parameters = json.loads((INFRA / "main.parameters.json").read_text(encoding="utf-8"))["parameters"]
-    assert parameters["subscribeClaimsEvents"] == {"value": "${CLAIMS_EVENTS_ENABLED=false}"}

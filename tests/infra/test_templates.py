@@ -28,6 +28,7 @@ from tests.infra.bicep import (
     dotted,
     expand,
     indexed,
+    interpolate,
     loop_over,
     looped_array,
     module_params,
@@ -37,7 +38,8 @@ from tests.infra.bicep import (
     value_of,
 )
 from tests.infra.code_settings import names_with_prefix, scan
-from tests.worker.package import AZURE_PYTHON
+from tests.infra.test_eventgrid import decorated_functions
+from tests.worker.package import AZURE_PYTHON, PYTHON_VERSION_FILE
 
 PARTNERS = json.loads((ROOT / "config" / "partners.json").read_text(encoding="utf-8"))["partners"]
 PARTNER_IDS = [partner["id"] for partner in PARTNERS]
@@ -85,7 +87,9 @@ def test_main_deploys_every_module_into_the_resource_group() -> None:
     assert main["globals"]["scope"]["value"] == "subscription"
     used = {module["detail"]["path"] for module in main["modules"].values()}
     on_disk = {str(path.relative_to(INFRA)) for path in (INFRA / "app").glob("*.bicep")}
-    assert used == on_disk
+    # deployed after the code by the azd postdeploy hook (tests/infra/test_postdeploy_hook.py), never at provision
+    after_deploy = {"app/claims-subscription.bicep"}
+    assert used == on_disk - after_deploy
     assert {body(module)["scope"] for module in main["modules"].values()} == {"rg"}
 
 
@@ -162,7 +166,8 @@ def test_flex_consumption_python_app_runs_as_the_identity() -> None:
     assert site["identity"]["type"] == "UserAssigned"
     assert site["properties"]["httpsOnly"] is True
     config = site["properties"]["functionAppConfig"]
-    assert config["runtime"] == {"name": "python", "version": AZURE_PYTHON}
+    assert config["runtime"] == {"name": "python", "version": "pythonVersion"}
+    assert python_version(functions) == AZURE_PYTHON
     storage = config["deployment"]["storage"]
     assert storage["type"] == "blobContainer"
     assert storage["authentication"] == {"type": "UserAssignedIdentity", "userAssignedIdentityResourceId": "identityId"}
@@ -386,3 +391,57 @@ def test_parameters_file_is_azd_style() -> None:
     assert parameters["location"] == {"value": "${AZURE_LOCATION}"}
     declared = template("main.bicep")["parameters"]
     assert set(parameters) <= set(declared)
+
+
+def python_version(functions: Template) -> str:
+    """`trim(loadTextContent('<file>'))`, evaluated: the file read relative to the template, as Bicep reads it."""
+    expr = value_of(functions, "pythonVersion")["function"]
+    assert expr["type"] == "trim"
+    load = expr["parameters"]["string_to_trim"]["function"]
+    assert load["type"] == "load_text_content"
+    source = (INFRA / "app" / Path(load["parameters"]["file_path"])).resolve()
+    assert source == PYTHON_VERSION_FILE, "Bicep, ./dev and the worker tier read one file"
+    return source.read_text(encoding="utf-8").strip()
+
+
+def test_the_python_version_file_stays_out_of_the_package() -> None:
+    from tests.worker.package import deployment_files
+
+    assert PYTHON_VERSION_FILE.is_file()
+    assert PYTHON_VERSION_FILE.relative_to(ROOT) not in set(deployment_files())
+
+
+def test_dealer_facing_functions_have_always_ready_instances() -> None:
+    """Flex Consumption `alwaysReady` entries named `function:<name>` (Microsoft Learn, "Azure Functions Flex
+    Consumption plan hosting", always ready instances), one instance each by default, for the two functions the
+    60-second lag alert watches."""
+    functions = template("app/functions.bicep")
+    site = the_resource(functions, "Microsoft.Web/sites")
+    ready = site["properties"]["functionAppConfig"]["scaleAndConcurrency"]["alwaysReady"]
+    item, array = ready["loop_type"]["detail"]["item_name"], ready["loop_type"]["detail"]["array_name"]
+    names = [interpolate(ready["config"]["name"], {item: name}) for name in value_of(functions, array)]
+    assert names == ["function:contract_submissions", "function:cancellation_requests"]
+    assert ready["config"]["instanceCount"] == "alwaysReadyInstances"
+    assert value_of(functions, "alwaysReadyInstances") == 1
+    assert value_of(template("main.bicep"), "alwaysReadyInstances") == 1
+    assert module_params("functions")["alwaysReadyInstances"] == "alwaysReadyInstances"
+    declared = decorated_functions(Path(realtime.__file__))
+    for name in value_of(functions, array):
+        assert "event_hub_message_trigger" in declared.get(name, set()), f"{name} is no Event Hub function"
+
+
+def test_azure_yaml_requires_an_azd_that_honours_funcignore() -> None:
+    """azd packages with .funcignore's rules from 1.18.0 (its CHANGELOG, #5383); an older azd would ship tests/."""
+    text = (ROOT / "azure.yaml").read_text(encoding="utf-8")
+    found = re.search(r'^requiredVersions:\n  azd: "?>= ?(\d+)\.(\d+)\.(\d+)"?$', text, re.MULTILINE)
+    assert found, "azure.yaml: requiredVersions.azd is missing"
+    assert tuple(int(part) for part in found.groups()) >= (1, 18, 0)
+
+
+def test_the_worker_exports_the_apps_telemetry_so_the_host_does_not_repeat_its_logs() -> None:
+    """Microsoft Learn, "Use OpenTelemetry with Azure Functions": PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY=true lets
+    the Python worker stream its telemetry directly, which prevents duplicate host-level entries; telemetry.py then
+    leaves the configuration to the worker (tests/unit/test_telemetry.py)."""
+    functions = template("app/functions.bicep")
+    assert setting_value(functions, app_settings()["PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY"]) == "true"
+    assert json.loads((ROOT / "host.json").read_text(encoding="utf-8"))["telemetryMode"] == "OpenTelemetry"

@@ -29,7 +29,7 @@ Sources, each read for the encoding next to it:
 - [timer] Microsoft.Azure.WebJobs.Extensions, TimerInfo serialized by [conv]: {"Schedule": {"AdjustForDST":
   true}, "ScheduleStatus": {"Last", "Next", "LastUpdated"}, "IsPastDue"}.
 - [eventgrid] Microsoft.Azure.WebJobs.Extensions.EventGrid: the event as a JObject, so `json`, in the schema the
-  subscription delivers (infra/app/eventgrid.bicep: EventGridSchema).
+  subscription delivers (infra/app/claims-subscription.bicep: EventGridSchema).
 - [outputs] azure.functions (the worker's converters) encodes an Event Hub or queue output of a list of str as
   one `json` array; the host sends each element as one event or one queue message.
 """

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-AZURE_PYTHON = "3.13"  # the version Azure runs the app on: ./dev and infra/app/functions.bicep say the same
+PYTHON_VERSION_FILE = ROOT / "azure-python-version"
+# The version Azure runs the app on; ./dev and infra/app/functions.bicep read the same file.
+AZURE_PYTHON = PYTHON_VERSION_FILE.read_text(encoding="utf-8").strip()
 
 
 @dataclass(frozen=True)

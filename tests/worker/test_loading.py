@@ -126,8 +126,8 @@ def test_the_worker_runs_azures_python_with_the_pinned_packages() -> None:
     pins = (ROOT / "requirements.txt").read_text(encoding="utf-8")
     assert f"azure-functions-runtime=={runtime} " in pins
     bicep = (ROOT / "infra" / "app" / "functions.bicep").read_text(encoding="utf-8")
-    assert f"version: '{AZURE_PYTHON}'" in bicep
-    assert f"AZURE_PYTHON={AZURE_PYTHON}" in (ROOT / "dev").read_text(encoding="utf-8")
+    assert "var pythonVersion = trim(loadTextContent('../../azure-python-version'))" in bicep
+    assert "AZURE_PYTHON=$(tr -d '[:space:]' < azure-python-version)" in (ROOT / "dev").read_text(encoding="utf-8")
     assert sys.version_info >= (3, 11)
 
 
