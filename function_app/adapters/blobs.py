@@ -36,6 +36,8 @@ def letter_document(letter: DeadLetter) -> dict[str, Any]:
         "sequence_number": letter.sequence_number,
         "enqueued_time": letter.enqueued_time.isoformat(),
         "reasons": list(letter.reasons),
+        "partition_key": letter.partition_key,
+        "properties": {name: _json_value(value) for name, value in letter.properties.items()},
     }
     try:
         document["body"] = letter.body.decode("utf-8")
@@ -58,7 +60,19 @@ def letter_from_document(name: str, document: dict[str, Any]) -> DeadLetter:
         enqueued_time=datetime.fromisoformat(document["enqueued_time"]),
         reasons=tuple(document["reasons"]),
         body=body,
+        partition_key=document.get("partition_key"),
+        properties=document.get("properties") or {},
     )
+
+
+def _json_value(value: object) -> object:
+    """A property as JSON: the host hands them over as JSON values already; a transport that keeps AMQP types
+    (a timestamp, binary) is written as RFC 3339 text or base64, which the envelope reader takes alike."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    return value
 
 
 class BlobDeadLetters(DeadLetterStore):

@@ -331,7 +331,8 @@ def deadletters_replay(args: argparse.Namespace) -> int:
                 continue
             # decided now: its facts belong to today's business date, after everything already delivered
             now = datetime.now(UTC)
-            message = InboundMessage(letter.hub, letter.body, letter.partition, letter.sequence_number, now)
+            message = InboundMessage(letter.hub, letter.body, letter.partition, letter.sequence_number, now,
+                                     partition_key=letter.partition_key, properties=letter.properties)
             outcome = exchange.realtime.process([message], redecide=frozenset({letter.input_key}))
             status = ",".join(sorted(outcome.statuses)) or "HELD"
             exchange.dead_letters.mark_replayed(name, f"{status} at {datetime.now(UTC).isoformat()}")

@@ -40,6 +40,8 @@ def event_letter(event: ParsedEvent, reasons: Sequence[dict[str, Any]], zone: Zo
         enqueued_time=message.enqueued_time,
         reasons=tuple(reasons),
         body=message.body,
+        partition_key=message.partition_key,
+        properties=dict(message.properties),
     )
 
 

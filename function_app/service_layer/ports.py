@@ -151,6 +151,10 @@ class DeadLetter:
     enqueued_time: datetime
     reasons: tuple[dict[str, Any], ...]
     body: bytes
+    # The transport's metadata, kept so that a replay is the same input: a binary-mode CloudEvent's attributes
+    # travel in the application properties, and feedback goes back under the sender's partition key.
+    partition_key: str | None = None
+    properties: Mapping[str, object] = field(default_factory=dict, hash=False)
 
     @property
     def blob_name(self) -> str:

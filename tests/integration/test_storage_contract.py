@@ -149,7 +149,9 @@ def test_a_run_reads_back_among_single_facts_from_any_watermark(stores: tuple[Co
 def test_dead_letters_keep_body_and_reasons(stores: tuple[ContractStore, Journal, DeadLetterStore]) -> None:
     _, _, letters = stores
     letter = DeadLetter("contracts", date(2026, 3, 2), "x.1", "k", "x", "s", "3", 7, T0,
-                        ({"code": "MALFORMED", "field": None, "message": "m"},), b"\xff not utf-8")
+                        ({"code": "MALFORMED", "field": None, "message": "m"},), b"\xff not utf-8",
+                        partition_key="D10442", properties={"cloudEvents_id": "x", "cloudEvents_n": 3,
+                                                            "content-type": "application/json"})
     letters.put([letter, letter])
     assert list(letters.names("contracts/2026-03-02/")) == ["contracts/2026-03-02/x.1.json"]
     assert letters.get(letter.blob_name) == letter

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -131,3 +132,26 @@ def test_more_events_of_one_contract_than_a_transaction_holds(start_worker: Star
     answers = deliver(host, "contract_submissions", "contracts", revisions)
     assert [a["data"]["status"] for a in answers] == ["ACCEPTED"] * 100
     assert len({a["id"] for a in answers}) == 100
+
+
+def test_a_dead_lettered_binary_event_replays_as_itself(start_worker: StartWorker, on_azurite: Settings,
+                                                        tmp_path: Path) -> None:
+    """The dead letter keeps the application properties: replayed, the body alone would be no event at all."""
+    from function_app.entrypoints.cli import main
+
+    host = start_worker()
+    deliver(host, "contract_submissions", "contracts",
+            [EventHubMessage(body(contract("WKR7000001")), partition_key="D10442")])
+    foreign = cancellation("WKR7000001", dealer="D999", event_id="d999-cancel-1")
+    [answer] = deliver(host, "cancellation_requests", "cancellations",
+                       [sent_as(binary(sdk_event(foreign)), key="D999")], first_sequence=50)
+    assert [r["code"] for r in answer["data"]["reasons"]] == ["NOT_AUTHORIZED"]
+    letters = bootstrap(on_azurite).dead_letters
+    [name] = list(letters.names("cancellations/"))
+    letter = letters.get(name)
+    assert (letter.partition_key, letter.properties["cloudEvents_id"]) == ("D999", "d999-cancel-1")
+    out = tmp_path / "replayed.jsonl"
+    assert main(["deadletters", "replay", name, "--feedback-out", str(out)]) == 0
+    [replayed] = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert replayed["data"]["in_reply_to"] == "d999-cancel-1"
+    assert [r["code"] for r in replayed["data"]["reasons"]] == ["NOT_AUTHORIZED"]
