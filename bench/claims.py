@@ -50,6 +50,7 @@ from typing import Any
 
 from azure.core.exceptions import ResourceExistsError
 from azure.storage.blob import BlobBlock, BlobServiceClient, ContainerClient, ContentSettings
+from fnix.dev.azurite import Azurite, AzuriteEndpoints
 
 from bench.delivery import MemoryWatch, _code_version, _cpu_seconds, _machine
 from function_app import bootstrap as composition
@@ -59,7 +60,6 @@ from function_app.adapters.tables import PACK_COUNT
 from function_app.bootstrap import Exchange
 from function_app.config import Settings, load_settings
 from function_app.domain.journal import FactKind, JournalFact
-from function_app.localdev.azurite import Azurite, AzuriteEndpoints
 from function_app.service_layer.claims_intake import CHUNK_ROWS, ClaimsIntake, FileOutcome, results_name
 from function_app.service_layer.claims_ports import (
     AcceptedClaim,

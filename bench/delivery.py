@@ -52,6 +52,7 @@ from typing import Any
 
 from azure.data.tables import TableClient, TableServiceClient
 from azure.storage.blob import BlobBlock, BlobServiceClient, ContainerClient, ContentSettings
+from fnix.dev.azurite import Azurite, AzuriteEndpoints
 
 from bench.delivery_workload import (
     DAY,
@@ -70,7 +71,6 @@ from function_app import bootstrap as composition
 from function_app.adapters.partner_blobs import BLOCK_BYTES
 from function_app.adapters.tables import TableJournal, _fact_entity
 from function_app.config import Settings, load_settings
-from function_app.localdev.azurite import Azurite, AzuriteEndpoints
 from function_app.service_layer.delivery import DeliveryJob
 
 ROOT = Path(__file__).resolve().parents[1]

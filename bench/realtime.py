@@ -40,12 +40,12 @@ from typing import Any
 
 from azure.data.tables import TableClient, TableServiceClient, UpdateMode
 from azure.storage.blob import BlobServiceClient
+from fnix.dev.azurite import Azurite, AzuriteEndpoints
 
 from bench.workload import HUB, T0, Entity, Workload, build_workload, key
 from function_app import bootstrap as composition
 from function_app.config import Settings, load_settings
 from function_app.entrypoints.eventhub import decide_batch
-from function_app.localdev.azurite import Azurite, AzuriteEndpoints
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "realtime.md"

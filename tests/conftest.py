@@ -8,10 +8,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from fnix.dev.azurite import Azurite
 
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import Settings, load_settings
-from function_app.localdev.azurite import Azurite
 
 ROOT = Path(__file__).resolve().parents[1]
 _namespaces = itertools.count(1)

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from fnix.cli import main
 
-from function_app.entrypoints.cli import main
 from tests.events import body, cancellation, contract
 
 ROOT = Path(__file__).resolve().parents[2]

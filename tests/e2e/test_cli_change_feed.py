@@ -8,10 +8,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from fnix.cli import main
 
 from function_app import bootstrap as composition
 from function_app.domain.journal import FactKind
-from function_app.entrypoints.cli import main
 from tests.peers.debezium import CLAIMS, Connector, Position
 
 LATE_EVENING = datetime(2025, 9, 3, 3, 30, tzinfo=UTC)  # 2025-09-02 22:30 in the business zone (America/Chicago)

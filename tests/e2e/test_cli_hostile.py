@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from function_app.entrypoints.cli import USAGE_ERROR, build_parser, main
+from fnix.cli import USAGE_ERROR, build_parser, main
 
 ROOT = Path(__file__).resolve().parents[2]
 

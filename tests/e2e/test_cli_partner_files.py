@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from fnix.cli import main
 
 from function_app.config import Settings
-from function_app.entrypoints.cli import main
 from tests.events import body, contract
 
 

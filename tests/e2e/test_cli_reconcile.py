@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from azure.storage.blob import BlobServiceClient
+from fnix.cli import main
 
 from function_app.config import Settings
-from function_app.entrypoints.cli import main
 from tests.events import body, contract
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 from azure.core.exceptions import AzureError
+from fnix.dev.azurite import Azurite
 
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import load_settings
 from function_app.domain.journal import JournalFact
-from function_app.localdev.azurite import Azurite
 from function_app.service_layer.ports import Journal
 from tests.events import cancellation, contract, messages
 

@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 from azure.data.tables import TableServiceClient
 from azure.storage.blob import BlobServiceClient
-
-from function_app.localdev.azurite import (
+from fnix.dev.azurite import (
     AZURITE_ACCOUNT_NAME,
     Azurite,
     AzuriteEndpoints,
@@ -171,7 +170,7 @@ def test_child_does_not_outlive_a_normally_exiting_parent(tmp_path: Path) -> Non
         f"""
         import json
         from pathlib import Path
-        from function_app.localdev.azurite import Azurite
+        from fnix.dev.azurite import Azurite
 
         azurite = Azurite(Path({str(PROJECT_ROOT)!r}), location=Path({str(tmp_path / "store")!r}))
         endpoints = azurite.start()
@@ -195,7 +194,7 @@ _USER = textwrap.dedent(
     """
     import json, sys
     from pathlib import Path
-    from function_app.localdev.azurite import SharedAzurite
+    from fnix.dev.azurite import SharedAzurite
 
     with SharedAzurite(Path(sys.argv[1]), Path(sys.argv[2])) as shared:
         print(json.dumps({"pid": shared.pid, "ports": shared.endpoints.ports, "started": shared.started}),
@@ -265,7 +264,7 @@ def test_a_command_killed_outright_leaves_an_azurite_the_next_one_joins_and_stop
 
 
 def test_a_state_file_naming_no_live_azurite_is_not_trusted(tmp_path: Path) -> None:
-    from function_app.localdev.azurite import SharedAzurite
+    from fnix.dev.azurite import SharedAzurite
 
     location = tmp_path / "shared"
     location.mkdir()

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from fnix.commands import event_time
 
 from function_app.adapters.memory import MemoryContractStore, MemoryDeadLetters, MemoryJournal
 from function_app.bootstrap import Exchange, bootstrap
@@ -18,7 +19,6 @@ from function_app.domain.events import ParsedEvent, parse_message
 from function_app.domain.feedback import ReasonCode
 from function_app.domain.messages import InboundMessage
 from function_app.domain.partner_files.fields import FIELDS
-from function_app.entrypoints.cli_commands import event_time
 from tests.events import T0, body, cancellation, contract, messages
 from tests.unit.test_event_contract import CANCELLATION, CONTRACT, ENQUEUED
 

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from fnix.commands import event_time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +25,6 @@ from function_app.domain.debezium import Column, ColumnType, Unreadable, decode,
 from function_app.domain.events import parse_message
 from function_app.domain.journal import FactKind
 from function_app.domain.messages import InboundMessage
-from function_app.entrypoints.cli_commands import event_time
 from function_app.service_layer.realtime import BatchReport
 from tests.events import T0, cancellation, contract, messages
 from tests.partners import memory_exchange

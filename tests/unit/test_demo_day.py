@@ -22,18 +22,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-
-from function_app.domain.catalogue import DEFAULT_CATALOGUE, ProductType
-from function_app.domain.events import (
-    US_STATES,
-    CancellationRequest,
-    ContractSubmission,
-    ParsedEvent,
-    parse_message,
-)
-from function_app.domain.messages import InboundMessage
-from function_app.domain.vin import vin_is_valid
-from function_app.localdev.demo_day import (
+from fnix.dev.demo_day import (
     ACCEPTED_KINDS,
     ADMINISTRATORS,
     CANCEL,
@@ -64,6 +53,17 @@ from function_app.localdev.demo_day import (
     is_line_safe,
     write_jsonl,
 )
+
+from function_app.domain.catalogue import DEFAULT_CATALOGUE, ProductType
+from function_app.domain.events import (
+    US_STATES,
+    CancellationRequest,
+    ContractSubmission,
+    ParsedEvent,
+    parse_message,
+)
+from function_app.domain.messages import InboundMessage
+from function_app.domain.vin import vin_is_valid
 
 ZONE = ZoneInfo("America/Chicago")
 BUSINESS_DATE = date(2025, 3, 14)
@@ -297,7 +297,7 @@ def test_same_seed_gives_the_same_bytes_and_another_seed_does_not() -> None:
 def test_bytes_do_not_depend_on_the_interpreter_hash_seed() -> None:
     script = (
         "import hashlib, datetime, zoneinfo\n"
-        "from function_app.localdev.demo_day import generate_day\n"
+        "from fnix.dev.demo_day import generate_day\n"
         "day = generate_day(datetime.date(2025, 3, 14), contracts=200, seed=5, run_tag='H1',"
         " zone=zoneinfo.ZoneInfo('America/Chicago'))\n"
         "print(hashlib.sha256(b''.join(e.body + e.at.isoformat().encode() for e in day.events)).hexdigest())\n"

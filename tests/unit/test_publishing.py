@@ -18,14 +18,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from azure.eventhub import EventData, EventDataBatch
 from azure.eventhub.exceptions import ConnectError
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from function_app.adapters import event_hub_producer
-from function_app.adapters.event_hub_producer import EventBatch, EventHubPublisher
-from function_app.entrypoints import cli, cli_publish
-from function_app.localdev.demo_day import MALFORMED, REDELIVERY, generate_day, is_line_safe, write_jsonl
-from function_app.service_layer.publishing import (
+from fnix import cli
+from fnix import publish as cli_publish
+from fnix.dev import event_hub_producer
+from fnix.dev.demo_day import MALFORMED, REDELIVERY, generate_day, is_line_safe, write_jsonl
+from fnix.dev.event_hub_producer import EventBatch, EventHubPublisher
+from fnix.dev.publishing import (
     DEFAULT_LIMITS,
     MAX_PARTITION_KEY_CHARS,
     BatchLimits,
@@ -40,6 +38,9 @@ from function_app.service_layer.publishing import (
     read_bodies,
     send_plan,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tests.events import body, cancellation, contract
 
 EMULATOR = (

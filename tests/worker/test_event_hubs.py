@@ -137,7 +137,7 @@ def test_more_events_of_one_contract_than_a_transaction_holds(start_worker: Star
 def test_a_dead_lettered_binary_event_replays_as_itself(start_worker: StartWorker, on_azurite: Settings,
                                                         tmp_path: Path) -> None:
     """The dead letter keeps the application properties: replayed, the body alone would be no event at all."""
-    from function_app.entrypoints.cli import main
+    from fnix.cli import main
 
     host = start_worker()
     deliver(host, "contract_submissions", "contracts",

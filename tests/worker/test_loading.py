@@ -137,6 +137,7 @@ def test_the_package_holds_the_app_and_nothing_for_development() -> None:
                    "function_app/__init__.py", "function_app/bootstrap.py"):
         assert needed in files
     for path in files:
-        assert not path.startswith(("tests/", "bench/", "infra/", "docs/", ".venv", "node_modules/", ".worker"))
+        assert not path.startswith(("tests/", "bench/", "infra/", "docs/", "tools/", ".venv", "node_modules/",
+                                    ".worker"))
         assert path not in {"local.settings.example.json", "local.settings.json", "dev", "azure.yaml",
                             "pyproject.toml", "package.json", "package-lock.json", "README.md"}

@@ -8,8 +8,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from function_app.config import load_settings
-from function_app.entrypoints.cli_commands import (
+from fnix.commands import (
     UsageError,
     blob_name,
     open_exchange,
@@ -18,7 +17,8 @@ from function_app.entrypoints.cli_commands import (
     read_input,
     whole_number,
 )
-from function_app.entrypoints.progress import Progress
+from fnix.progress import Progress
+from function_app.config import load_settings
 
 
 def partners_check(args: argparse.Namespace) -> int:

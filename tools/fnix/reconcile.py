@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from function_app.entrypoints.cli_commands import UsageError, open_exchange, output_file, parse_day
+from fnix.commands import UsageError, open_exchange, output_file, parse_day
 
 BREAKS_FOUND = 1
 

@@ -13,12 +13,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from fnix.progress import Progress
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import ConfigError, Settings, load_settings
 from function_app.domain.change_feed import read_record
 from function_app.domain.feedback import encode_feedback
 from function_app.domain.messages import InboundMessage
-from function_app.entrypoints.progress import Progress
 from function_app.service_layer.realtime import BatchReport
 
 __all__ = ["ConfigError", "UsageError"]
@@ -146,7 +146,7 @@ def open_exchange() -> Iterator[Exchange]:
     if settings.storage_connection or settings.table_service_uri:
         yield bootstrap(settings)
         return
-    from function_app.localdev.azurite import SharedAzurite
+    from fnix.dev.azurite import SharedAzurite
 
     location = project_root() / ".azurite"
     with SharedAzurite(project_root(), location) as azurite:
@@ -354,7 +354,7 @@ def holds_expire(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
-    from function_app.entrypoints.demo import run_demo
+    from fnix.demo import run_demo
 
     if not 10 <= args.contracts <= 200_000:
         raise UsageError(f"--contracts must be between 10 and 200000, got {args.contracts}")

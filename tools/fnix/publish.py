@@ -10,9 +10,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final, TextIO
 
-from function_app.entrypoints.cli_commands import UsageError, read_input
-from function_app.entrypoints.progress import Progress
-from function_app.service_layer.publishing import (
+from fnix.commands import UsageError, read_input
+from fnix.dev.publishing import (
     DEFAULT_LIMITS,
     EventPublisher,
     PlannedBatch,
@@ -22,6 +21,7 @@ from function_app.service_layer.publishing import (
     read_bodies,
     send_plan,
 )
+from fnix.progress import Progress
 
 HUBS: Final = ("contracts", "cancellations", "policy-admin-cdc")
 DEFAULT_SETTING: Final = "EventHubConnection"
@@ -73,7 +73,7 @@ def resolve_target(setting: str, env: Mapping[str, str]) -> Target:
 
 def open_publisher(target: Target, hub: str) -> EventPublisher:
     """The azure-eventhub adapter for the target (imported here: other commands never load the SDK)."""
-    from function_app.adapters.event_hub_producer import EventHubPublisher
+    from fnix.dev.event_hub_producer import EventHubPublisher
 
     if target.namespace is not None:
         return EventHubPublisher.from_namespace(target.namespace, hub)

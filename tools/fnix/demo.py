@@ -9,12 +9,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from fnix.commands import print_summary, write_feedback
+from fnix.dev.demo_day import DemoEvent, generate_day, write_jsonl
+from fnix.progress import Progress
 from function_app.bootstrap import Exchange
 from function_app.domain.journal import JournalFact
 from function_app.domain.messages import InboundMessage
-from function_app.entrypoints.cli_commands import print_summary, write_feedback
-from function_app.entrypoints.progress import Progress
-from function_app.localdev.demo_day import DemoEvent, generate_day, write_jsonl
 from function_app.service_layer.realtime import BatchReport
 
 BATCH_SIZE = 100

@@ -6,8 +6,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from function_app.entrypoints import cli_commands, cli_delivery, cli_publish, cli_reconcile
-from function_app.localdev.azurite import AzuriteError
+from fnix import commands as cli_commands
+from fnix import delivery as cli_delivery
+from fnix import publish as cli_publish
+from fnix import reconcile as cli_reconcile
+from fnix.dev.azurite import AzuriteError
 
 USAGE_ERROR = 2
 

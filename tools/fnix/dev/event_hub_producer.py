@@ -8,7 +8,7 @@ from azure.core.exceptions import AzureError
 from azure.eventhub import EventData, EventHubProducerClient
 from azure.eventhub.exceptions import EventHubError
 
-from function_app.service_layer.publishing import EventPublisher, PlannedBatch, PublishError
+from fnix.dev.publishing import EventPublisher, PlannedBatch, PublishError
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
