@@ -36,8 +36,6 @@ import io
 import itertools
 import json
 import pstats
-import re
-import shlex
 import statistics
 import sys
 import tempfile
@@ -52,7 +50,8 @@ from azure.core.exceptions import ResourceExistsError
 from azure.storage.blob import BlobBlock, BlobServiceClient, ContainerClient, ContentSettings
 from fnix.dev.azurite import Azurite, AzuriteEndpoints
 
-from bench.delivery import MemoryWatch, _code_version, _cpu_seconds, _machine
+from bench import harness
+from bench.harness import say
 from function_app import bootstrap as composition
 from function_app.adapters.claims_storage import REGISTRY_PARTITIONS, BlobClaimsInbox
 from function_app.adapters.memory import MemoryContractStore
@@ -460,14 +459,14 @@ class Bench:
 
     @contextlib.contextmanager
     def _measured(self, step: Step) -> Iterator[float]:
-        with MemoryWatch() as memory:
-            azurite_before, cpu_before = _cpu_seconds(self._azurite.pid), time.process_time()
+        with harness.MemoryWatch() as memory:
+            azurite_before, cpu_before = harness.cpu_seconds(self._azurite.pid), time.process_time()
             started = time.perf_counter()
             self.requests.reset(started)
             yield started
             step.seconds = time.perf_counter() - started
             step.client_cpu = time.process_time() - cpu_before
-            azurite_after = _cpu_seconds(self._azurite.pid)
+            azurite_after = harness.cpu_seconds(self._azurite.pid)
         if azurite_before is not None and azurite_after is not None:
             step.azurite_cpu = azurite_after - azurite_before
         step.table_requests, step.blob_requests = self.requests.table, self.requests.blob
@@ -777,8 +776,8 @@ def render(outcome: Run, args: argparse.Namespace, argv: Sequence[str]) -> str:
         "# Inbound claims: one claims file answered vs the I/O floor, on Azurite",
         "",
         f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
-        f"- machine: {_machine()}",
-        f"- code: {_code_version()}",
+        f"- machine: {harness.machine()}",
+        f"- code: {harness.code_version()}",
         "- whole run (Azurite start, warm-up, seeding, uploads, all steps, verification"
         + (", profile" if outcome.profile else "") + f"): {outcome.seconds / 60:.1f} min",
         f"- workload: partner {PARTNER} (administrator {ADMINISTRATOR}), one file of "
@@ -824,9 +823,9 @@ def render(outcome: Run, args: argparse.Namespace, argv: Sequence[str]) -> str:
         lines += [
             f"| {result.rows:,} rows: rows/s, real / floor | {real.rate:,.0f} / {result.rows / floor:,.0f} | — | — |",
             f"| {result.rows:,} rows: real / floor time | {ratio:.1f}× | ≤ {TIME_RATIO}× "
-            f"| {_met(ratio <= TIME_RATIO)} |",
+            f"| {harness.met(ratio <= TIME_RATIO)} |",
             f"| {result.rows:,} rows: real RSS growth | {real.growth_mib:.1f} MiB | ≤ {MEMORY_MIB:.0f} MiB "
-            f"| {_met(real.growth_mib <= MEMORY_MIB)} |",
+            f"| {harness.met(real.growth_mib <= MEMORY_MIB)} |",
             f"| {result.rows:,} rows: Table requests per row, real | {real.table_requests / result.rows:.3f} | — | — |",
             f"| {result.rows:,} rows: service (no storage) / floor time | {result.seconds('service') / floor:.1f}× "
             "| — | — |",
@@ -838,7 +837,7 @@ def render(outcome: Run, args: argparse.Namespace, argv: Sequence[str]) -> str:
         spread = max(growths) - min(growths)
         lines.append(f"| real RSS growth from {outcome.sizes[0].rows:,} to {outcome.sizes[-1].rows:,} rows (flat) "
                      f"| {' → '.join(f'{g:.1f}' for g in growths)} MiB (spread {spread:.1f}) "
-                     f"| spread ≤ {FLAT_MIB:.0f} MiB | {_met(spread <= FLAT_MIB)} |")
+                     f"| spread ≤ {FLAT_MIB:.0f} MiB | {harness.met(spread <= FLAT_MIB)} |")
     control = outcome.control
     if control is not None:
         floor = statistics.mean(f.seconds for f in outcome.control_floors)
@@ -846,11 +845,11 @@ def render(outcome: Run, args: argparse.Namespace, argv: Sequence[str]) -> str:
             f"| {control.rows:,} rows, measure pass only: real / floor time | {control.seconds / floor:.1f}× | — "
             "| — |",
             f"| {control.rows:,} rows, measure pass only: RSS growth | {control.growth_mib:.1f} MiB "
-            f"| ≤ {MEMORY_MIB:.0f} MiB | {_met(control.growth_mib <= MEMORY_MIB)} |",
+            f"| ≤ {MEMORY_MIB:.0f} MiB | {harness.met(control.growth_mib <= MEMORY_MIB)} |",
         ]
     largest = outcome.sizes[-1]
     lines.append(f"| rows in the largest file run | {largest.rows:,} | {TARGET_ROWS:,} "
-                 f"| {_met(largest.rows >= TARGET_ROWS)} |")
+                 f"| {harness.met(largest.rows >= TARGET_ROWS)} |")
     lines += ["", "The real path as the file goes on (from the time each results block was staged):", "",
               "| rows | measure pass + first chunk s | rows/s per tenth of the file's chunks | last chunk ms |",
               "|---:|---:|---|---:|"]
@@ -900,7 +899,7 @@ def render(outcome: Run, args: argparse.Namespace, argv: Sequence[str]) -> str:
         total = outcome.profile_seconds
         lines += [f"| {label} | {s:.1f} | {s / total:.0%} |" for label, s in outcome.breakdown]
         lines += ["", "```", outcome.profile.strip(), "```"]
-    lines += ["", "Command (from the repository root):", "", "```", _command(argv), "```"]
+    lines += ["", "Command (from the repository root):", "", "```", harness.command("bench.claims", argv), "```"]
     return "\n".join(lines) + "\n"
 
 
@@ -972,31 +971,15 @@ def _scale_notes(outcome: Run) -> list[str]:
     return lines
 
 
-def _met(ok: bool) -> str:
-    return "yes" if ok else "**no**"
-
-
-def _command(argv: Sequence[str]) -> str:
-    python = Path(sys.executable)
-    shown = python.relative_to(ROOT) if python.is_relative_to(ROOT) else python
-    return shlex.join([str(shown), "-m", "bench.claims", *argv])
-
-
 # --------------------------------------------------------------------------------------------- main
-
-
-def _sizes(text: str) -> list[int]:
-    try:
-        return [int(part.replace("_", "")) for part in re.split(r"[,\s]+", text.strip()) if part]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected sizes like 10000,100000, got {text!r}") from None
 
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.claims",
                                      description="Inbound claims file (ClaimsIntake.scan) vs its I/O floor on Azurite.")
     parser.add_argument("--rows", type=int, default=100_000, help="rows in the claims file (default 100000)")
-    parser.add_argument("--sizes", type=_sizes, help="several file sizes in one run, ascending, e.g. 10000,100000; "
+    parser.add_argument("--sizes", type=harness.sizes,
+                        help="several file sizes in one run, ascending, e.g. 10000,100000; "
                         "each in a fresh storage namespace")
     parser.add_argument("--warmup-rows", type=int, default=2_000, help="rows of the warm-up file (default 2000)")
     parser.add_argument("--control-rows", type=int, default=TARGET_ROWS, help="rows of a file whose manifest is off "
@@ -1021,14 +1004,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-claims-") as folder:
         outcome = run(args, Path(folder))
     report = render(outcome, args, argv)
-    print(report, end="")
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(report, encoding="utf-8")
+    harness.publish(report, args.output)
     return 0
-
-
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

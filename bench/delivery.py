@@ -25,20 +25,13 @@ import argparse
 import base64
 import contextlib
 import cProfile
-import ctypes
-import ctypes.util
 import gc
 import hashlib
 import io
 import itertools
 import json
-import os
-import platform
 import pstats
-import re
-import shlex
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -52,8 +45,9 @@ from typing import Any
 
 from azure.data.tables import TableClient, TableServiceClient
 from azure.storage.blob import BlobBlock, BlobServiceClient, ContainerClient, ContentSettings
-from fnix.dev.azurite import Azurite, AzuriteEndpoints
+from fnix.dev.azurite import Azurite
 
+from bench import harness
 from bench.delivery_workload import (
     DAY,
     FEED,
@@ -67,6 +61,7 @@ from bench.delivery_workload import (
     expected_file,
     partner_config,
 )
+from bench.harness import say
 from function_app import bootstrap as composition
 from function_app.adapters.partner_blobs import BLOCK_BYTES
 from function_app.adapters.tables import TableJournal, _fact_entity
@@ -85,97 +80,6 @@ LABELS = {"floor": "(floor) page entities + stage bytes", "real": "(real) Delive
 
 
 # ---------------------------------------------------------------------------------------------- measuring
-
-
-def _cpu_seconds(pid: int | None) -> float | None:
-    """User + system CPU time of a process, from /proc (Linux only)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _status_kib(*keys: str) -> dict[str, int]:
-    found: dict[str, int] = {}
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            name, _, value = line.partition(":")
-            if name in keys:
-                found[name] = int(value.split()[0])
-    return found
-
-
-def _trim() -> None:
-    """Hands memory that earlier work freed back to the kernel (glibc), so that a step's RSS growth does not depend
-    on what ran before it. Python's freed arenas go back on their own; malloc's heap (4 MB blocks come from it once
-    the dynamic mmap threshold has risen) does not."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
-
-
-def _reset_peak_rss() -> bool:
-    """Resets VmHWM to the current RSS (Linux >= 4.0); False where that is not allowed."""
-    try:
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
-            clear.write("5")
-    except OSError:
-        return False
-    return True
-
-
-class MemoryWatch:
-    """Resident memory of this process over one step: at the start, and the peak during it."""
-
-    def __init__(self, interval: float = 0.005) -> None:
-        self._interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, name="rss-sampler", daemon=True)
-        self.start_kib = self.sampled_kib = self.hwm_kib = 0
-        self._hwm = False
-
-    def __enter__(self) -> MemoryWatch:
-        gc.collect()
-        _trim()
-        self.start_kib = self.sampled_kib = _status_kib("VmRSS")["VmRSS"]
-        self._hwm = _reset_peak_rss()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.hwm_kib = _status_kib("VmHWM")["VmHWM"] if self._hwm else 0
-
-    def _sample(self) -> None:
-        while not self._stop.wait(self._interval):
-            self.sampled_kib = max(self.sampled_kib, _status_kib("VmRSS")["VmRSS"])
-
-    @property
-    def peak_kib(self) -> int:
-        return max(self.sampled_kib, self.hwm_kib)
-
-    @property
-    def source(self) -> str:
-        return "VmHWM (reset) and VmRSS sampled every 5 ms" if self._hwm else "VmRSS sampled every 5 ms"
-
-
-class RequestCounter:
-    """The SDKs' raw_response_hook: one call per HTTP response, sorted by the service that answered."""
-
-    def __init__(self, endpoints: AzuriteEndpoints) -> None:
-        self._table, self._blob = endpoints.table_endpoint, endpoints.blob_endpoint
-        self.table = self.blob = 0
-
-    def __call__(self, response: Any) -> None:
-        url = str(response.http_request.url)
-        if url.startswith(self._table):
-            self.table += 1
-        elif url.startswith(self._blob):
-            self.blob += 1
-
-    def reset(self) -> None:
-        self.table = self.blob = 0
 
 
 @dataclass
@@ -249,7 +153,7 @@ class Bench:
         endpoints = azurite.endpoints
         self._connection = endpoints.connection_string
         self.settings = replace(settings, storage_connection=self._connection, namespace=NAMESPACE)
-        self.counter = RequestCounter(endpoints)
+        self.counter = harness.RequestCounter(endpoints)
         self.exchange = composition.bootstrap(self.settings, partners=partner_config(partners),
                                               response_hook=self.counter, clock=lambda: NOW)
         tables = TableServiceClient.from_connection_string(self._connection, raw_response_hook=self.counter)
@@ -302,14 +206,14 @@ class Bench:
 
     @contextlib.contextmanager
     def _measured(self, step: Step) -> Iterator[None]:
-        with MemoryWatch() as memory:
+        with harness.MemoryWatch() as memory:
             self.counter.reset()
-            azurite_before, cpu_before = _cpu_seconds(self._azurite.pid), time.process_time()
+            azurite_before, cpu_before = harness.cpu_seconds(self._azurite.pid), time.process_time()
             started = time.perf_counter()
             yield
             step.seconds = time.perf_counter() - started
             step.client_cpu = time.process_time() - cpu_before
-            azurite_after = _cpu_seconds(self._azurite.pid)
+            azurite_after = harness.cpu_seconds(self._azurite.pid)
         if azurite_before is not None and azurite_after is not None:
             step.azurite_cpu = azurite_after - azurite_before
         step.table_requests, step.blob_requests = self.counter.table, self.counter.blob
@@ -498,8 +402,8 @@ def render(results: Sequence[SizeResult], args: argparse.Namespace, argv: Sequen
         "# Partner delivery: one daily csv file vs the I/O floor, on Azurite",
         "",
         f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
-        f"- machine: {_machine()}",
-        f"- code: {_code_version()}",
+        f"- machine: {harness.machine()}",
+        f"- code: {harness.code_version()}",
         f"- whole run (Azurite start, seeding, warm-up, all steps, verification): {total_seconds / 60:.1f} min",
         f"- workload: one journal partition (business date {DAY}), {' then '.join(f'{r.facts:,}' for r in results)} "
         f"facts (at {first.facts:,}: {kinds}), templated from 20 facts the real-time service decided, each with its "
@@ -539,9 +443,9 @@ def render(results: Sequence[SizeResult], args: argparse.Namespace, argv: Sequen
         real_cpu = statistics.median(r["real"].client_cpu for r in result.rounds)
         lines += [
             f"| {result.facts:,} facts: real / floor time | {ratio:.2f}× | ≤ {TIME_RATIO}× "
-            f"| {_met(ratio <= TIME_RATIO)} |",
+            f"| {harness.met(ratio <= TIME_RATIO)} |",
             f"| {result.facts:,} facts: real RSS growth | {growth:.1f} MiB | ≤ {MEMORY_MIB:.0f} MiB "
-            f"| {_met(growth <= MEMORY_MIB)} |",
+            f"| {harness.met(growth <= MEMORY_MIB)} |",
             f"| {result.facts:,} facts: client CPU per fact, real / floor | "
             f"{real_cpu / result.facts * 1e6:.0f} / {floor_cpu / result.facts * 1e6:.0f} µs | — | — |",
         ]
@@ -550,7 +454,7 @@ def render(results: Sequence[SizeResult], args: argparse.Namespace, argv: Sequen
         spread = max(growths) - min(growths)
         lines.append(f"| real RSS growth from {results[0].facts:,} to {results[-1].facts:,} facts (flat) "
                      f"| {' → '.join(f'{g:.1f}' for g in growths)} MiB (spread {spread:.1f}) "
-                     f"| spread ≤ {FLAT_MIB:.0f} MiB | {_met(spread <= FLAT_MIB)} |")
+                     f"| spread ≤ {FLAT_MIB:.0f} MiB | {harness.met(spread <= FLAT_MIB)} |")
     lines += ["", "Seeding (not part of the measurement):", "",
               "| facts | how | threads | s | facts/s | facts/s per tenth of the range |",
               "|---|---|---:|---:|---:|---|"]
@@ -564,7 +468,7 @@ def render(results: Sequence[SizeResult], args: argparse.Namespace, argv: Sequen
     lines += ["", "Floor, Azurite's answer time per page of 1000 (ms; first, median, last page):", ""]
     lines += [f"- {facts:,} facts: {ms[0]:.0f}, {statistics.median(ms):.0f}, {ms[-1]:.0f}" for facts, ms in page_rows]
     lines += ["", *_azurite_notes(results)]
-    lines += ["", "Command (from the repository root):", "", "```", _command(argv), "```"]
+    lines += ["", "Command (from the repository root):", "", "```", harness.command("bench.delivery", argv), "```"]
     for result in results:
         if result.profile is not None:
             lines += ["", f"Real path under cProfile, {result.facts:,} facts (one extra run, not in the timings):",
@@ -602,60 +506,15 @@ def _azurite_notes(results: Sequence[SizeResult]) -> list[str]:
     return lines
 
 
-def _met(ok: bool) -> str:
-    return "yes" if ok else "**no**"
-
-
-def _machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in _read_lines("/proc/cpuinfo")
-                if line.startswith("model name")), platform.processor() or "unknown CPU")
-    azurite = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))["devDependencies"]["azurite"]
-    node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False).stdout.strip()
-    memory = next((line.split(":", 1)[1].strip() for line in _read_lines("/proc/meminfo")
-                   if line.startswith("MemTotal")), "unknown")
-    return (f"nproc {len(os.sched_getaffinity(0))}, {cpu}, {memory} RAM, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}, Azurite {azurite} (package.json), Node {node or 'unknown'}")
-
-
-def _code_version() -> str:
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
-
-    changed = git("status", "--porcelain", "--", "function_app", "host.json").splitlines()
-    return f"commit {git('rev-parse', '--short', 'HEAD') or 'unknown'}" + (
-        f", with {len(changed)} uncommitted change(s) under function_app/" if changed else ", function_app/ clean"
-    )
-
-
-def _read_lines(path: str) -> list[str]:
-    try:
-        return Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return []
-
-
-def _command(argv: Sequence[str]) -> str:
-    python = Path(sys.executable)
-    shown = python.relative_to(ROOT) if python.is_relative_to(ROOT) else python
-    return shlex.join([str(shown), "-m", "bench.delivery", *argv])
-
-
 # ---------------------------------------------------------------------------------------------- main
-
-
-def _sizes(text: str) -> list[int]:
-    try:
-        sizes = [int(part.replace("_", "")) for part in re.split(r"[,\s]+", text.strip()) if part]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected sizes like 100000,1000000, got {text!r}") from None
-    return sizes
 
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.delivery",
                                      description="Partner delivery (daily csv file) vs its I/O floor on Azurite.")
     parser.add_argument("--facts", type=int, default=100_000, help="facts in the day (default 100000)")
-    parser.add_argument("--sizes", type=_sizes, help="several day sizes in one run, ascending, e.g. 25000,100000; "
+    parser.add_argument("--sizes", type=harness.sizes,
+                        help="several day sizes in one run, ascending, e.g. 25000,100000; "
                         "the journal is extended from one size to the next")
     parser.add_argument("--rounds", type=int, default=1, help="floor/real pairs per size, order alternating")
     parser.add_argument("--seed", choices=("create", "append"), default="create",
@@ -681,14 +540,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
     results, seconds, memory_source = run(args)
     report = render(results, args, argv, seconds, memory_source)
-    print(report, end="")
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(report, encoding="utf-8")
+    harness.publish(report, args.output)
     return 0
-
-
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -22,13 +22,9 @@ import argparse
 import cProfile
 import io
 import json
-import os
-import platform
 import pstats
 import re
-import shlex
 import statistics
-import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
@@ -40,8 +36,10 @@ from typing import Any
 
 from azure.data.tables import TableClient, TableServiceClient, UpdateMode
 from azure.storage.blob import BlobServiceClient
-from fnix.dev.azurite import Azurite, AzuriteEndpoints
+from fnix.dev.azurite import Azurite
 
+from bench import harness
+from bench.harness import say
 from bench.workload import HUB, T0, Entity, Workload, build_workload, key
 from function_app import bootstrap as composition
 from function_app.config import Settings, load_settings
@@ -61,33 +59,13 @@ Operation = tuple[Any, ...]
 Timed = Callable[[], Counter[str]]  # the work to time, prepared beforehand; returns feedback statuses
 
 
-class RequestCounter:
-    """The SDKs' raw_response_hook: called once per HTTP response, sorted by the service that answered."""
-
-    def __init__(self, endpoints: AzuriteEndpoints) -> None:
-        self._table, self._blob = endpoints.table_endpoint, endpoints.blob_endpoint
-        self.table = self.blob = self.other = 0
-
-    def __call__(self, response: Any) -> None:
-        url = str(response.http_request.url)
-        if url.startswith(self._table):
-            self.table += 1
-        elif url.startswith(self._blob):
-            self.blob += 1
-        else:
-            self.other += 1
-
-    def reset(self) -> None:
-        self.table = self.blob = self.other = 0
-
-
 @dataclass
 class Lane:
     """One path on its own tables: how it writes, and what it measured over the timed slices."""
 
     path: str
     settings: Settings
-    counter: RequestCounter
+    counter: harness.RequestCounter
     contracts: TableClient
     journal: TableClient
     prepare: Callable[[Workload], Timed] = field(init=False)
@@ -114,15 +92,6 @@ class Run:
     @property
     def rate(self) -> float:
         return self.events / self.seconds
-
-
-def _cpu_seconds(pid: int | None) -> float | None:
-    """User + system CPU time of a process, from /proc (Linux only)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Bench:
@@ -170,11 +139,11 @@ class Bench:
 
     def _timed(self, lane: Lane, part: Workload) -> None:
         work = lane.prepare(part)
-        azurite_before, cpu_before = _cpu_seconds(self._azurite.pid), time.process_time()
+        azurite_before, cpu_before = harness.cpu_seconds(self._azurite.pid), time.process_time()
         started = time.perf_counter()
         statuses = work()
         seconds = time.perf_counter() - started
-        cpu, azurite_after = time.process_time() - cpu_before, _cpu_seconds(self._azurite.pid)
+        cpu, azurite_after = time.process_time() - cpu_before, harness.cpu_seconds(self._azurite.pid)
         if lane.path == "real" and statuses != {"ACCEPTED": part.events}:
             raise SystemExit(f"real: expected {part.events} ACCEPTED, got {dict(statuses)}")
         lane.seconds += seconds
@@ -191,7 +160,7 @@ class Bench:
 
     def _lane(self, path: str, namespace: str) -> Lane:
         settings = replace(self._settings, namespace=namespace)
-        counter = RequestCounter(self._endpoints)
+        counter = harness.RequestCounter(self._endpoints)
         service = TableServiceClient.from_connection_string(self._endpoints.connection_string,
                                                            raw_response_hook=counter)
         if path != "real":  # the real path's bootstrap() creates its own tables and container
@@ -327,8 +296,8 @@ def render(rounds: Sequence[list[Run]], args: argparse.Namespace, command: str, 
         "# Real-time contract path: throughput on Azurite",
         "",
         f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
-        f"- machine: {_machine()}",
-        f"- code: {_code_version()}",
+        f"- machine: {harness.machine()}",
+        f"- code: {harness.code_version()}",
         f"- workload: {args.events} new-contract events in batches of {args.batch_size}, "
         f"{settings.contract_partitions} contract partitions, one business date; per path: fresh tables, "
         f"warm-up of {args.warmup_batches} batch(es), then {slices} slice(s) of whole batches, the paths taking "
@@ -357,10 +326,10 @@ def render(rounds: Sequence[list[Run]], args: argparse.Namespace, command: str, 
         "",
         "| measure | value | target | met |",
         "|---|---:|---:|:---:|",
-        f"| (c)/(a) throughput | {raw_ratio:.2f}× | ≥ {RAW_RATIO}× | {_met(raw_ratio >= RAW_RATIO)} |",
-        f"| (c)/(b) throughput | {naive_ratio:.2f}× | ≥ {NAIVE_RATIO}× | {_met(naive_ratio >= NAIVE_RATIO)} |",
+        f"| (c)/(a) throughput | {raw_ratio:.2f}× | ≥ {RAW_RATIO}× | {harness.met(raw_ratio >= RAW_RATIO)} |",
+        f"| (c)/(b) throughput | {naive_ratio:.2f}× | ≥ {NAIVE_RATIO}× | {harness.met(naive_ratio >= NAIVE_RATIO)} |",
         f"| (c) Table requests per accepted event, batch size {args.batch_size} | {per_event:.3f} "
-        f"| ≤ {REQUESTS_PER_EVENT} | {_met(per_event <= REQUESTS_PER_EVENT)} |",
+        f"| ≤ {REQUESTS_PER_EVENT} | {harness.met(per_event <= REQUESTS_PER_EVENT)} |",
         f"| (c) Blob requests in the timed slices | {blob_requests} | — | — |",
         "",
         "Command (from the repository root):",
@@ -373,42 +342,6 @@ def render(rounds: Sequence[list[Run]], args: argparse.Namespace, command: str, 
         lines += ["", "Real path under cProfile (one extra run, not in the timings above):", "", "```",
                   profile.strip(), "```"]
     return "\n".join(lines) + "\n"
-
-
-def _met(ok: bool) -> str:
-    return "yes" if ok else "**no**"
-
-
-def _machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in _read_lines("/proc/cpuinfo")
-                if line.startswith("model name")), platform.processor() or "unknown CPU")
-    azurite = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))["devDependencies"]["azurite"]
-    node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False).stdout.strip()
-    return (f"nproc {len(os.sched_getaffinity(0))}, {cpu}, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}, Azurite {azurite} (package.json), Node {node or 'unknown'}")
-
-
-def _code_version() -> str:
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
-
-    changed = git("status", "--porcelain", "--", "function_app", "host.json").splitlines()
-    return f"commit {git('rev-parse', '--short', 'HEAD') or 'unknown'}" + (
-        f", with {len(changed)} uncommitted change(s) under function_app/" if changed else ", function_app/ clean"
-    )
-
-
-def _read_lines(path: str) -> list[str]:
-    try:
-        return Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return []
-
-
-def _command(argv: Sequence[str]) -> str:
-    python = Path(sys.executable)
-    shown = python.relative_to(ROOT) if python.is_relative_to(ROOT) else python
-    return shlex.join([str(shown), "-m", "bench.realtime", *argv])
 
 
 # ---------------------------------------------------------------------------------------------- main
@@ -454,15 +387,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.profile:
             say("profiling one more real-path run ...")
             profile = bench.profile_real(top=25)
-    report = render(rounds, args, _command(argv), settings, profile)
-    print(report, end="")
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(report, encoding="utf-8")
+    report = render(rounds, args, harness.command("bench.realtime", argv), settings, profile)
+    harness.publish(report, args.output)
     return 0
-
-
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":
