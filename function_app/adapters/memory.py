@@ -128,9 +128,12 @@ class MemoryDeadLetters(DeadLetterStore):
 
 
 class MemoryDeliveryStates(DeliveryStateStore):
+    """A file's record is keyed by business date and sequence, as in Table Storage: recording it twice is a
+    conflict that writes nothing, like a stale token."""
+
     def __init__(self) -> None:
         self.states: dict[tuple[str, str], tuple[FeedState, str]] = {}
-        self.delivered: dict[tuple[str, str], list[DeliveredFile]] = {}
+        self.delivered: dict[tuple[str, str], dict[tuple[date, int], DeliveredFile]] = {}
         self._versions = itertools.count(1)
 
     def read(self, partner: str, feed: str) -> tuple[FeedState, str | None]:
@@ -143,21 +146,25 @@ class MemoryDeliveryStates(DeliveryStateStore):
         self, partner: str, feed: str, state: FeedState, etag: str | None, delivered: DeliveredFile | None = None
     ) -> str | None:
         current = self.states.get((partner, feed))
+        records = self.delivered.setdefault((partner, feed), {})
         if (current[1] if current else None) != etag:
+            return None
+        if delivered is not None and (delivered.business_date, delivered.sequence) in records:
             return None
         token = f"v{next(self._versions)}"
         self.states[(partner, feed)] = (FeedState.from_json(state.to_json()), token)
         if delivered is not None:
-            self.delivered.setdefault((partner, feed), []).append(delivered)
+            records[(delivered.business_date, delivered.sequence)] = delivered
         return token
 
     def set_status(self, file: DeliveredFile, status: str) -> None:
-        files = self.delivered[(file.partner, file.feed)]
-        files[:] = [replace(f, status=status) if f.blob_name == file.blob_name else f for f in files]
+        records = self.delivered.setdefault((file.partner, file.feed), {})
+        records[(file.business_date, file.sequence)] = replace(file, status=status)
 
     def files(self, partner: str, feed: str | None = None) -> list[DeliveredFile]:
         found = [
-            f for (p, name), files in self.delivered.items() if p == partner and feed in (None, name) for f in files
+            f for (p, name), files in self.delivered.items() if p == partner and feed in (None, name)
+            for f in files.values()
         ]
         return sorted(found, key=lambda f: (f.business_date, f.feed, f.sequence))
 
@@ -175,7 +182,8 @@ class MemoryPartnerFiles(PartnerFileStore):
         return BlobWrite(hashlib.sha256(data).hexdigest(), len(data))
 
     def write_manifest(self, partner: str, name: str, document: dict[str, Any]) -> None:
-        self.blobs[(partner, name)] = json.dumps(document, sort_keys=True).encode()
+        text = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"  # the bytes Azure stores
+        self.blobs[(partner, name)] = text.encode("utf-8")
 
     def publish(self, partner: str, name: str, data: bytes) -> Published:
         if (partner, name) not in self.blobs:
