@@ -172,22 +172,28 @@ class MemoryDeliveryStates(DeliveryStateStore):
 class MemoryPartnerFiles(PartnerFileStore):
     def __init__(self) -> None:
         self.blobs: dict[tuple[str, str], bytes] = {}
+        self.versions: dict[tuple[str, str], int] = {}  # bumped by every write through this class, like an ETag
 
     def prepare(self, partner: str) -> None:
         return None
 
     def write_data(self, partner: str, name: str, chunks: Iterable[bytes]) -> BlobWrite:
         data = b"".join(chunks)
-        self.blobs[(partner, name)] = data
+        self.put(partner, name, data)
         return BlobWrite(hashlib.sha256(data).hexdigest(), len(data))
 
     def write_manifest(self, partner: str, name: str, document: dict[str, Any]) -> None:
         text = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"  # the bytes Azure stores
-        self.blobs[(partner, name)] = text.encode("utf-8")
+        self.put(partner, name, text.encode("utf-8"))
+
+    def put(self, partner: str, name: str, data: bytes) -> None:
+        """Any write to the partner's container, the partner's own uploads included."""
+        self.blobs[(partner, name)] = data
+        self.versions[(partner, name)] = self.versions.get((partner, name), 0) + 1
 
     def publish(self, partner: str, name: str, data: bytes) -> Published:
         if (partner, name) not in self.blobs:
-            self.blobs[(partner, name)] = data
+            self.put(partner, name, data)
             return Published.WRITTEN
         return Published.UNCHANGED if self.blobs[(partner, name)] == data else Published.DIFFERS
 

@@ -64,3 +64,11 @@ def namespace(request: pytest.FixtureRequest) -> Settings:
     """The session's Azurite (tests/conftest.py) under a namespace of this test's own."""
     found: Settings = request.getfixturevalue("storage_settings")
     return found
+
+
+def upload(settings: Settings, partner: str, name: str, data: bytes) -> None:
+    """What a partner does: a blob in its own container (which partner delivery creates)."""
+    container = _blobs(settings).get_container_client(partner_files(settings).container_name(partner))
+    if not container.exists():
+        container.create_container()
+    container.upload_blob(name, data, overwrite=True)
