@@ -20,6 +20,7 @@ from function_app.service_layer.delivery_ports import (
     PartnerFileStore,
     Published,
 )
+from function_app.service_layer.partner_access import ACK_PREFIX, ACK_READ_LIMIT, AckInbox
 from function_app.service_layer.ports import (
     ContractChange,
     ContractStore,
@@ -205,6 +206,17 @@ class MemoryPartnerFiles(PartnerFileStore):
 
     def names(self, partner: str, prefix: str = "") -> Iterator[str]:
         return iter(sorted(n for p, n in self.blobs if p == partner and n.startswith(prefix)))
+
+
+class MemoryAckInbox(AckInbox):
+    """What partners uploaded under `inbound/ack/` of their containers, shared with memory partner files."""
+
+    def __init__(self, files: MemoryPartnerFiles | None = None) -> None:
+        self.files = files or MemoryPartnerFiles()
+
+    def acks(self, partner: str) -> Iterator[tuple[str, bytes]]:
+        for name in list(self.files.names(partner, ACK_PREFIX)):
+            yield name, self.files.blobs[(partner, name)][:ACK_READ_LIMIT]
 
 
 class MemoryBreaks(BreakStore):

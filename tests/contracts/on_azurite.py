@@ -12,6 +12,7 @@ from function_app.adapters.break_tables import TableBreaks
 from function_app.adapters.claims_storage import BlobClaimsInbox, TableClaimsProgress, TableClaimsRegistry
 from function_app.adapters.delivery_tables import TableDeliveryStates
 from function_app.adapters.partner_blobs import BlobPartnerFiles
+from function_app.adapters.partner_sas import BlobAckInbox
 from function_app.adapters.tables import TableContractStore, TableJournal, ensure_table
 from function_app.config import Settings
 
@@ -72,3 +73,7 @@ def upload(settings: Settings, partner: str, name: str, data: bytes) -> None:
     if not container.exists():
         container.create_container()
     container.upload_blob(name, data, overwrite=True)
+
+
+def ack_inbox(settings: Settings) -> BlobAckInbox:
+    return BlobAckInbox(_blobs(settings), settings.namespace)
