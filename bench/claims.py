@@ -40,7 +40,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -55,18 +55,14 @@ from bench.harness import say
 from function_app import bootstrap as composition
 from function_app.adapters.claims_storage import REGISTRY_PARTITIONS, BlobClaimsInbox
 from function_app.adapters.memory import MemoryContractStore
+from function_app.adapters.memory_claims import MemoryClaimsProgress, MemoryClaimsRegistry
 from function_app.adapters.tables import PACK_COUNT
 from function_app.bootstrap import Exchange
 from function_app.config import Settings, load_settings
 from function_app.domain.journal import FactKind, JournalFact
 from function_app.service_layer.claims_intake import CHUNK_ROWS, ClaimsIntake, FileOutcome, results_name
 from function_app.service_layer.claims_ports import (
-    AcceptedClaim,
     ClaimsInbox,
-    ClaimsProgress,
-    ClaimsRegistry,
-    FileProgress,
-    Registration,
 )
 from function_app.service_layer.ports import Journal
 from tests.events import contract, messages
@@ -356,35 +352,6 @@ class InstantInbox(ClaimsInbox):
         pass
 
 
-class InstantRegistry(ClaimsRegistry):
-    def __init__(self) -> None:
-        self.claims: dict[str, AcceptedClaim] = {}
-
-    def load(self, administrator: str, claim_numbers: Iterable[str]) -> dict[str, AcceptedClaim]:
-        return {n: self.claims[n] for n in claim_numbers if n in self.claims}
-
-    def add(self, administrator: str, claims: Sequence[AcceptedClaim]) -> list[str]:
-        taken = [c.claim_number for c in claims if c.claim_number in self.claims
-                 and self.claims[c.claim_number].origin != c.origin]
-        self.claims.update((c.claim_number, c) for c in claims if c.claim_number not in taken)
-        return taken
-
-
-class InstantProgress(ClaimsProgress):
-    def __init__(self) -> None:
-        self.saved: FileProgress | None = None
-
-    def get(self, partner: str, name: str) -> tuple[FileProgress | None, str | None]:
-        return self.saved, "1" if self.saved else None
-
-    def register(self, progress: FileProgress, *, identity: bool) -> Registration:
-        return Registration(self.put(progress, None))
-
-    def put(self, progress: FileProgress, etag: str | None) -> str | None:
-        self.saved = replace(progress, counts=dict(progress.counts))
-        return "1"
-
-
 class SinkJournal(Journal):
     """Counts the facts it is given (as the service built them) and keeps none: 1M facts would not fit."""
 
@@ -493,10 +460,10 @@ class Bench:
         manifest = container.get_blob_client(NAME + ".manifest.json").download_blob().readall()
         contracts = MemoryContractStore()
         contracts.records.update(exchange.contracts.load([*CONTRACTS, OTHER_ADMIN], {}).contracts)
-        inbox, registry, journal = InstantInbox(data, manifest), InstantRegistry(), SinkJournal()
+        inbox, registry, journal = InstantInbox(data, manifest), MemoryClaimsRegistry(), SinkJournal()
         _ = exchange.claims  # loads the partner configuration
         assert exchange.partners is not None
-        intake = ClaimsIntake(exchange.partners, inbox, registry, InstantProgress(), contracts, journal,
+        intake = ClaimsIntake(exchange.partners, inbox, registry, MemoryClaimsProgress(), contracts, journal,
                               exchange.settings.zone, clock=lambda: NOW)
         with self._measured(step):
             outcomes = intake.scan(PARTNER)

@@ -20,6 +20,7 @@ from function_app.service_layer.delivery_ports import (
     PartnerFileStore,
     Published,
 )
+from function_app.service_layer.partner_access import ACK_PREFIX, ACK_READ_LIMIT, AckInbox
 from function_app.service_layer.ports import (
     ContractChange,
     ContractStore,
@@ -128,9 +129,12 @@ class MemoryDeadLetters(DeadLetterStore):
 
 
 class MemoryDeliveryStates(DeliveryStateStore):
+    """A file's record is keyed by business date and sequence, as in Table Storage: recording it twice is a
+    conflict that writes nothing, like a stale token."""
+
     def __init__(self) -> None:
         self.states: dict[tuple[str, str], tuple[FeedState, str]] = {}
-        self.delivered: dict[tuple[str, str], list[DeliveredFile]] = {}
+        self.delivered: dict[tuple[str, str], dict[tuple[date, int], DeliveredFile]] = {}
         self._versions = itertools.count(1)
 
     def read(self, partner: str, feed: str) -> tuple[FeedState, str | None]:
@@ -143,21 +147,25 @@ class MemoryDeliveryStates(DeliveryStateStore):
         self, partner: str, feed: str, state: FeedState, etag: str | None, delivered: DeliveredFile | None = None
     ) -> str | None:
         current = self.states.get((partner, feed))
+        records = self.delivered.setdefault((partner, feed), {})
         if (current[1] if current else None) != etag:
+            return None
+        if delivered is not None and (delivered.business_date, delivered.sequence) in records:
             return None
         token = f"v{next(self._versions)}"
         self.states[(partner, feed)] = (FeedState.from_json(state.to_json()), token)
         if delivered is not None:
-            self.delivered.setdefault((partner, feed), []).append(delivered)
+            records[(delivered.business_date, delivered.sequence)] = delivered
         return token
 
     def set_status(self, file: DeliveredFile, status: str) -> None:
-        files = self.delivered[(file.partner, file.feed)]
-        files[:] = [replace(f, status=status) if f.blob_name == file.blob_name else f for f in files]
+        records = self.delivered.setdefault((file.partner, file.feed), {})
+        records[(file.business_date, file.sequence)] = replace(file, status=status)
 
     def files(self, partner: str, feed: str | None = None) -> list[DeliveredFile]:
         found = [
-            f for (p, name), files in self.delivered.items() if p == partner and feed in (None, name) for f in files
+            f for (p, name), files in self.delivered.items() if p == partner and feed in (None, name)
+            for f in files.values()
         ]
         return sorted(found, key=lambda f: (f.business_date, f.feed, f.sequence))
 
@@ -165,21 +173,28 @@ class MemoryDeliveryStates(DeliveryStateStore):
 class MemoryPartnerFiles(PartnerFileStore):
     def __init__(self) -> None:
         self.blobs: dict[tuple[str, str], bytes] = {}
+        self.versions: dict[tuple[str, str], int] = {}  # bumped by every write through this class, like an ETag
 
     def prepare(self, partner: str) -> None:
         return None
 
     def write_data(self, partner: str, name: str, chunks: Iterable[bytes]) -> BlobWrite:
         data = b"".join(chunks)
-        self.blobs[(partner, name)] = data
+        self.put(partner, name, data)
         return BlobWrite(hashlib.sha256(data).hexdigest(), len(data))
 
     def write_manifest(self, partner: str, name: str, document: dict[str, Any]) -> None:
-        self.blobs[(partner, name)] = json.dumps(document, sort_keys=True).encode()
+        text = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"  # the bytes Azure stores
+        self.put(partner, name, text.encode("utf-8"))
+
+    def put(self, partner: str, name: str, data: bytes) -> None:
+        """Any write to the partner's container, the partner's own uploads included."""
+        self.blobs[(partner, name)] = data
+        self.versions[(partner, name)] = self.versions.get((partner, name), 0) + 1
 
     def publish(self, partner: str, name: str, data: bytes) -> Published:
         if (partner, name) not in self.blobs:
-            self.blobs[(partner, name)] = data
+            self.put(partner, name, data)
             return Published.WRITTEN
         return Published.UNCHANGED if self.blobs[(partner, name)] == data else Published.DIFFERS
 
@@ -191,6 +206,17 @@ class MemoryPartnerFiles(PartnerFileStore):
 
     def names(self, partner: str, prefix: str = "") -> Iterator[str]:
         return iter(sorted(n for p, n in self.blobs if p == partner and n.startswith(prefix)))
+
+
+class MemoryAckInbox(AckInbox):
+    """What partners uploaded under `inbound/ack/` of their containers, shared with memory partner files."""
+
+    def __init__(self, files: MemoryPartnerFiles | None = None) -> None:
+        self.files = files or MemoryPartnerFiles()
+
+    def acks(self, partner: str) -> Iterator[tuple[str, bytes]]:
+        for name in list(self.files.names(partner, ACK_PREFIX)):
+            yield name, self.files.blobs[(partner, name)][:ACK_READ_LIMIT]
 
 
 class MemoryBreaks(BreakStore):

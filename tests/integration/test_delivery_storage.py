@@ -1,10 +1,11 @@
-"""Partner delivery on Azurite: feed state under version tokens, staged data blobs, one container per partner."""
+"""Partner delivery on Azurite: staged data blobs, one container per partner (the ports' shared promises are in
+tests/contracts)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -12,7 +13,6 @@ from function_app.adapters import partner_blobs
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import Settings
 from function_app.service_layer.delivery import DeliveryJob
-from function_app.service_layer.delivery_ports import DeliveredFile, FeedState, FileClaim
 from tests.partners import DAY, DEFAULT_PARTNERS, NOON, Clock, contracts_of_the_day, decide
 
 NIGHT = NOON + timedelta(hours=14)
@@ -21,30 +21,6 @@ NIGHT = NOON + timedelta(hours=14)
 @pytest.fixture
 def exchange(storage_settings: Settings) -> Exchange:
     return bootstrap(storage_settings, partners=DEFAULT_PARTNERS, clock=Clock(NOON))
-
-
-def delivered(sequence: int) -> DeliveredFile:
-    return DeliveredFile("adm-01", "nightly", DAY, sequence, f"f{sequence}", 3, 10, "ab", {"retail_price": "1.00"},
-                         datetime(2026, 3, 3, tzinfo=UTC))
-
-
-def test_feed_state_is_written_only_under_the_token_it_was_read_with(exchange: Exchange) -> None:
-    _ = exchange.delivery
-    states = exchange.deliveries
-    assert states is not None
-    state, token = states.read("adm-01", "nightly")
-    assert (state, token) == (FeedState(), None)
-    claim = FileClaim(DAY, 1, "f1", {"2026-03-02": ("", "x~")}, datetime(2026, 3, 3, tzinfo=UTC))
-    first = states.write("adm-01", "nightly", FeedState(pending=claim), None)
-    assert first is not None
-    assert states.write("adm-01", "nightly", FeedState(), None) is None, "create when it exists"
-    second = states.write("adm-01", "nightly", FeedState(watermarks={"2026-03-02": "x~"}), first, delivered(1))
-    assert second is not None
-    assert states.write("adm-01", "nightly", FeedState(), first) is None, "stale token"
-    state, token = states.read("adm-01", "nightly")
-    assert (state.watermarks, state.pending, token) == ({"2026-03-02": "x~"}, None, second)
-    assert states.files("adm-01") == [delivered(1)]
-    assert states.files("adm-0") == [], "a partner id that prefixes another sees nothing of it"
 
 
 def test_data_is_streamed_in_blocks_and_committed_whole(exchange: Exchange, monkeypatch: pytest.MonkeyPatch) -> None:

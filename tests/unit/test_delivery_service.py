@@ -1,4 +1,5 @@
-"""Partner delivery over in-memory storage: once, complete, deterministic, late facts in the next file."""
+"""Partner delivery over in-memory storage: once, complete, deterministic, late facts in the next file. A job
+killed half-way and two workers on one job are in tests/contracts, on every set of adapters."""
 
 from __future__ import annotations
 
@@ -6,16 +7,12 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
-from function_app.adapters.memory import MemoryPartnerFiles
 from function_app.bootstrap import Exchange
 from function_app.service_layer.delivery import DeliveryJob
-from function_app.service_layer.delivery_ports import BlobWrite
 from tests.partners import DAY, NOON, Clock, cancellation, contracts_of_the_day, decide, memory_exchange
 
 NIGHT = NOON + timedelta(hours=14)  # 02:00 the next morning in Chicago
@@ -87,63 +84,6 @@ def test_a_daily_feed_gets_a_file_even_on_a_quiet_night() -> None:
     assert file.record_count == 0
     lines = blob(exchange, "adm-01", file.blob_name).decode().splitlines()
     assert lines[0].startswith("H") and lines[-1].startswith("T") and len({len(line) for line in lines}) == 1
-
-
-class CrashBeforeManifest(MemoryPartnerFiles):
-    def __init__(self) -> None:
-        super().__init__()
-        self.crash = True
-
-    def write_manifest(self, partner: str, name: str, document: dict[str, Any]) -> None:
-        if self.crash:
-            self.crash = False
-            raise ConnectionError("worker died between the data blob and its manifest")
-        super().write_manifest(partner, name, document)
-
-
-def test_a_job_killed_between_data_and_manifest_completes_on_rerun() -> None:
-    exchange, _ = night_exchange(5)
-    files = CrashBeforeManifest()
-    exchange.partner_files = files
-    exchange._delivery = None
-    job = DeliveryJob("adm-01", "nightly", DAY)
-    with pytest.raises(ConnectionError):
-        exchange.delivery.deliver(job)
-    name = "outbound/nightly/2026/03/02/adm-01_nightly_20260302_001.txt"
-    first_bytes = files.read("adm-01", name)
-    assert list(files.names("adm-01", "outbound/nightly/2026/")) == [name], "data without manifest: invisible"
-    result = exchange.delivery.deliver(job)
-    assert [f.blob_name for f in result.files] == [name]
-    assert files.read("adm-01", name) == first_bytes
-    assert sorted(files.names("adm-01", "outbound/nightly/2026/")) == [name, name + ".manifest.json"]
-    assert len(exchange.deliveries.files("adm-01")) == 1  # type: ignore[union-attr]
-
-
-class OtherWorkerMeanwhile(MemoryPartnerFiles):
-    """While this worker streams its data blob, another worker runs the same job."""
-
-    def __init__(self, exchange: Exchange) -> None:
-        super().__init__()
-        self.exchange = exchange
-        self.armed = True
-
-    def write_data(self, partner: str, name: str, chunks: Iterable[bytes]) -> BlobWrite:
-        if self.armed:
-            self.armed = False
-            self.exchange.delivery.deliver(DeliveryJob(partner, "nightly", DAY))
-        return super().write_data(partner, name, chunks)
-
-
-def test_two_workers_on_the_same_job_produce_one_file() -> None:
-    exchange, _ = night_exchange(5)
-    files = OtherWorkerMeanwhile(exchange)
-    exchange.partner_files = files
-    exchange._delivery = None
-    exchange.delivery.deliver(DeliveryJob("adm-01", "nightly", DAY))
-    records = exchange.deliveries.files("adm-01", "nightly")  # type: ignore[union-attr]
-    assert [(f.sequence, f.record_count) for f in records] == [(1, 5)]
-    assert sorted(files.names("adm-01", "outbound/nightly/2026/")) == [
-        records[0].blob_name, records[0].blob_name + ".manifest.json"]
 
 
 def test_same_facts_give_byte_identical_files() -> None:

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from function_app.adapters.memory import MemoryDeliveryStates
+from function_app.adapters.memory import MemoryAckInbox, MemoryDeliveryStates
 from function_app.service_layer.delivery_ports import DeliveredFile, FeedState
 from function_app.service_layer.partner_access import (
     ACK_MISMATCH,
     ACKNOWLEDGED,
     UNKNOWN_FILE,
     AccessIssuer,
-    AckInbox,
     AckLink,
     Acknowledgements,
     AckResult,
@@ -30,17 +28,6 @@ ADM_BLOB = f"outbound/nightly/2026/03/02/{ADM_FILE}"
 ADM_SHA = hashlib.sha256(b"adm-01 nightly data").hexdigest()
 TOYOTA_FILE = "oem-toyota_nightly_20260302_001.csv"
 TOYOTA_SHA = hashlib.sha256(b"toyota nightly data").hexdigest()
-
-
-class FakeInbox(AckInbox):
-    def __init__(self) -> None:
-        self.blobs: dict[str, dict[str, bytes]] = {}
-
-    def put(self, partner: str, name: str, content: bytes) -> None:
-        self.blobs.setdefault(partner, {})[name] = content
-
-    def acks(self, partner: str) -> Iterator[tuple[str, bytes]]:
-        yield from sorted(self.blobs.get(partner, {}).items())
 
 
 class CountingStates(MemoryDeliveryStates):
@@ -73,11 +60,11 @@ def states() -> CountingStates:
 
 
 @pytest.fixture
-def inbox() -> FakeInbox:
-    return FakeInbox()
+def inbox() -> MemoryAckInbox:
+    return MemoryAckInbox()
 
 
-def run(states: CountingStates, inbox: FakeInbox) -> list[AckResult]:
+def run(states: CountingStates, inbox: MemoryAckInbox) -> list[AckResult]:
     return Acknowledgements(states, inbox, DEFAULT_PARTNERS).run()
 
 
@@ -89,15 +76,15 @@ def ack(name: str) -> str:
     return f"inbound/ack/{name}.ack"
 
 
-def test_a_matching_hash_acknowledges_that_file_only(states: CountingStates, inbox: FakeInbox) -> None:
-    inbox.put("adm-01", ack(ADM_FILE), ADM_SHA.encode())
+def test_a_matching_hash_acknowledges_that_file_only(states: CountingStates, inbox: MemoryAckInbox) -> None:
+    inbox.files.put("adm-01", ack(ADM_FILE), ADM_SHA.encode())
     assert run(states, inbox) == [AckResult("adm-01", ack(ADM_FILE), ADM_BLOB, ACKNOWLEDGED, "", changed=True)]
     assert statuses(states) == {ADM_FILE: ACKNOWLEDGED, "adm-01_micro_20260302_001.jsonl": "DELIVERED",
                                 TOYOTA_FILE: "DELIVERED"}
 
 
-def test_a_different_hash_is_a_mismatch(states: CountingStates, inbox: FakeInbox) -> None:
-    inbox.put("adm-01", ack(ADM_FILE), TOYOTA_SHA.encode() + b"\n")
+def test_a_different_hash_is_a_mismatch(states: CountingStates, inbox: MemoryAckInbox) -> None:
+    inbox.files.put("adm-01", ack(ADM_FILE), TOYOTA_SHA.encode() + b"\n")
     [result] = run(states, inbox)
     assert (result.file, result.status, result.changed) == (ADM_BLOB, ACK_MISMATCH, True)
     assert "differs" in result.note
@@ -113,9 +100,9 @@ def test_a_different_hash_is_a_mismatch(states: CountingStates, inbox: FakeInbox
     b"\r\n\n" + ADM_SHA.encode(),  # blank lines around it are whitespace too
 ], ids=["upper", "spaces", "crlf", "later-lines-ignored", "bom", "leading-blank-lines"])
 def test_case_and_surrounding_whitespace_do_not_matter(
-    states: CountingStates, inbox: FakeInbox, content: bytes
+    states: CountingStates, inbox: MemoryAckInbox, content: bytes
 ) -> None:
-    inbox.put("adm-01", ack(ADM_FILE), content)
+    inbox.files.put("adm-01", ack(ADM_FILE), content)
     [result] = run(states, inbox)
     assert (result.status, result.note) == (ACKNOWLEDGED, "")
     assert statuses(states)[ADM_FILE] == ACKNOWLEDGED
@@ -132,9 +119,9 @@ def test_case_and_surrounding_whitespace_do_not_matter(
     (b"A" * 5000, "not a sha256"),
 ], ids=["empty", "short", "long", "split", "prefixed", "not-hex", "utf16", "huge"])
 def test_content_that_is_not_a_hash_is_a_mismatch_with_a_note(
-    states: CountingStates, inbox: FakeInbox, content: bytes, why: str
+    states: CountingStates, inbox: MemoryAckInbox, content: bytes, why: str
 ) -> None:
-    inbox.put("adm-01", ack(ADM_FILE), content)
+    inbox.files.put("adm-01", ack(ADM_FILE), content)
     [result] = run(states, inbox)
     assert (result.file, result.status) == (ADM_BLOB, ACK_MISMATCH)
     assert why in result.note
@@ -151,9 +138,9 @@ def test_content_that_is_not_a_hash_is_a_mismatch_with_a_note(
     f"inbound/ack/sub/{ADM_FILE}.ack",
 ])
 def test_an_ack_naming_no_delivered_file_is_reported_and_changes_nothing(
-    states: CountingStates, inbox: FakeInbox, name: str
+    states: CountingStates, inbox: MemoryAckInbox, name: str
 ) -> None:
-    inbox.put("adm-01", name, TOYOTA_SHA.encode() if TOYOTA_FILE in name else ADM_SHA.encode())
+    inbox.files.put("adm-01", name, TOYOTA_SHA.encode() if TOYOTA_FILE in name else ADM_SHA.encode())
     [result] = run(states, inbox)
     assert (result.partner, result.ack_name, result.file, result.status, result.changed) == (
         "adm-01", name, None, UNKNOWN_FILE, False)
@@ -161,11 +148,11 @@ def test_an_ack_naming_no_delivered_file_is_reported_and_changes_nothing(
     assert states.status_writes == []
 
 
-def test_running_twice_changes_nothing(states: CountingStates, inbox: FakeInbox) -> None:
-    inbox.put("adm-01", ack(ADM_FILE), ADM_SHA.encode())
-    inbox.put("adm-01", ack("adm-01_micro_20260302_001.jsonl"), b"nope")
-    inbox.put("oem-toyota", ack(TOYOTA_FILE), TOYOTA_SHA.encode())
-    inbox.put("oem-toyota", ack("oem-toyota_nightly_20260301_001.csv"), TOYOTA_SHA.encode())
+def test_running_twice_changes_nothing(states: CountingStates, inbox: MemoryAckInbox) -> None:
+    inbox.files.put("adm-01", ack(ADM_FILE), ADM_SHA.encode())
+    inbox.files.put("adm-01", ack("adm-01_micro_20260302_001.jsonl"), b"nope")
+    inbox.files.put("oem-toyota", ack(TOYOTA_FILE), TOYOTA_SHA.encode())
+    inbox.files.put("oem-toyota", ack("oem-toyota_nightly_20260301_001.csv"), TOYOTA_SHA.encode())
     first = run(states, inbox)
     assert [(r.partner, r.status, r.changed) for r in first] == [
         ("oem-toyota", UNKNOWN_FILE, False), ("oem-toyota", ACKNOWLEDGED, True),  # configuration order, then name
@@ -177,10 +164,10 @@ def test_running_twice_changes_nothing(states: CountingStates, inbox: FakeInbox)
     assert states.status_writes == writes, "no write at all on the second run"
 
 
-def test_an_acknowledged_file_stays_acknowledged(states: CountingStates, inbox: FakeInbox) -> None:
-    inbox.put("adm-01", ack(ADM_FILE), ADM_SHA.encode())
+def test_an_acknowledged_file_stays_acknowledged(states: CountingStates, inbox: MemoryAckInbox) -> None:
+    inbox.files.put("adm-01", ack(ADM_FILE), ADM_SHA.encode())
     run(states, inbox)
-    inbox.put("adm-01", ack(ADM_FILE), TOYOTA_SHA.encode())  # the partner overwrites its ack
+    inbox.files.put("adm-01", ack(ADM_FILE), TOYOTA_SHA.encode())  # the partner overwrites its ack
     [result] = run(states, inbox)
     assert (result.status, result.changed) == (ACK_MISMATCH, False)
     assert "stays ACKNOWLEDGED" in result.note
@@ -188,18 +175,20 @@ def test_an_acknowledged_file_stays_acknowledged(states: CountingStates, inbox: 
     assert states.status_writes == [(ADM_BLOB, ACKNOWLEDGED)]
 
 
-def test_a_corrected_ack_turns_a_mismatch_into_an_acknowledgement(states: CountingStates, inbox: FakeInbox) -> None:
-    inbox.put("adm-01", ack(ADM_FILE), b"0" * 64)
+def test_a_corrected_ack_turns_a_mismatch_into_an_acknowledgement(
+    states: CountingStates, inbox: MemoryAckInbox
+) -> None:
+    inbox.files.put("adm-01", ack(ADM_FILE), b"0" * 64)
     run(states, inbox)
-    inbox.put("adm-01", ack(ADM_FILE), ADM_SHA.encode())
+    inbox.files.put("adm-01", ack(ADM_FILE), ADM_SHA.encode())
     [result] = run(states, inbox)
     assert (result.status, result.changed) == (ACKNOWLEDGED, True)
     assert states.status_writes == [(ADM_BLOB, ACK_MISMATCH), (ADM_BLOB, ACKNOWLEDGED)]
 
 
-def test_one_partner_can_be_run_alone(states: CountingStates, inbox: FakeInbox) -> None:
-    inbox.put("adm-01", ack(ADM_FILE), ADM_SHA.encode())
-    inbox.put("oem-toyota", ack(TOYOTA_FILE), TOYOTA_SHA.encode())
+def test_one_partner_can_be_run_alone(states: CountingStates, inbox: MemoryAckInbox) -> None:
+    inbox.files.put("adm-01", ack(ADM_FILE), ADM_SHA.encode())
+    inbox.files.put("oem-toyota", ack(TOYOTA_FILE), TOYOTA_SHA.encode())
     results = Acknowledgements(states, inbox, DEFAULT_PARTNERS).run("oem-toyota")
     assert [(r.partner, r.status) for r in results] == [("oem-toyota", ACKNOWLEDGED)]
     assert statuses(states)[ADM_FILE] == "DELIVERED"
@@ -207,8 +196,8 @@ def test_one_partner_can_be_run_alone(states: CountingStates, inbox: FakeInbox) 
         Acknowledgements(states, inbox, DEFAULT_PARTNERS).run("oem-nobody")
 
 
-def test_acks_of_partners_not_in_the_configuration_are_not_read(states: CountingStates, inbox: FakeInbox) -> None:
-    inbox.put("lender-x", ack("lender-x_nightly_20260302_001.csv"), b"0" * 64)
+def test_acks_of_partners_not_in_the_configuration_are_not_read(states: CountingStates, inbox: MemoryAckInbox) -> None:
+    inbox.files.put("lender-x", ack("lender-x_nightly_20260302_001.csv"), b"0" * 64)
     assert run(states, inbox) == []
 
 

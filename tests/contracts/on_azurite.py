@@ -1,0 +1,79 @@
+"""The Azure adapters built on the session's Azurite, each test in its own namespace: the one place that knows
+how an Azure adapter is constructed, so the contract classes name ports, never SDK clients."""
+
+from __future__ import annotations
+
+import pytest
+from azure.data.tables import TableServiceClient
+from azure.storage.blob import BlobServiceClient
+
+from function_app.adapters.blobs import BlobDeadLetters, ensure_container
+from function_app.adapters.break_tables import TableBreaks
+from function_app.adapters.claims_storage import BlobClaimsInbox, TableClaimsProgress, TableClaimsRegistry
+from function_app.adapters.delivery_tables import TableDeliveryStates
+from function_app.adapters.partner_blobs import BlobPartnerFiles
+from function_app.adapters.partner_sas import BlobAckInbox
+from function_app.adapters.tables import TableContractStore, TableJournal, ensure_table
+from function_app.config import Settings
+
+
+def _tables(settings: Settings) -> TableServiceClient:
+    return TableServiceClient.from_connection_string(settings.storage_connection or "")
+
+
+def _blobs(settings: Settings) -> BlobServiceClient:
+    return BlobServiceClient.from_connection_string(settings.storage_connection or "")
+
+
+def contract_store(settings: Settings) -> TableContractStore:
+    return TableContractStore(ensure_table(_tables(settings), settings.contracts_table), settings.contract_partitions)
+
+
+def journal(settings: Settings) -> TableJournal:
+    return TableJournal(ensure_table(_tables(settings), settings.journal_table))
+
+
+def dead_letters(settings: Settings) -> BlobDeadLetters:
+    return BlobDeadLetters(ensure_container(_blobs(settings), settings.dead_letter_container))
+
+
+def delivery_states(settings: Settings) -> TableDeliveryStates:
+    return TableDeliveryStates(ensure_table(_tables(settings), settings.deliveries_table))
+
+
+def partner_files(settings: Settings) -> BlobPartnerFiles:
+    return BlobPartnerFiles(_blobs(settings), settings.namespace)
+
+
+def breaks(settings: Settings) -> TableBreaks:
+    return TableBreaks(ensure_table(_tables(settings), settings.breaks_table))
+
+
+def claims_inbox(settings: Settings) -> BlobClaimsInbox:
+    return BlobClaimsInbox(_blobs(settings), settings.namespace)
+
+
+def claims_registry(settings: Settings) -> TableClaimsRegistry:
+    return TableClaimsRegistry(ensure_table(_tables(settings), settings.claims_table))
+
+
+def claims_progress(settings: Settings) -> TableClaimsProgress:
+    return TableClaimsProgress(ensure_table(_tables(settings), settings.claim_files_table))
+
+
+def namespace(request: pytest.FixtureRequest) -> Settings:
+    """The session's Azurite (tests/conftest.py) under a namespace of this test's own."""
+    found: Settings = request.getfixturevalue("storage_settings")
+    return found
+
+
+def upload(settings: Settings, partner: str, name: str, data: bytes) -> None:
+    """What a partner does: a blob in its own container (which partner delivery creates)."""
+    container = _blobs(settings).get_container_client(partner_files(settings).container_name(partner))
+    if not container.exists():
+        container.create_container()
+    container.upload_blob(name, data, overwrite=True)
+
+
+def ack_inbox(settings: Settings) -> BlobAckInbox:
+    return BlobAckInbox(_blobs(settings), settings.namespace)

@@ -1,0 +1,61 @@
+"""The ClaimsRegistry contract: every adapter of the port passes the same tests."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import pytest
+
+from function_app.adapters.memory_claims import MemoryClaimsRegistry
+from function_app.service_layer.claims_ports import AcceptedClaim, ClaimsRegistry
+from tests.contracts import on_azurite
+
+
+def accepted(number: str, origin: str = "sha1#2") -> AcceptedClaim:
+    return AcceptedClaim(number, "h-" + number, origin, "VSC7000001")
+
+
+class ClaimsRegistryContract(ABC):
+    @abstractmethod
+    def make(self, request: pytest.FixtureRequest) -> ClaimsRegistry: ...
+
+    @pytest.fixture
+    def registry(self, request: pytest.FixtureRequest) -> ClaimsRegistry:
+        return self.make(request)
+
+    def test_accepted_claims_are_found_by_number(self, registry: ClaimsRegistry) -> None:
+        assert registry.load("ADM-01", ["CLM-1"]) == {}
+        assert registry.add("ADM-01", [accepted("CLM-1"), accepted("CLM-2")]) == []
+        assert registry.load("ADM-01", ["CLM-2", "CLM-3", "CLM-1"]) == {"CLM-1": accepted("CLM-1"),
+                                                                         "CLM-2": accepted("CLM-2")}
+
+    def test_claim_numbers_are_per_administrator(self, registry: ClaimsRegistry) -> None:
+        registry.add("ADM-01", [accepted("CLM-1")])
+        assert registry.load("ADM-02", ["CLM-1"]) == {}
+        assert registry.add("ADM-02", [accepted("CLM-1", "sha9#1")]) == []
+        assert registry.load("ADM-02", ["CLM-1"]) == {"CLM-1": accepted("CLM-1", "sha9#1")}
+        assert registry.load("ADM-01", ["CLM-1"]) == {"CLM-1": accepted("CLM-1")}
+
+    def test_the_same_origin_again_is_a_retry_another_origin_finds_it_taken(self, registry: ClaimsRegistry) -> None:
+        registry.add("ADM-01", [accepted("CLM-1")])
+        assert registry.add("ADM-01", [accepted("CLM-1"), accepted("CLM-2")]) == []
+        assert registry.add("ADM-01", [accepted("CLM-3", "sha2#1"), accepted("CLM-1", "sha2#2")]) == ["CLM-1"]
+        assert registry.load("ADM-01", ["CLM-1", "CLM-3"]) == {"CLM-1": accepted("CLM-1"),
+                                                               "CLM-3": accepted("CLM-3", "sha2#1")}
+
+    def test_many_claims_at_once_some_of_them_taken(self, registry: ClaimsRegistry) -> None:
+        registry.add("ADM-01", [accepted(f"CLM-{i:04d}", "first#1") for i in range(0, 300, 3)])
+        taken = registry.add("ADM-01", [accepted(f"CLM-{i:04d}", "second#1") for i in range(300)])
+        assert sorted(taken) == [f"CLM-{i:04d}" for i in range(0, 300, 3)]
+        found = registry.load("ADM-01", [f"CLM-{i:04d}" for i in range(300)])
+        assert len(found) == 300 and found["CLM-0003"].origin == "first#1" and found["CLM-0004"].origin == "second#1"
+
+
+class TestClaimsRegistryInMemory(ClaimsRegistryContract):
+    def make(self, request: pytest.FixtureRequest) -> ClaimsRegistry:
+        return MemoryClaimsRegistry()
+
+
+class TestClaimsRegistryOnAzurite(ClaimsRegistryContract):
+    def make(self, request: pytest.FixtureRequest) -> ClaimsRegistry:
+        return on_azurite.claims_registry(on_azurite.namespace(request))
