@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from azure.core.exceptions import ResourceExistsError
+from azure.data.tables import TableServiceClient
 from azure.storage.blob import BlobBlock, BlobServiceClient, ContainerClient, ContentSettings
 from fnix.dev.azurite import Azurite, AzuriteEndpoints
 
@@ -372,6 +373,7 @@ class Bench:
         self._base = replace(base, storage_connection=self._connection)
         self.requests = Requests(azurite.endpoints)
         self._blobs = BlobServiceClient.from_connection_string(self._connection)  # seeding, verification: uncounted
+        self._tables = TableServiceClient.from_connection_string(self._connection)
         counted = BlobServiceClient.from_connection_string(self._connection, raw_response_hook=self.requests)
         self._floor = counted.get_container_client("benchclaimsfloor")
         self._floor_source = counted
@@ -461,8 +463,6 @@ class Bench:
         contracts = MemoryContractStore()
         contracts.records.update(exchange.contracts.load([*CONTRACTS, OTHER_ADMIN], {}).contracts)
         inbox, registry, journal = InstantInbox(data, manifest), MemoryClaimsRegistry(), SinkJournal()
-        _ = exchange.claims  # loads the partner configuration
-        assert exchange.partners is not None
         intake = ClaimsIntake(exchange.partners, inbox, registry, MemoryClaimsProgress(), contracts, journal,
                               exchange.settings.zone, clock=lambda: NOW)
         with self._measured(step):
@@ -504,7 +504,7 @@ class Bench:
         answer = container.get_blob_client(results_name(NAME)).download_blob().readall()
         if answer != (RESULTS_HEADER + "0,,REJECTED,FILE_CONTROL_MISMATCH\n").encode():
             raise SystemExit(f"control: unexpected results file {answer[:200]!r}")
-        tables = exchange.clients["tables"]
+        tables = self._tables
         if any(True for _ in tables.get_table_client(exchange.settings.claims_table).list_entities()):
             raise SystemExit("control: a refused file left claims in the registry")
         self.requests.reset(time.perf_counter())
@@ -579,7 +579,7 @@ class Bench:
             problems.append("results manifest: sha256/bytes are not the blob's")
         if manifest["source_sha256"] != work.data_sha256:
             problems.append("results manifest: source_sha256 is not the data file's")
-        tables = exchange.clients["tables"]
+        tables = self._tables
         day = NOW.astimezone(exchange.settings.zone).date()
         facts, sample = 0, None
         for fact in exchange.journal.read(day):  # as every reader of the journal sees it: packs unpacked

@@ -43,7 +43,7 @@ from bench.harness import say
 from bench.workload import HUB, T0, Entity, Workload, build_workload, key
 from function_app import bootstrap as composition
 from function_app.config import Settings, load_settings
-from function_app.entrypoints.eventhub import decide_batch
+from function_app.entrypoints.eventhub import answer_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "realtime.md"
@@ -194,7 +194,6 @@ class Bench:
 
     def _drop(self, lane: Lane) -> None:
         """Frees Azurite's memory, so that later runs do not pay for earlier ones."""
-        composition._exchange = None
         for table in (lane.settings.contracts_table, lane.settings.journal_table):
             self._admin.delete_table(table)
         container = self._admin_blobs.get_container_client(lane.settings.dead_letter_container)
@@ -263,12 +262,10 @@ def _real(lane: Lane) -> Callable[[Workload], Timed]:
     exchange = composition.bootstrap(lane.settings, response_hook=lane.counter)
 
     def prepare(workload: Workload) -> Timed:
-        composition._exchange = exchange  # what decide_batch's exchange() returns
-
         def work() -> Counter[str]:
             statuses: Counter[str] = Counter()
             for batch in workload.batches:
-                statuses.update(json.loads(fb)["data"]["status"] for fb in decide_batch(HUB, batch.events))
+                statuses.update(json.loads(fb)["data"]["status"] for fb in answer_batch(exchange, HUB, batch.events))
             return statuses
 
         return work

@@ -1,217 +1,137 @@
-"""The one composition root: builds the real adapters from settings. Tests pass their own instead."""
+"""The one composition root: every adapter and service of the exchange, built once, from settings.
+
+`bootstrap(settings)` builds Azure storage; tests and benchmarks pass `storage=memory_storage()`, or replace single
+ports by name (`bootstrap(settings, journal=BrokenJournal())`). Nothing else builds a storage client.
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from function_app.config import ConfigError, Settings, load_settings
+from function_app.config import Settings, load_settings
 from function_app.domain.decisions import ContractBook
+from function_app.domain.partners import PartnerConfig, load_partner_config
+from function_app.service_layer.claims_intake import ClaimsIntake
+from function_app.service_layer.delivery import DeliveryService
+from function_app.service_layer.delivery_ports import DeliveryStateStore, JobQueues, PartnerFileStore
 from function_app.service_layer.holds import HoldExpiry
+from function_app.service_layer.partner_access import AccessIssuer, Acknowledgements
 from function_app.service_layer.ports import ContractStore, DeadLetterStore, Journal
 from function_app.service_layer.realtime import RealtimeService
-
-if TYPE_CHECKING:
-    from azure.data.tables import TableServiceClient
-    from azure.storage.blob import BlobServiceClient
-
-    from function_app.domain.partners import PartnerConfig
-    from function_app.service_layer.claims_intake import ClaimsIntake
-    from function_app.service_layer.delivery import DeliveryService
-    from function_app.service_layer.delivery_ports import DeliveryStateStore, PartnerFileStore
-    from function_app.service_layer.partner_access import AccessIssuer, Acknowledgements
-    from function_app.service_layer.reconciliation import ReconciliationService
-    from function_app.service_layer.reconciliation_ports import BreakStore
+from function_app.service_layer.reconciliation import ReconciliationService
+from function_app.service_layer.reconciliation_ports import BreakStore, ReportStore
+from function_app.service_layer.storage import Storage
 
 ResponseHook = Callable[[Any], None]
 Clock = Callable[[], datetime]
 
 
-@dataclass
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
 class Exchange:
+    """The exchange's services over its storage, as the triggers, the CLI and the tests use them."""
+
     settings: Settings
-    contracts: ContractStore
-    journal: Journal
-    dead_letters: DeadLetterStore
+    clock: Clock
+    partners: PartnerConfig
+    storage: Storage
     realtime: RealtimeService
     holds: HoldExpiry
-    deliveries: DeliveryStateStore | None = None
-    partner_files: PartnerFileStore | None = None
-    partners: PartnerConfig | None = None
-    clients: dict[str, Any] = field(default_factory=dict)
-    clock: Clock = field(default=lambda: datetime.now(UTC))
-    breaks: BreakStore | None = None
-    _delivery: DeliveryService | None = None
+    delivery: DeliveryService
+    reconciliation: ReconciliationService
+    claims: ClaimsIntake
+    acknowledgements: Acknowledgements
 
     @property
-    def delivery(self) -> DeliveryService:
-        """Partner delivery, built on first use: the real-time path never loads the partner configuration."""
-        if self._delivery is None:
-            from function_app.domain.partners import load_partner_config
-            from function_app.service_layer.delivery import DeliveryService
-
-            if self.partners is None:
-                self.partners = load_partner_config(self.settings.partner_config)
-            if self.deliveries is None or self.partner_files is None:
-                self.deliveries, self.partner_files = _delivery_adapters(self.settings, self.clients)
-            self._delivery = DeliveryService(
-                self.partners, self.journal, self.partner_files, self.deliveries, self.settings.zone,
-                settle=self.settings.settle, clock=self.clock,
-            )
-        return self._delivery
+    def contracts(self) -> ContractStore:
+        return self.storage.contracts
 
     @property
-    def reconciliation(self) -> ReconciliationService:
-        from function_app.service_layer.reconciliation import ReconciliationService
-
-        _ = self.delivery
-        assert self.partners is not None and self.deliveries is not None and self.partner_files is not None
-        if self.breaks is None:
-            from function_app.adapters.break_tables import TableBreaks
-            from function_app.adapters.tables import ensure_table
-
-            self.breaks = TableBreaks(ensure_table(self.clients["tables"], self.settings.breaks_table))
-        return ReconciliationService(
-            self.partners, self.journal, self.contracts, self.deliveries, self.partner_files, self.breaks,
-            self.settings.catalogue, settle=self.settings.settle, clock=self.clock,
-        )
-
-    def write_report(self, name: str, data: bytes, content_type: str) -> str:
-        """Reports go to container `reports`; returns the blob's name there."""
-        from azure.storage.blob import ContentSettings
-
-        from function_app.adapters.blobs import ensure_container
-
-        container = ensure_container(self.clients["blobs"], self.settings.reports_container)
-        settings = ContentSettings(content_type=content_type)
-        container.upload_blob(name, data, overwrite=True, content_settings=settings)
-        return f"{self.settings.reports_container}/{name}"
+    def journal(self) -> Journal:
+        return self.storage.journal
 
     @property
-    def claims(self) -> ClaimsIntake:
-        from function_app.adapters.claims_storage import BlobClaimsInbox, TableClaimsProgress, TableClaimsRegistry
-        from function_app.adapters.tables import ensure_table
-        from function_app.service_layer.claims_intake import ClaimsIntake
+    def dead_letters(self) -> DeadLetterStore:
+        return self.storage.dead_letters
 
-        _ = self.delivery
-        assert self.partners is not None
-        tables, settings = self.clients["tables"], self.settings
-        return ClaimsIntake(
-            self.partners, BlobClaimsInbox(self.clients["blobs"], settings.namespace),
-            TableClaimsRegistry(ensure_table(tables, settings.claims_table)),
-            TableClaimsProgress(ensure_table(tables, settings.claim_files_table)),
-            self.contracts, self.journal, settings.zone, clock=self.clock,
-        )
+    @property
+    def deliveries(self) -> DeliveryStateStore:
+        return self.storage.deliveries
+
+    @property
+    def partner_files(self) -> PartnerFileStore:
+        return self.storage.partner_files
+
+    @property
+    def job_queues(self) -> JobQueues:
+        return self.storage.job_queues
+
+    @property
+    def breaks(self) -> BreakStore:
+        return self.storage.breaks
+
+    @property
+    def reports(self) -> ReportStore:
+        return self.storage.reports
 
     @property
     def access_issuer(self) -> AccessIssuer:
-        from function_app.adapters.partner_sas import BlobAccessIssuer
-
-        _ = self.delivery  # the partner configuration and the storage clients
-        return BlobAccessIssuer(self.clients["blobs"], self.settings.namespace, clock=self.clock)
-
-    @property
-    def acknowledgements(self) -> Acknowledgements:
-        from function_app.adapters.partner_sas import BlobAckInbox
-        from function_app.service_layer.partner_access import Acknowledgements
-
-        _ = self.delivery
-        assert self.deliveries is not None and self.partners is not None
-        inbox = BlobAckInbox(self.clients["blobs"], self.settings.namespace)
-        return Acknowledgements(self.deliveries, inbox, self.partners)
+        return self.storage.access_issuer
 
 
 def bootstrap(
     settings: Settings | None = None,
     *,
-    contracts: ContractStore | None = None,
-    journal: Journal | None = None,
-    dead_letters: DeadLetterStore | None = None,
-    deliveries: DeliveryStateStore | None = None,
-    partner_files: PartnerFileStore | None = None,
+    storage: Storage | None = None,
     partners: PartnerConfig | None = None,
-    response_hook: ResponseHook | None = None,
-    client_options: dict[str, Any] | None = None,
     clock: Clock | None = None,
-    breaks: BreakStore | None = None,
+    client_options: dict[str, Any] | None = None,
+    response_hook: ResponseHook | None = None,
+    **ports: Any,
 ) -> Exchange:
+    """`storage`: all ports (default: Azure storage from the settings); `ports`: single ports by their name in
+    `Storage` (`contracts=`, `journal=`, ...), each replacing that one; `client_options` and `response_hook` go
+    to the SDK clients when they are built here."""
     settings = settings or load_settings()
-    clock = clock or (lambda: datetime.now(UTC))
-    clients: dict[str, Any] = {}
-    if contracts is None or journal is None or dead_letters is None:
-        options = dict(client_options or {})
-        if response_hook:
-            options["raw_response_hook"] = response_hook
-        clients = _clients(settings, options)
-        contracts, journal, dead_letters = _realtime_adapters(settings, clients)
+    clock = clock or _utc_now
+    if storage is None:
+        from function_app.adapters.azure_storage import azure_storage
+
+        storage = azure_storage(settings, clock=clock, client_options=client_options, response_hook=response_hook)
+    storage = replace(storage, **ports)
+    partners = partners or load_partner_config(settings.partner_config)
     book = ContractBook(settings.catalogue)
-    realtime = RealtimeService(contracts, journal, dead_letters, book, settings.zone, clock=clock)
-    holds = HoldExpiry(contracts, dead_letters, book, settings.zone, settings.hold)
     return Exchange(
-        settings, contracts, journal, dead_letters, realtime, holds, deliveries, partner_files, partners, clients,
-        clock, breaks,
+        settings=settings,
+        clock=clock,
+        partners=partners,
+        storage=storage,
+        realtime=RealtimeService(storage.contracts, storage.journal, storage.dead_letters, book, settings.zone,
+                                 clock=clock),
+        holds=HoldExpiry(storage.contracts, storage.dead_letters, book, settings.zone, settings.hold),
+        delivery=DeliveryService(partners, storage.journal, storage.partner_files, storage.deliveries,
+                                 settings.zone, settle=settings.settle, clock=clock),
+        reconciliation=ReconciliationService(partners, storage.journal, storage.contracts, storage.deliveries,
+                                             storage.partner_files, storage.breaks, settings.catalogue,
+                                             settle=settings.settle, clock=clock),
+        claims=ClaimsIntake(partners, storage.claims_inbox, storage.claims_registry, storage.claims_progress,
+                            storage.contracts, storage.journal, settings.zone, clock=clock),
+        acknowledgements=Acknowledgements(storage.deliveries, storage.ack_inbox, partners),
     )
 
 
-def _clients(settings: Settings, options: dict[str, Any]) -> dict[str, Any]:
-    from azure.data.tables import TableServiceClient
-    from azure.storage.blob import BlobServiceClient
-    from azure.storage.queue import QueueServiceClient
-
-    if settings.storage_connection:
-        return {
-            "tables": TableServiceClient.from_connection_string(settings.storage_connection, **options),
-            "blobs": BlobServiceClient.from_connection_string(settings.storage_connection, **options),
-            "queues": QueueServiceClient.from_connection_string(settings.storage_connection, **options),
-        }
-    if settings.table_service_uri and settings.blob_service_uri and settings.queue_service_uri:
-        from azure.identity import DefaultAzureCredential
-
-        credential = DefaultAzureCredential()
-        return {
-            "tables": TableServiceClient(settings.table_service_uri, credential=credential, **options),
-            "blobs": BlobServiceClient(settings.blob_service_uri, credential=credential, **options),
-            "queues": QueueServiceClient(settings.queue_service_uri, credential=credential, **options),
-        }
-    raise ConfigError(
-        "AzureWebJobsStorage: set a connection string, or AzureWebJobsStorage__accountName (managed identity) in Azure"
-    )
-
-
-def _realtime_adapters(settings: Settings, clients: dict[str, Any]) -> tuple[ContractStore, Journal, DeadLetterStore]:
-    from function_app.adapters.blobs import BlobDeadLetters, ensure_container
-    from function_app.adapters.tables import TableContractStore, TableJournal, ensure_table
-
-    tables: TableServiceClient = clients["tables"]
-    blobs: BlobServiceClient = clients["blobs"]
-    contracts = TableContractStore(ensure_table(tables, settings.contracts_table), settings.contract_partitions)
-    journal = TableJournal(ensure_table(tables, settings.journal_table))
-    dead_letters = BlobDeadLetters(ensure_container(blobs, settings.dead_letter_container))
-    return contracts, journal, dead_letters
-
-
-def _delivery_adapters(settings: Settings, clients: dict[str, Any]) -> tuple[DeliveryStateStore, PartnerFileStore]:
-    from function_app.adapters.delivery_tables import TableDeliveryStates
-    from function_app.adapters.partner_blobs import BlobPartnerFiles
-    from function_app.adapters.tables import ensure_table
-
-    if not clients:  # tests that bring their own real-time adapters still reach storage for delivery
-        clients.update(_clients(settings, {}))
-    states = TableDeliveryStates(ensure_table(clients["tables"], settings.deliveries_table))
-    return states, BlobPartnerFiles(clients["blobs"], settings.namespace)
-
-
-_exchange: Exchange | None = None
-
-
+@functools.cache
 def exchange() -> Exchange:
-    """The app's exchange, built on first use so that indexing the app stays light."""
-    global _exchange
-    if _exchange is None:
-        from function_app import telemetry
+    """The app's exchange, built on the first invocation (so that indexing the app stays light) and kept for the
+    life of the worker process. `exchange.cache_clear()` forgets it (the settings changed)."""
+    from function_app import telemetry
 
-        telemetry.configure()
-        _exchange = bootstrap()
-    return _exchange
+    telemetry.configure()
+    return bootstrap()

@@ -8,6 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from azure.data.tables import TableServiceClient
+from azure.storage.blob import BlobServiceClient
 from fnix.dev.azurite import Azurite
 
 from function_app.bootstrap import Exchange, bootstrap
@@ -15,6 +17,15 @@ from function_app.config import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 _namespaces = itertools.count(1)
+
+
+def blob_service(settings: Settings) -> BlobServiceClient:
+    """The test's own view of the storage account (the exchange builds its clients in its adapters)."""
+    return BlobServiceClient.from_connection_string(settings.storage_connection or "")
+
+
+def table_service(settings: Settings) -> TableServiceClient:
+    return TableServiceClient.from_connection_string(settings.storage_connection or "")
 
 
 @pytest.fixture(scope="session")
@@ -40,11 +51,13 @@ def table_exchange(storage_settings: Settings) -> Exchange:
 
 
 @pytest.fixture
-def on_azurite(storage_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """The app and the CLI as they run in Azure: settings from the environment, one exchange per process."""
-    from function_app import bootstrap as composition
+def on_azurite(storage_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """The app and the CLI as they run in Azure: settings from the environment, one exchange per process (built
+    anew for this test, and forgotten after it)."""
+    from function_app.bootstrap import exchange
 
     monkeypatch.setenv("AzureWebJobsStorage", storage_settings.storage_connection or "")
     monkeypatch.setenv("STORAGE_NAMESPACE", storage_settings.namespace)
-    monkeypatch.setattr(composition, "_exchange", None)
-    return storage_settings
+    exchange.cache_clear()
+    yield storage_settings
+    exchange.cache_clear()

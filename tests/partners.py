@@ -6,14 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from function_app.adapters.memory import (
-    MemoryBreaks,
-    MemoryContractStore,
-    MemoryDeadLetters,
-    MemoryDeliveryStates,
-    MemoryJournal,
-    MemoryPartnerFiles,
-)
+from function_app.adapters.memory_storage import memory_storage
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import Settings, load_settings
 from function_app.domain.partners import PartnerConfig
@@ -59,11 +52,8 @@ class Clock:
 
 def memory_exchange(partners: PartnerConfig = DEFAULT_PARTNERS, clock: Clock | None = None,
                     settings: Settings | None = None) -> Exchange:
-    return bootstrap(
-        settings or load_settings({}), contracts=MemoryContractStore(), journal=MemoryJournal(),
-        dead_letters=MemoryDeadLetters(), deliveries=MemoryDeliveryStates(), partner_files=MemoryPartnerFiles(),
-        partners=partners, clock=clock or Clock(NOON), breaks=MemoryBreaks(),
-    )
+    return bootstrap(settings or load_settings({}), storage=memory_storage(), partners=partners,
+                     clock=clock or Clock(NOON))
 
 
 def contracts_of_the_day(count: int, *, prefix: str = "VSC7", oems: tuple[str, ...] = ("TOYOTA", "HONDA")) -> Iterator[

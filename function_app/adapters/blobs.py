@@ -14,6 +14,7 @@ from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettin
 
 from function_app.adapters.partner_blobs import is_file
 from function_app.service_layer.ports import DeadLetter, DeadLetterStore
+from function_app.service_layer.reconciliation_ports import ReportStore
 
 JSON = ContentSettings(content_type="application/json; charset=utf-8")
 
@@ -113,3 +114,15 @@ class BlobDeadLetters(DeadLetterStore):
             raise KeyError(blob_name) from exc
         value = (properties.metadata or {}).get("replay_outcome")
         return str(value) if value else None
+
+
+class BlobReports(ReportStore):
+    """Reports as blobs of one container (`reports`), replaced when a date is reconciled again."""
+
+    def __init__(self, container: ContainerClient) -> None:
+        self._container = container
+
+    def write(self, name: str, data: bytes, content_type: str) -> str:
+        self._container.upload_blob(name, data, overwrite=True, content_settings=ContentSettings(
+            content_type=content_type))
+        return f"{self._container.container_name}/{name}"

@@ -1,24 +1,15 @@
-"""The delivery job queue as operations see it: what waits, and what the host gave up on (the poison queue)."""
+"""The work queues on Queue Storage, as operations see them: peeked, never taken."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
 
 from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.queue import QueueServiceClient
 
-
-@dataclass(frozen=True)
-class QueuedJob:
-    queue: str
-    message_id: str
-    inserted_on: datetime | None
-    dequeue_count: int
-    body: str
+from function_app.service_layer.delivery_ports import JobQueues, QueuedJob
 
 
 def decode(content: str) -> str:
@@ -29,11 +20,16 @@ def decode(content: str) -> str:
         return content
 
 
-def peek(service: QueueServiceClient, queue: str, limit: int = 32) -> Iterator[QueuedJob]:
-    client = service.get_queue_client(queue)
-    try:
-        messages = client.peek_messages(max_messages=min(limit, 32))
-    except ResourceNotFoundError:
-        return
-    for message in messages:
-        yield QueuedJob(queue, message.id, message.inserted_on, message.dequeue_count or 0, decode(message.content))
+class StorageJobQueues(JobQueues):
+    def __init__(self, service: QueueServiceClient) -> None:
+        self._service = service
+
+    def peek(self, queue: str, limit: int = 32) -> Iterator[QueuedJob]:
+        client = self._service.get_queue_client(queue)
+        try:
+            messages = client.peek_messages(max_messages=min(limit, 32))
+        except ResourceNotFoundError:
+            return
+        for message in messages:
+            yield QueuedJob(queue, message.id, message.inserted_on, message.dequeue_count or 0,
+                            decode(message.content))

@@ -17,10 +17,19 @@ from function_app.service_layer.delivery_ports import (
     DeliveredFile,
     DeliveryStateStore,
     FeedState,
+    JobQueues,
     PartnerFileStore,
     Published,
+    QueuedJob,
 )
-from function_app.service_layer.partner_access import ACK_PREFIX, ACK_READ_LIMIT, AckInbox
+from function_app.service_layer.partner_access import (
+    ACK_PREFIX,
+    ACK_READ_LIMIT,
+    AccessIssuer,
+    AckInbox,
+    AckLink,
+    SasIssuerError,
+)
 from function_app.service_layer.ports import (
     ContractChange,
     ContractStore,
@@ -33,7 +42,7 @@ from function_app.service_layer.ports import (
     Snapshot,
     StoredContract,
 )
-from function_app.service_layer.reconciliation_ports import BreakStore
+from function_app.service_layer.reconciliation_ports import BreakStore, ReportStore
 
 
 class MemoryContractStore(ContractStore):
@@ -231,3 +240,32 @@ class MemoryBreaks(BreakStore):
             self.rows[(business_date, item.identity)] = (item, "OPEN")
         for item in resolved:
             self.rows[(business_date, item.identity)] = (item, "RESOLVED")
+
+
+class MemoryReports(ReportStore):
+    def __init__(self) -> None:
+        self.reports: dict[str, tuple[bytes, str]] = {}
+
+    def write(self, name: str, data: bytes, content_type: str) -> str:
+        self.reports[name] = (data, content_type)
+        return f"reports/{name}"
+
+
+class MemoryJobQueues(JobQueues):
+    """Queues that tests fill with what the host would have written (bodies already decoded)."""
+
+    def __init__(self) -> None:
+        self.queues: dict[str, list[QueuedJob]] = {}
+
+    def peek(self, queue: str, limit: int = 32) -> Iterator[QueuedJob]:
+        return iter(self.queues.get(queue, [])[: min(limit, 32)])
+
+
+class UnsignedAccess(AccessIssuer):
+    """Storage in memory has no account to sign a link with: asking for one is an operator's mistake."""
+
+    def read_list_url(self, partner: str, expires_at: datetime) -> str:
+        raise SasIssuerError("partner links are signed by Azure Storage; this exchange keeps its files in memory")
+
+    def ack_upload_url(self, partner: str, expires_at: datetime) -> AckLink:
+        raise SasIssuerError("partner links are signed by Azure Storage; this exchange keeps its files in memory")

@@ -27,7 +27,12 @@ class BlobPartnerFiles(PartnerFileStore):
         self._ready: set[str] = set()
 
     def container_name(self, partner: str) -> str:
-        return f"{self._namespace}partner-{partner}"
+        return self.container_for(self._namespace, partner)
+
+    @staticmethod
+    def container_for(namespace: str, partner: str) -> str:
+        """The one place partner container names are made: `<namespace>partner-<id>`."""
+        return f"{namespace}partner-{partner}"
 
     def _container(self, partner: str) -> ContainerClient:
         container = self._service.get_container_client(self.container_name(partner))

@@ -31,14 +31,17 @@ from azure.storage.blob import (
 )
 
 from function_app.adapters.partner_blobs import BlobPartnerFiles, is_file
-from function_app.service_layer.partner_access import ACK_PREFIX, ACK_READ_LIMIT, AccessIssuer, AckInbox, AckLink
+from function_app.service_layer.partner_access import (  # SasIssuerError: raised here, also imported from here
+    ACK_PREFIX,
+    ACK_READ_LIMIT,
+    AccessIssuer,
+    AckInbox,
+    AckLink,
+    SasIssuerError,
+)
 
 KEY_START_SLACK = timedelta(minutes=5)  # a user delegation key valid a little before now, for clock skew
 EMULATOR_ACCOUNT = "devstoreaccount1"  # Azurite's account; Azurite implements no directory-scoped SAS
-
-
-class SasIssuerError(RuntimeError):
-    """The storage client holds nothing that can sign a SAS (e.g. it was itself built from a SAS)."""
 
 
 class BlobAccessIssuer(AccessIssuer):

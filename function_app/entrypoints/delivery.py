@@ -79,8 +79,8 @@ def reconcile_nightly(timer: func.TimerRequest) -> None:
         day = (current.clock().astimezone(current.settings.zone) - timedelta(days=1)).date()
         report = current.reconciliation.run(day)
         base = f"reconciliation/{day:%Y/%m}/{day.isoformat()}"
-        current.write_report(base + ".json", render_json(report).encode("utf-8"), "application/json")
-        current.write_report(base + ".html", render_html(report).encode("utf-8"), "text/html; charset=utf-8")
+        current.reports.write(base + ".json", render_json(report).encode("utf-8"), "application/json")
+        current.reports.write(base + ".html", render_html(report).encode("utf-8"), "text/html; charset=utf-8")
         logging.info("reconciliation %s: %d break(s), %d resolved", day, len(report.breaks), len(report.resolved))
 
 

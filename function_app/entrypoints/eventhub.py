@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import azure.functions as func
 
 from function_app.domain.feedback import encode_feedback
 from function_app.domain.messages import InboundMessage
+
+if TYPE_CHECKING:
+    from function_app.bootstrap import Exchange
 
 AMQP_CONTENT_TYPE = "content-type"  # the AMQP properties section's name, as the .NET client's system properties keep it
 
@@ -71,7 +74,12 @@ def to_messages(hub: str, events: Sequence[func.EventHubEvent]) -> list[InboundM
 def decide_batch(hub: str, events: Sequence[func.EventHubEvent]) -> list[str]:
     from function_app.bootstrap import exchange
 
-    report = exchange().realtime.process(to_messages(hub, events))
+    return answer_batch(exchange(), hub, events)
+
+
+def answer_batch(current: Exchange, hub: str, events: Sequence[func.EventHubEvent]) -> list[str]:
+    """One batch decided by the given exchange: the feedback the trigger sends, one JSON document per answer."""
+    report = current.realtime.process(to_messages(hub, events))
     return [encode_feedback(fb) for fb in report.feedback]
 
 

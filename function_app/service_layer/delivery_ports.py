@@ -177,3 +177,20 @@ class PartnerFileStore(ABC):
     @abstractmethod
     def names(self, partner: str, prefix: str = "") -> Iterator[str]:
         """Blob names in the partner's container."""
+
+
+@dataclass(frozen=True)
+class QueuedJob:
+    queue: str
+    message_id: str
+    inserted_on: datetime | None
+    dequeue_count: int
+    body: str
+
+
+class JobQueues(ABC):
+    """The work queues as operations see them: what waits, and what the host gave up on (the poison queues)."""
+
+    @abstractmethod
+    def peek(self, queue: str, limit: int = 32) -> Iterator[QueuedJob]:
+        """Up to `limit` (at most 32) messages at the head of the queue, bodies decoded; none if it does not exist."""

@@ -27,6 +27,10 @@ ACKNOWLEDGED = "ACKNOWLEDGED"
 ACK_MISMATCH = "ACK_MISMATCH"
 UNKNOWN_FILE = "UNKNOWN_FILE"
 
+class SasIssuerError(RuntimeError):
+    """Nothing here can sign a link: the storage client was itself built from a SAS, or storage is in memory."""
+
+
 class AccessIssuer(ABC):
     """Hands out links to a partner's own container."""
 

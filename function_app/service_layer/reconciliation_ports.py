@@ -17,3 +17,9 @@ class BreakStore(ABC):
     @abstractmethod
     def record(self, business_date: date, found: Sequence[Break], resolved: Sequence[Break], at: datetime) -> None:
         """Keeps what this run found; marks as resolved what it no longer finds."""
+
+
+class ReportStore(ABC):
+    @abstractmethod
+    def write(self, name: str, data: bytes, content_type: str) -> str:
+        """Stores (or replaces) one report; returns where it is, as an operator would name it."""

@@ -19,6 +19,7 @@ from function_app.adapters.memory import (
     MemoryJournal,
     MemoryPartnerFiles,
 )
+from function_app.adapters.memory_storage import memory_storage
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import load_settings
 from function_app.service_layer.delivery import DeliveryJob
@@ -96,9 +97,9 @@ class OtherWorkerMeanwhile(Interposed):
 def worker(stores: Stores, files: PartnerFileStore | None = None, clock: Clock | None = None) -> Exchange:
     """One Functions instance: its own exchange over the shared storage."""
     return bootstrap(
-        load_settings({}), contracts=stores.contracts, journal=stores.journal, dead_letters=stores.dead_letters,
-        deliveries=stores.deliveries, partner_files=files or stores.partner_files, partners=DEFAULT_PARTNERS,
-        clock=clock or Clock(NIGHT),
+        load_settings({}), storage=memory_storage(), contracts=stores.contracts, journal=stores.journal,
+        dead_letters=stores.dead_letters, deliveries=stores.deliveries, partner_files=files or stores.partner_files,
+        partners=DEFAULT_PARTNERS, clock=clock or Clock(NIGHT),
     )
 
 

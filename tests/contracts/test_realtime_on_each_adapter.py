@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from function_app.adapters.memory import MemoryContractStore, MemoryDeadLetters, MemoryJournal
+from function_app.adapters.memory_storage import memory_storage
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import load_settings
 from function_app.service_layer.ports import ContractStore, DeadLetterStore, Journal
@@ -27,7 +28,8 @@ class RealtimeStorageContract(ABC):
     @pytest.fixture
     def service(self, request: pytest.FixtureRequest) -> Exchange:
         contracts, journal, letters = self.make(request)
-        return bootstrap(load_settings({}), contracts=contracts, journal=journal, dead_letters=letters)
+        return bootstrap(load_settings({}), storage=memory_storage(), contracts=contracts, journal=journal,
+                         dead_letters=letters)
 
     def test_an_id_reused_for_a_contract_in_another_partition_gets_the_first_answer(self, service: Exchange) -> None:
         """VSC7000001, -02 and -04 share a partition of four; -03 and -05 are in others."""

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from azure.storage.blob import BlobServiceClient, ContainerClient
+from azure.storage.blob import ContainerClient
 
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import Settings
@@ -19,6 +19,7 @@ from function_app.service_layer import claims_intake
 from function_app.service_layer.claims_ports import AcceptedClaim, BlobChanged, ClaimsInbox, ClaimsRegistry
 from function_app.service_layer.delivery import DeliveryJob
 from function_app.service_layer.ports import Journal
+from tests.conftest import blob_service
 from tests.events import contract, messages
 from tests.partners import Clock, config, feed
 
@@ -37,7 +38,7 @@ def exchange(storage_settings: Settings) -> Exchange:
 
 
 def container(exchange: Exchange, partner: str = "adm-01") -> ContainerClient:
-    service: BlobServiceClient = exchange.clients["blobs"]
+    service = blob_service(exchange.settings)
     client = service.get_container_client(f"{exchange.settings.namespace}partner-{partner}")
     if not client.exists():
         client.create_container()
@@ -292,7 +293,7 @@ def test_a_file_is_read_in_ranges_and_a_replacement_mid_read_fails_the_read(
 
     monkeypatch.setattr(claims_storage, "CHUNK_BYTES", 100)
     data = upload(exchange, [row(f"CLM-8000{i:02d}") for i in range(5)])
-    inbox = claims_storage.BlobClaimsInbox(exchange.clients["blobs"], exchange.settings.namespace)
+    inbox = claims_storage.BlobClaimsInbox(blob_service(exchange.settings), exchange.settings.namespace)
     version = inbox.version("adm-01", NAME)
     assert version is not None
     parts = list(inbox.chunks("adm-01", NAME, version))
@@ -326,9 +327,6 @@ class CountingRegistry(ClaimsRegistry):
 def test_a_chunk_asks_the_registry_first_only_after_a_chunk_that_met_it(
     exchange: Exchange, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from function_app.adapters.claims_storage import BlobClaimsInbox, TableClaimsProgress, TableClaimsRegistry
-    from function_app.adapters.tables import ensure_table
-    from function_app.service_layer.claims_intake import ClaimsIntake
 
     monkeypatch.setattr(claims_intake, "CHUNK_ROWS", 3)
     upload(exchange, [row("CLM-900000")])
@@ -337,12 +335,9 @@ def test_a_chunk_asks_the_registry_first_only_after_a_chunk_that_met_it(
     upload(exchange, [row("CLM-900100"), row("CLM-900000"), row("CLM-900102"),  # meets the registry: decided again
                       row("CLM-900103"), row("CLM-900104"), row("CLM-900105"),  # so this one asks first, meets none
                       row("CLM-900106")], name=second)  # so this one inserts straight away
-    tables, settings = exchange.clients["tables"], exchange.settings
-    registry = CountingRegistry(TableClaimsRegistry(ensure_table(tables, settings.claims_table)))
-    assert exchange.partners is not None
-    intake = ClaimsIntake(exchange.partners, BlobClaimsInbox(exchange.clients["blobs"], settings.namespace), registry,
-                          TableClaimsProgress(ensure_table(tables, settings.claim_files_table)), exchange.contracts,
-                          exchange.journal, settings.zone)
+    registry = CountingRegistry(exchange.storage.claims_registry)
+    intake = bootstrap(exchange.settings, storage=exchange.storage, partners=exchange.partners,
+                       claims_registry=registry).claims
     [done] = intake.scan("adm-01", only=second)
     assert done.counts == {"ACCEPTED": 6, "DUPLICATE": 1, "REJECTED": 0}
     assert registry.loads == [["CLM-900000", "CLM-900100", "CLM-900102"], ["CLM-900103", "CLM-900104", "CLM-900105"]]
@@ -352,15 +347,9 @@ def test_a_chunk_asks_the_registry_first_only_after_a_chunk_that_met_it(
 
 
 def intake_with(exchange: Exchange, inbox: ClaimsInbox) -> claims_intake.ClaimsIntake:
-    from function_app.adapters.claims_storage import TableClaimsProgress, TableClaimsRegistry
-    from function_app.adapters.tables import ensure_table
 
-    tables, settings = exchange.clients["tables"], exchange.settings
-    assert exchange.claims is not None and exchange.partners is not None  # the first use loads the partners
-    return claims_intake.ClaimsIntake(
-        exchange.partners, inbox, TableClaimsRegistry(ensure_table(tables, settings.claims_table)),
-        TableClaimsProgress(ensure_table(tables, settings.claim_files_table)), exchange.contracts, exchange.journal,
-        settings.zone)
+    return bootstrap(exchange.settings, storage=exchange.storage, partners=exchange.partners, clock=exchange.clock,
+                     claims_inbox=inbox).claims
 
 
 def test_the_same_bytes_under_another_name_are_a_duplicate_file_and_applied_once(exchange: Exchange) -> None:
@@ -422,10 +411,9 @@ class ReplacedAfterCheck(ClaimsInbox):
 def test_a_file_replaced_after_its_check_is_refused_and_nothing_of_the_new_bytes_is_applied(
     exchange: Exchange
 ) -> None:
-    from function_app.adapters.claims_storage import BlobClaimsInbox
 
     upload(exchange, [row("CLM-020001")])
-    inbox = ReplacedAfterCheck(BlobClaimsInbox(exchange.clients["blobs"], exchange.settings.namespace),
+    inbox = ReplacedAfterCheck(exchange.storage.claims_inbox,
                                lambda: upload(exchange, [row("CLM-029999"), row("CLM-029998")]))
     [refused] = intake_with(exchange, inbox).scan("adm-01")
     assert (refused.status, refused.reason) == ("REJECTED", "FILE_CHANGED")

@@ -25,7 +25,6 @@ def exchange(storage_settings: Settings) -> Exchange:
 
 def test_data_is_streamed_in_blocks_and_committed_whole(exchange: Exchange, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(partner_blobs, "BLOCK_BYTES", 1000)
-    _ = exchange.delivery
     files = exchange.partner_files
     assert files is not None
     chunks = [bytes([65 + i % 26]) * 333 for i in range(20)]
@@ -56,6 +55,5 @@ def test_nightly_delivery_lands_in_the_partners_own_container(exchange: Exchange
     assert all("oem-toyota" in name for name in files.names("oem-toyota")), "csv: no layout"
     again = exchange.delivery.deliver(DeliveryJob("adm-01", "nightly", DAY))
     assert again.files == []
-    assert exchange.deliveries is not None
     assert [f.record_count for f in exchange.deliveries.files("adm-01")] == [8]
     assert date(2026, 3, 2) == exchange.deliveries.files("oem-toyota")[0].business_date

@@ -16,9 +16,9 @@ from function_app.adapters.blobs import BlobDeadLetters, ensure_container
 from function_app.adapters.claims_storage import BlobClaimsInbox
 from function_app.adapters.partner_blobs import BlobPartnerFiles
 from function_app.adapters.partner_sas import BlobAckInbox
-from function_app.bootstrap import bootstrap
 from function_app.config import Settings
 from function_app.service_layer.ports import DeadLetter
+from tests.conftest import blob_service
 from tests.integration.hierarchical import directories_of, hierarchical
 
 PARTNER = "adm-01"
@@ -28,8 +28,7 @@ EMPTY = ("inbound/ack/processed", "inbound/claims/processed")
 
 @pytest.fixture
 def azurite_blobs(storage_settings: Settings) -> BlobServiceClient:
-    service: BlobServiceClient = bootstrap(storage_settings).clients["blobs"]
-    return service
+    return blob_service(storage_settings)
 
 
 @pytest.fixture

@@ -28,13 +28,9 @@ from hypothesis import event as tally
 from hypothesis import strategies as st
 
 from function_app.adapters.memory import (
-    MemoryBreaks,
-    MemoryContractStore,
-    MemoryDeadLetters,
-    MemoryDeliveryStates,
     MemoryJournal,
-    MemoryPartnerFiles,
 )
+from function_app.adapters.memory_storage import memory_storage
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import Settings, load_settings
 from function_app.domain.events import parse_message
@@ -255,9 +251,7 @@ def run_day(make: Callable[[Clock], Exchange], day: Day) -> None:
 
 
 def memory_exchange(clock: Clock) -> Exchange:
-    return bootstrap(load_settings({}), contracts=MemoryContractStore(), journal=MemoryJournal(),
-                     dead_letters=MemoryDeadLetters(), deliveries=MemoryDeliveryStates(),
-                     partner_files=MemoryPartnerFiles(), partners=PARTNERS, breaks=MemoryBreaks(), clock=clock)
+    return bootstrap(load_settings({}), storage=memory_storage(), partners=PARTNERS, clock=clock)
 
 
 @PROFILE
@@ -279,8 +273,8 @@ class BrokenJournal(MemoryJournal):
 
 
 def test_a_storage_fault_still_raises() -> None:
-    exchange = bootstrap(load_settings({}), contracts=MemoryContractStore(), journal=BrokenJournal(),
-                         dead_letters=MemoryDeadLetters())
+    exchange = bootstrap(load_settings({}), storage=memory_storage(), journal=BrokenJournal(),
+                         )
     bodies = [encode(contract("G0000001")), b"{", encode(mutate(contract("H0000001"), ("data", "revision"), 2**31))]
     with pytest.raises(ConnectionError):
         exchange.realtime.process(batch("contracts", bodies))

@@ -11,6 +11,7 @@ from function_app.bootstrap import Exchange
 from function_app.domain.partner_files.fields import FIELDS
 from function_app.domain.partner_files.layout import layout_blob_name, layout_document
 from function_app.service_layer.delivery_ports import PartnerFileStore, Published
+from tests.conftest import blob_service
 
 NAME = layout_blob_name("nightly")
 DOCUMENT = layout_document("adm-01", "nightly", [FIELDS["contract_number"], FIELDS["retail_price"]])
@@ -22,7 +23,7 @@ def files(request: pytest.FixtureRequest) -> PartnerFileStore:
     if request.param == "memory":
         return MemoryPartnerFiles()
     exchange: Exchange = request.getfixturevalue("table_exchange")
-    return BlobPartnerFiles(exchange.clients["blobs"], exchange.settings.namespace)
+    return BlobPartnerFiles(blob_service(exchange.settings), exchange.settings.namespace)
 
 
 def test_a_layout_is_published_once_and_never_over_another(files: PartnerFileStore) -> None:
@@ -34,9 +35,9 @@ def test_a_layout_is_published_once_and_never_over_another(files: PartnerFileSto
 
 
 def test_on_azurite_the_layout_is_json_and_untouched_by_a_second_publish(table_exchange: Exchange) -> None:
-    files = BlobPartnerFiles(table_exchange.clients["blobs"], table_exchange.settings.namespace)
+    files = BlobPartnerFiles(blob_service(table_exchange.settings), table_exchange.settings.namespace)
     files.publish("adm-01", NAME, DOCUMENT)
-    blob = table_exchange.clients["blobs"].get_blob_client(files.container_name("adm-01"), NAME)
+    blob = blob_service(table_exchange.settings).get_blob_client(files.container_name("adm-01"), NAME)
     before = blob.get_blob_properties()
     assert before.content_settings.content_type == "application/json"
     files.publish("adm-01", NAME, OTHER)

@@ -20,7 +20,7 @@ from azure.core.exceptions import HttpResponseError
 from azure.storage.blob import BlobClient, BlobServiceClient, ContainerClient, UserDelegationKey
 
 from function_app.adapters.partner_blobs import BlobPartnerFiles
-from function_app.adapters.partner_sas import BlobAccessIssuer, BlobAckInbox, SasIssuerError
+from function_app.adapters.partner_sas import BlobAccessIssuer, BlobAckInbox
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import Settings
 from function_app.service_layer.delivery import DeliveryJob
@@ -30,9 +30,11 @@ from function_app.service_layer.partner_access import (
     ACKNOWLEDGED,
     UNKNOWN_FILE,
     Acknowledgements,
+    SasIssuerError,
     issue_access,
     issue_ack_access,
 )
+from tests.conftest import blob_service
 from tests.partners import DAY, DEFAULT_PARTNERS, NOON, Clock, contracts_of_the_day, decide
 
 NIGHT = NOON + timedelta(hours=14)
@@ -51,8 +53,7 @@ def exchange(storage_settings: Settings) -> Exchange:
 
 
 def blobs(exchange: Exchange) -> BlobServiceClient:
-    service: BlobServiceClient = exchange.clients["blobs"]
-    return service
+    return blob_service(exchange.settings)
 
 
 def container(exchange: Exchange, partner: str) -> ContainerClient:
@@ -125,7 +126,6 @@ def test_an_expired_link_is_refused(exchange: Exchange) -> None:
 
 def test_acks_are_recorded_against_the_delivered_files(exchange: Exchange) -> None:
     deliveries = exchange.deliveries
-    assert deliveries is not None and exchange.partners is not None
     [a_file] = deliveries.files(A, "nightly")
     [b_file] = deliveries.files(B, "nightly")
     a_data = container(exchange, A).download_blob(a_file.blob_name).readall()
@@ -173,7 +173,6 @@ def ack_blob(link_url: str, name: str) -> BlobClient:
 def test_an_ack_link_uploads_an_ack_that_is_recorded_and_reads_lists_deletes_nothing(exchange: Exchange) -> None:
     """On Azurite the link is container-wide (no directory scope there): what Azurite can check is checked."""
     deliveries = exchange.deliveries
-    assert deliveries is not None and exchange.partners is not None
     [delivered] = deliveries.files(A, "nightly")
     data = container(exchange, A).download_blob(delivered.blob_name).readall()
     link = issue_ack_access(issuer(exchange), DEFAULT_PARTNERS, A, 2, datetime.now(UTC))

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fnix.commands import event_time
 
-from function_app.adapters.memory import MemoryContractStore, MemoryDeadLetters, MemoryJournal
+from function_app.adapters.memory_storage import memory_storage
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import load_settings
 from function_app.domain import bounds
@@ -208,8 +208,7 @@ def test_one_contracts_write_fits_one_transaction() -> None:
 @pytest.fixture
 def exchange() -> Exchange:
     return bootstrap(
-        load_settings({}), contracts=MemoryContractStore(), journal=MemoryJournal(), dead_letters=MemoryDeadLetters()
-    )
+        load_settings({}), storage=memory_storage())
 
 
 def many_cancellations(number: str, count: int) -> list[dict[str, Any]]:

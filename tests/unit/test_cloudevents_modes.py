@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from function_app.adapters.memory import MemoryContractStore, MemoryDeadLetters, MemoryJournal
+from function_app.adapters.memory_storage import memory_storage
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import load_settings
 from function_app.domain.cloudevents import EVENT_HUBS_MAX_BODY_BYTES, is_json_media_type, read_event
@@ -30,8 +30,7 @@ Send = Callable[[Event], SentMessage]
 
 def exchange() -> Exchange:
     return bootstrap(
-        load_settings({}), contracts=MemoryContractStore(), journal=MemoryJournal(), dead_letters=MemoryDeadLetters()
-    )
+        load_settings({}), storage=memory_storage())
 
 
 def data_bytes(event: Event) -> bytes:

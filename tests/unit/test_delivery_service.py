@@ -27,7 +27,6 @@ def night_exchange(count: int = 10) -> tuple[Exchange, Clock]:
 
 
 def blob(exchange: Exchange, partner: str, name: str) -> bytes:
-    assert exchange.partner_files is not None
     return exchange.partner_files.read(partner, name)
 
 
@@ -57,11 +56,11 @@ def test_rerun_for_a_date_writes_nothing_and_changes_no_byte() -> None:
     exchange, clock = night_exchange(6)
     job = DeliveryJob("adm-01", "nightly", DAY)
     [first] = exchange.delivery.deliver(job).files
-    files = dict(exchange.partner_files.blobs)  # type: ignore[union-attr]
+    files = dict(exchange.partner_files.blobs)  # type: ignore[attr-defined]
     clock.advance(hours=3)
     again = exchange.delivery.deliver(job)
     assert again.files == [] and "nothing new" in again.note
-    assert exchange.partner_files.blobs == files  # type: ignore[union-attr]
+    assert exchange.partner_files.blobs == files  # type: ignore[attr-defined]
     assert first.record_count == 6
 
 
@@ -75,7 +74,7 @@ def test_a_late_fact_goes_into_the_next_file_never_twice() -> None:
     assert next_file.record_count == 1
     text = blob(exchange, "adm-01", next_file.blob_name).decode()
     assert "LATE000000" in text
-    assert [f.record_count for f in exchange.deliveries.files("adm-01", "nightly")] == [4, 1]  # type: ignore[union-attr]
+    assert [f.record_count for f in exchange.deliveries.files("adm-01", "nightly")] == [4, 1]
 
 
 def test_a_daily_feed_gets_a_file_even_on_a_quiet_night() -> None:

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from function_app.adapters.memory import MemoryContractStore, MemoryDeadLetters, MemoryJournal
+from function_app.adapters.memory import MemoryContractStore
+from function_app.adapters.memory_storage import memory_storage
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import load_settings
 from function_app.service_layer.ports import ConcurrencyConflict, IdentityClaim
@@ -17,8 +18,7 @@ from tests.events import T0, contract, messages
 @pytest.fixture
 def exchange() -> Exchange:
     return bootstrap(
-        load_settings({}), contracts=MemoryContractStore(), journal=MemoryJournal(), dead_letters=MemoryDeadLetters()
-    )
+        load_settings({}), storage=memory_storage())
 
 
 def recorded(exchange: Exchange, number: str) -> bool:
@@ -71,8 +71,8 @@ def test_feedback_ids_are_unique_per_answer(exchange: Exchange) -> None:
 def test_a_claim_whose_contract_was_never_written_holds_back_another_contract() -> None:
     """A claimant that may still be writing: the other contract's message waits (the platform retries)."""
     store = MemoryContractStore()
-    exchange = bootstrap(load_settings({}), contracts=store, journal=MemoryJournal(),
-                         dead_letters=MemoryDeadLetters(), clock=lambda: T0 + timedelta(minutes=14))
+    exchange = bootstrap(load_settings({}), storage=memory_storage(), contracts=store,
+                         clock=lambda: T0 + timedelta(minutes=14))
     store.claim([IdentityClaim("urn:dealer:D10442\nx1", "VSC0000009", T0)])
     with pytest.raises(ConcurrencyConflict):
         exchange.realtime.process(messages("contracts", [contract("VSC0000001", event_id="x1")]))

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from function_app.adapters.memory import MemoryContractStore, MemoryDeadLetters, MemoryJournal
+from function_app.adapters.memory import MemoryJournal
+from function_app.adapters.memory_storage import memory_storage
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import load_settings
 from function_app.domain.journal import FactKind, JournalFact
@@ -17,8 +18,7 @@ from tests.events import T0, cancellation, contract, messages
 @pytest.fixture
 def exchange() -> Exchange:
     return bootstrap(
-        load_settings({}), contracts=MemoryContractStore(), journal=MemoryJournal(), dead_letters=MemoryDeadLetters()
-    )
+        load_settings({}), storage=memory_storage())
 
 
 def statuses(feedback: list[dict[str, object]]) -> list[str]:
@@ -111,8 +111,8 @@ class FlakyJournal(MemoryJournal):
 
 def test_batch_failing_after_some_writes_converges_on_redelivery() -> None:
     journal = FlakyJournal()
-    exchange = bootstrap(load_settings({}), contracts=MemoryContractStore(), journal=journal,
-                         dead_letters=MemoryDeadLetters())
+    exchange = bootstrap(load_settings({}), storage=memory_storage(), journal=journal,
+                         )
     exchange.realtime.process(messages("cancellations", [cancellation("VSC0000001")]))
     batch = messages("contracts", [contract("VSC0000001"), contract("VSC0000002")], start=10)
     journal.fail = True

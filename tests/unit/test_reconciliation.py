@@ -94,7 +94,6 @@ def blob(exchange: Exchange, name: str) -> bytes | None:
 
 def views(exchange: Exchange, name: str, day: date = DAY) -> list[DeliveredFileView]:
     """Each delivered file holding facts of the day (or named for it), as found in the partner's container now."""
-    assert exchange.deliveries is not None
     feed, found = feed_named(name), []
     for file in exchange.deliveries.files(PARTNER, name):
         covered = [f for d in sorted(file.ranges) for f in subscribed(exchange, feed, date.fromisoformat(d))
@@ -122,7 +121,6 @@ def reconcile(exchange: Exchange, name: str, day: date = DAY, *, now: datetime |
 
 
 def only_file(exchange: Exchange, name: str) -> str:
-    assert exchange.deliveries is not None
     [file] = exchange.deliveries.files(PARTNER, name)
     return file.blob_name
 
@@ -349,7 +347,6 @@ def two_files(name: str) -> tuple[Exchange, list[str]]:
     decide(exchange, "cancellations", [cancellation(number) for number in CANCELLED], start=100)
     clock.now = NIGHT
     exchange.delivery.deliver(DeliveryJob(PARTNER, name, DAY))
-    assert exchange.deliveries is not None
     files = exchange.deliveries.files(PARTNER, name)
     assert [f.record_count for f in files] == [6, 2]
     return exchange, [f.blob_name for f in files]
@@ -371,7 +368,6 @@ def test_a_record_in_two_files_is_a_duplicate_naming_both(name: str) -> None:
 
 def test_facts_delivered_again_by_a_second_file_are_duplicates() -> None:
     exchange, clock = delivered_day(3)
-    assert exchange.deliveries is not None
     state, etag = exchange.deliveries.read(PARTNER, "jsonl")
     exchange.deliveries.write(PARTNER, "jsonl", replace(state, watermarks={}), etag)  # a delivery bug
     clock.advance(hours=1)
@@ -427,7 +423,6 @@ def test_an_undelivered_fact_is_late_once_past_its_limit_and_cleared_by_the_next
 
 
 def only_file_of_day(exchange: Exchange, name: str, day: date) -> str:
-    assert exchange.deliveries is not None
     [file] = [f.blob_name for f in exchange.deliveries.files(PARTNER, name) if f.business_date == day]
     return file
 

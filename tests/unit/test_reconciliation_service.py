@@ -33,7 +33,6 @@ def test_two_nights_with_a_late_fact_agree_and_a_tampered_file_is_named_then_cle
     assert len(first.source_of_record) == 5, "the late contract is still within its grace"
 
     files = exchange.partner_files
-    assert files is not None and exchange.deliveries is not None
     name = exchange.deliveries.files("adm-01", "nightly")[0].blob_name
     original = files.read("adm-01", name)
     lines = original.decode().splitlines(keepends=True)

@@ -130,14 +130,7 @@ def test_every_timer_queue_and_event_grid_function_opens_a_span_named_after_itse
         assert ast.unparse(call.args[1]) == f"telemetry.{'TIMER' if kind == 'timerTrigger' else 'PUBSUB'}", name
 
 
-@pytest.fixture
-def on_memory(monkeypatch: pytest.MonkeyPatch) -> None:
-    from function_app import bootstrap as composition
-
-    monkeypatch.setattr(composition, "_exchange", memory_exchange(clock=Clock(NOON + timedelta(hours=14))))
-
-
-@pytest.mark.usefixtures("on_memory")
+@pytest.mark.usefixtures("on_azurite")
 def test_timer_queue_and_event_grid_invocations_are_requests_with_their_identifiers() -> None:
     import azure.functions as func
     from azure.functions.queue import QueueMessage
@@ -147,7 +140,7 @@ def test_timer_queue_and_event_grid_invocations_are_requests_with_their_identifi
     from tests.functions.registry import registered
 
     registered("schedule_nightly_files")(timer=TimerRequest(past_due=True), jobs=Captured())
-    job = b'{"partner": "adm-01", "feed": "nightly", "business_date": "2026-03-02"}'
+    job = b'{"partner": "adm-01", "feed": "nightly-contracts", "business_date": "2026-03-02"}'
     message = QueueMessage(id="m-7", body=job, dequeue_count=2)  # type: ignore[no-untyped-call]  # the worker's class
     registered("deliver_partner_file")(message=message)
     outside = "/blobServices/default/containers/reports/blobs/x"

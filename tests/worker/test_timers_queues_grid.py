@@ -45,7 +45,6 @@ def test_the_nightly_and_micro_batch_timers_queue_jobs_that_the_queue_function_d
         delivered = run_queue(host, "deliver_partner_file", json.dumps(job), dequeue_count=dequeue_count)
         assert delivered.succeeded, delivered.exception + host.stderr()
     exchange = bootstrap(storage_settings)
-    assert exchange.delivery is not None  # builds the delivery records' store as a side effect (issue 13)
     deliveries = exchange.deliveries
     assert deliveries is not None
     assert [(f.sequence, f.record_count) for f in deliveries.files("adm-01")] == [(1, 0)]

@@ -105,7 +105,6 @@ def files_list(args: argparse.Namespace) -> int:
         partners = sorted({p.id for p, _ in service.feeds(args.partner)})
         if args.partner and not partners:
             raise UsageError(f"no partner {args.partner!r} in the partner configuration")
-        assert exchange.deliveries is not None
         count = 0
         for partner in partners:
             for file in exchange.deliveries.files(partner):
@@ -123,7 +122,6 @@ def files_show(args: argparse.Namespace) -> int:
         service = exchange.delivery
         if not service.feeds(args.partner):
             raise UsageError(f"no partner {args.partner!r} in the partner configuration")
-        assert exchange.partner_files is not None
         try:
             manifest = exchange.partner_files.read(args.partner, args.name + ".manifest.json")
         except KeyError as exc:
@@ -134,15 +132,12 @@ def files_show(args: argparse.Namespace) -> int:
 
 
 def files_queue(args: argparse.Namespace) -> int:
-    from function_app.adapters.job_queues import peek
     from function_app.entrypoints.claims import FILES_QUEUE
     from function_app.entrypoints.delivery import JOBS_QUEUE
 
     with open_exchange() as exchange:
-        _ = exchange.delivery
-        queues = exchange.clients["queues"]
         for queue in (JOBS_QUEUE, JOBS_QUEUE + "-poison", FILES_QUEUE, FILES_QUEUE + "-poison"):
-            jobs = list(peek(queues, queue))
+            jobs = list(exchange.job_queues.peek(queue))
             print(f"{queue}: {len(jobs)} message(s){' (first 32)' if len(jobs) == 32 else ''}", file=sys.stderr)
             for job in jobs:
                 print(f"{queue}\t{job.message_id}\t{job.dequeue_count}\t{job.body}")
@@ -150,12 +145,9 @@ def files_queue(args: argparse.Namespace) -> int:
 
 
 def partners_sas(args: argparse.Namespace) -> int:
-    from function_app.adapters.partner_sas import SasIssuerError
-    from function_app.service_layer.partner_access import issue_access, issue_ack_access
+    from function_app.service_layer.partner_access import SasIssuerError, issue_access, issue_ack_access
 
     with open_exchange() as exchange:
-        _ = exchange.delivery
-        assert exchange.partners is not None
         now = exchange.clock()
         try:
             if args.ack:
@@ -165,7 +157,6 @@ def partners_sas(args: argparse.Namespace) -> int:
                 url = issue_access(exchange.access_issuer, exchange.partners, args.partner, args.hours, now)
         except (KeyError, ValueError, SasIssuerError) as exc:
             raise UsageError(str(exc).strip("'\"")) from exc
-        assert exchange.partner_files is not None
         exchange.partner_files.prepare(args.partner)
         print(url)
         until = f"{now + timedelta(hours=args.hours):%Y-%m-%d %H:%M}"

@@ -88,7 +88,6 @@ def _reconcile_with_injected_breaks(exchange: Exchange, day: date) -> None:
     from function_app.domain.reconciliation_report import render_table
 
     files = exchange.partner_files
-    assert files is not None and exchange.deliveries is not None
     originals: dict[tuple[str, str], bytes] = {}
     injected: list[str] = []
     for partner, feed in exchange.delivery.feeds():
@@ -119,10 +118,11 @@ def _claims_file(exchange: Exchange, day: date, tag: str) -> None:
     """An administrator uploads a claims file with its manifest, as over SFTP; the exchange answers it."""
     import hashlib
 
+    from fnix.dev.partner import upload_as_partner
     from function_app.adapters.partner_blobs import BlobPartnerFiles
 
     partner = next((p for p in exchange.delivery.feeds() if p[0].administrator_code), None)
-    if partner is None or "blobs" not in exchange.clients:
+    if partner is None or not exchange.settings.storage_connection:
         return
     admin = partner[0]
     facts = [f for f in exchange.journal.read(day) if f.kind.value == "CONTRACT_ACCEPTED"]
@@ -148,15 +148,14 @@ def _claims_file(exchange: Exchange, day: date, tag: str) -> None:
     name = f"inbound/claims/{admin.id}_claims_{day:%Y%m%d}_{tag[-3:]}.csv"
     totals = sum(Decimal(r.split(",")[8]) for r in rows)
     manifest = {"record_count": len(rows), "total_amount": f"{totals:.2f}", "sha256": hashlib.sha256(data).hexdigest()}
-    container = exchange.clients["blobs"].get_container_client(
-        BlobPartnerFiles(exchange.clients["blobs"], exchange.settings.namespace).container_name(admin.id))
-    container.upload_blob(name, data, overwrite=True)
-    container.upload_blob(name + ".manifest.json", json.dumps(manifest), overwrite=True)
+    container = BlobPartnerFiles.container_for(exchange.settings.namespace, admin.id)
+    upload_as_partner(exchange.settings, container,
+                      {name: data, name + ".manifest.json": json.dumps(manifest).encode("utf-8")})
     print(f"\nClaims file from {admin.id}: {name} ({len(rows)} rows, with its manifest)", file=sys.stderr)
     for outcome in exchange.claims.scan(admin.id, only=name):
         print(f"  {outcome.status}: {outcome.results}  {outcome.counts}", file=sys.stderr)
         if outcome.results:
-            answer = container.download_blob(outcome.results).readall().decode("utf-8")
+            answer = exchange.partner_files.read(admin.id, outcome.results).decode("utf-8")
             for text in answer.splitlines():
                 print(f"    {text}", file=sys.stderr)
 

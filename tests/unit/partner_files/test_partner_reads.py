@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from function_app.adapters.memory import MemoryPartnerFiles
-from function_app.bootstrap import Exchange
+from function_app.bootstrap import Exchange, bootstrap
 from function_app.service_layer.delivery import DeliveryJob
 from function_app.service_layer.delivery_ports import Published
 from tests.events import contract
@@ -133,8 +133,8 @@ def test_the_layout_is_written_once_and_never_over_a_different_one() -> None:
     assert files.publish("adm-01", name, published) is Published.UNCHANGED
     assert ("adm-01", "outbound/sheet/layout.json") not in files.blobs, "csv feeds have a header row, no layout"
     files.blobs[("adm-01", name)] = b"{}"
-    exchange._delivery = None  # a new worker: it checks the layout again
-    result = exchange.delivery.deliver(DeliveryJob("adm-01", "nightly", DAY))
+    worker = bootstrap(exchange.settings, storage=exchange.storage, partners=exchange.partners, clock=exchange.clock)
+    result = worker.delivery.deliver(DeliveryJob("adm-01", "nightly", DAY))  # a new worker checks the layout again
     assert "layout.json differs" in result.note
     assert files.read("adm-01", name) == b"{}"
 
