@@ -17,6 +17,7 @@ from azure.storage.blob import BlobBlock, BlobClient, BlobServiceClient, Contain
 
 from function_app.adapters.partner_blobs import BlobPartnerFiles, is_file
 from function_app.adapters.tables import QUERY_COMPARISONS, TRANSACTION_LIMIT, odata_quote
+from function_app.domain.claims_inbound import ClaimOrigin
 from function_app.service_layer.claims_ports import (
     AcceptedClaim,
     BlobChanged,
@@ -141,7 +142,7 @@ class TableClaimsRegistry(ClaimsRegistry):
             rows = " or ".join(f"RowKey eq {odata_quote(key)}" for key in keys)
             for entity in self._table.query_entities(f"PartitionKey eq '{partition}' and ({rows})"):
                 number = entity["RowKey"].split("|", 1)[1]
-                found[number] = AcceptedClaim(number, entity["content_hash"], entity["origin"],
+                found[number] = AcceptedClaim(number, entity["content_hash"], ClaimOrigin.parse(entity["origin"]),
                                               entity["contract_number"])
         return found
 
@@ -189,7 +190,7 @@ def _claim_entity(partition: str, administrator: str, claim: AcceptedClaim) -> d
     return {
         "PartitionKey": partition, "RowKey": _row_key(administrator, claim.claim_number),
         "content_hash": claim.content_hash,
-        "origin": claim.origin, "contract_number": claim.contract_number,
+        "origin": str(claim.origin), "contract_number": claim.contract_number,
     }
 
 

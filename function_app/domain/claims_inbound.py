@@ -160,12 +160,29 @@ class RowProblem:
 
 
 @dataclass(frozen=True)
+class ClaimOrigin:
+    """Where a claim was accepted from: the file (by content) and the row."""
+
+    file_sha256: str
+    row: int
+
+    def __str__(self) -> str:
+        """As stored with the claim and named in its journal fact: `<file sha256>#<row>`."""
+        return f"{self.file_sha256}#{self.row}"
+
+    @classmethod
+    def parse(cls, text: str) -> ClaimOrigin:
+        digest, _, row = text.rpartition("#")
+        return cls(digest, int(row))
+
+
+@dataclass(frozen=True)
 class ClaimRecord:
-    """A claim the exchange accepted before. `origin` is `<file sha256>#<row>` (see `origin`)."""
+    """A claim the exchange accepted before, and where from."""
 
     claim_number: str
     content_hash: str
-    origin: str
+    origin: ClaimOrigin
 
 
 @dataclass(frozen=True)
@@ -176,10 +193,6 @@ class ClaimDecision:
     @property
     def codes(self) -> tuple[str, ...]:
         return tuple(reason.code.value for reason in self.reasons)
-
-
-def origin(file_sha256: str, row: int) -> str:
-    return f"{file_sha256}#{row}"
 
 
 def content_hash(row: ClaimRow) -> str:

@@ -59,6 +59,7 @@ def process_claims_file(message: func.QueueMessage, more: func.Out[str]) -> None
     continuation queued. A message that keeps failing ends in the poison queue, where operations see it."""
     from function_app import telemetry
     from function_app.bootstrap import exchange
+    from function_app.service_layer.claims_ports import FileStatus
 
     with telemetry.invocation("process_claims_file", telemetry.PUBSUB, **{
             "messaging.message.id": message.id, "messaging.destination.name": FILES_QUEUE,
@@ -70,5 +71,5 @@ def process_claims_file(message: func.QueueMessage, more: func.Out[str]) -> None
         scan = exchange().claims.scan(job["partner"], only=job["name"], pause=lambda: time.monotonic() > deadline)
         for outcome in scan:
             logging.info("claims %s/%s: %s %s", outcome.partner, outcome.name, outcome.status, outcome.note)
-            if outcome.status == "PAUSED":
+            if outcome.status is FileStatus.PAUSED:
                 more.set(json.dumps({"partner": outcome.partner, "name": outcome.name}, sort_keys=True))

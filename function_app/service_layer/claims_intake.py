@@ -45,6 +45,7 @@ from function_app.service_layer.claims_ports import (
     ClaimsProgress,
     ClaimsRegistry,
     FileProgress,
+    FileStatus,
 )
 from function_app.service_layer.ports import ContractStore, Journal
 
@@ -58,9 +59,7 @@ RESULTS_PREFIX = "outbound/claims-results/"
 class FileOutcome:
     partner: str
     name: str
-    status: str  # WAITING (no manifest yet), DONE, REJECTED, SKIPPED (done before), BUSY (another worker), IGNORED
-    # (a name no answer can be written beside),
-    # PAUSED (stopped at a checkpoint when asked to, to stay inside a time limit: the next call goes on from there)
+    status: FileStatus
     results: str = ""
     counts: dict[str, int] = field(default_factory=dict)
     note: str = ""
@@ -106,7 +105,7 @@ class ClaimsIntake:
             for name in self._inbox.data_files(partner.id):
                 if only is None or only == name:
                     outcomes.append(self.process(partner, name, pause))
-                    if outcomes[-1].status == "PAUSED":
+                    if outcomes[-1].status is FileStatus.PAUSED:
                         return outcomes
         return outcomes
 
@@ -114,7 +113,7 @@ class ClaimsIntake:
         if len(results_name(name) + MANIFEST_SUFFIX) > MAX_BLOB_NAME or len(name + MANIFEST_SUFFIX) > MAX_BLOB_NAME:
             note = (f"the name is too long for its manifest and results (blob names are at most {MAX_BLOB_NAME} "
                     "characters): upload it under the spec's name")
-            return FileOutcome(partner.id, name, "IGNORED", note=note)
+            return FileOutcome(partner.id, name, FileStatus.IGNORED, note=note)
         progress, etag = self._progress.get(partner.id, name)
         if progress is not None:
             return self._resume(partner, progress, etag, pause)
@@ -123,10 +122,10 @@ class ClaimsIntake:
         except BlobTooLarge:
             manifest = b"\0" * (rules.MAX_MANIFEST_BYTES + 1)  # parse_manifest refuses it for its size
         except BlobChanged:
-            return FileOutcome(partner.id, name, "WAITING", note="the manifest changed while it was read")
+            return FileOutcome(partner.id, name, FileStatus.WAITING, note="the manifest changed while it was read")
         if manifest is None:
             note = "no manifest yet: the file is processed once it is there"
-            return FileOutcome(partner.id, name, "WAITING", note=note)
+            return FileOutcome(partner.id, name, FileStatus.WAITING, note=note)
         with telemetry.span("fni.claims_file", **{"fni.partner": partner.id, "fni.file": name}):
             return self._begin(partner, name, manifest, pause)
 
@@ -135,12 +134,13 @@ class ClaimsIntake:
         file registered (with its content's identity when it is to be applied) and either refused or read."""
         version = self._inbox.version(partner.id, name)
         if version is None:
-            return FileOutcome(partner.id, name, "WAITING", note="the data file is gone")
+            return FileOutcome(partner.id, name, FileStatus.WAITING, note="the data file is gone")
         document = rules.parse_manifest(manifest)
         try:
             sha256, count, total, header_error = self._measure(partner.id, name, version)
         except BlobChanged:
-            return FileOutcome(partner.id, name, "WAITING", note="replaced while it was checked: looked at again next")
+            return FileOutcome(partner.id, name, FileStatus.WAITING,
+                               note="replaced while it was checked: looked at again next")
         started = self._clock().isoformat()
         progress = FileProgress(partner.id, name, sha256, version=version, started_at=started,
                                 checkpoint_at=started, chunk_rows=CHUNK_ROWS)
@@ -159,7 +159,7 @@ class ClaimsIntake:
             progress.problems = [f"the same bytes (sha256 {sha256}) were received before as {earlier}"]
             registration = self._progress.register(progress, identity=False)
         if registration.token is None:
-            return FileOutcome(partner.id, name, "BUSY", note="another worker started this file")
+            return FileOutcome(partner.id, name, FileStatus.BUSY, note="another worker started this file")
         return self._resume(partner, progress, registration.token, pause)
 
     def _resume(
@@ -168,10 +168,10 @@ class ClaimsIntake:
         """A registered file: answered before, refused, or read on from its checkpoint if it is still the very
         version that was checked. Another version is never read: the file is refused from there (FILE_CHANGED)."""
         changed = self._inbox.version(partner.id, progress.name) != progress.version
-        if progress.status in ("DONE", "REJECTED"):
+        if progress.status in (FileStatus.DONE, FileStatus.REJECTED):
             note = ("processed before; the file has since been replaced, and the new bytes are not applied "
                     "(upload them under a new name)" if changed else "processed before")
-            return FileOutcome(partner.id, progress.name, "SKIPPED", progress.results, progress.counts, note,
+            return FileOutcome(partner.id, progress.name, FileStatus.SKIPPED, progress.results, progress.counts, note,
                                reason=progress.refusal)
         if not progress.refusal and changed:
             self._changed(progress)
@@ -213,15 +213,15 @@ class ClaimsIntake:
         header = writer.header() if progress.blocks == 0 else b""
         self._inbox.stage_results(partner.id, name, progress.blocks, header + writer.file_line([progress.refusal]))
         progress.blocks += 1
-        progress.status, progress.results = "REJECTED", name
+        progress.status, progress.results = FileStatus.REJECTED, name
         progress.counts = {status: progress.counts.get(status, 0) for status in ("ACCEPTED", "DUPLICATE", "REJECTED")}
         extra: dict[str, Any] = {"file_rejected": progress.refusal, "problems": progress.problems}
         if progress.refusal == rules.ClaimReason.FILE_CHANGED:
             extra["rows_answered"] = progress.next_row - 1
         self._finish(partner, progress, extra)
         self._progress.put(progress, etag)
-        return FileOutcome(partner.id, progress.name, "REJECTED", name, progress.counts, "; ".join(progress.problems),
-                           reason=progress.refusal)
+        return FileOutcome(partner.id, progress.name, FileStatus.REJECTED, name, progress.counts,
+                           "; ".join(progress.problems), reason=progress.refusal)
 
     def _rows(
         self, partner: Partner, progress: FileProgress, etag: str | None, pause: Callable[[], bool] | None
@@ -244,17 +244,18 @@ class ClaimsIntake:
             progress.checkpoint_at = self._clock().isoformat()
             etag = self._progress.put(progress, etag)
             if etag is None:
-                return FileOutcome(partner.id, progress.name, "BUSY", note="another worker moved this file on")
+                return FileOutcome(partner.id, progress.name, FileStatus.BUSY, note="another worker moved this file on")
             if pause is not None and pause():
                 note = f"paused after row {progress.next_row - 1}; the next run goes on from row {progress.next_row}"
-                return FileOutcome(partner.id, progress.name, "PAUSED", counts=dict(progress.counts), note=note)
+                return FileOutcome(partner.id, progress.name, FileStatus.PAUSED, counts=dict(progress.counts),
+                                   note=note)
         if progress.blocks == 0:  # a file with a header and no rows still gets its (empty) answer
             self._inbox.stage_results(partner.id, results_name(progress.name), 0, rules.ResultsWriter().header())
             progress.blocks = 1
-        progress.status, progress.results = "DONE", results_name(progress.name)
+        progress.status, progress.results = FileStatus.DONE, results_name(progress.name)
         self._finish(partner, progress, {})
         self._progress.put(progress, etag)
-        return FileOutcome(partner.id, progress.name, "DONE", progress.results, progress.counts)
+        return FileOutcome(partner.id, progress.name, FileStatus.DONE, progress.results, progress.counts)
 
     def _chunk(
         self, partner: Partner, progress: FileProgress, chunk: list[rules.ClaimRow | rules.RowProblem], look_up: bool
@@ -293,7 +294,7 @@ class ClaimsIntake:
             if isinstance(item, rules.RowProblem):
                 lines.append(writer.problem_line(item))
                 continue
-            here = rules.origin(progress.sha256, item.row)
+            here = rules.ClaimOrigin(progress.sha256, item.row)
             before = earlier.get(item.claim_number)
             stored = contracts.get(item.contract_number)
             record: ContractRecord | None = stored.record if stored is not None else None
@@ -325,7 +326,7 @@ class ClaimsIntake:
             product_type=submission.get("product", {}).get("type", ""),
             oem=submission.get("oem"),
             administrator=submission.get("administrator", ""),
-            event_id=claim.origin,
+            event_id=str(claim.origin),
             source=f"urn:partner:{progress.partner}",
             data={"contract": submission, "claim": row.to_json() | {"status": "SUBMITTED"},
                   "file": progress.name},
@@ -347,7 +348,7 @@ class ClaimsIntake:
 def accepted_rows(
     accepted: list[AcceptedClaim], rows: list[rules.ClaimRow]
 ) -> Iterator[tuple[AcceptedClaim, rules.ClaimRow]]:
-    by_origin_row = {int(claim.origin.rsplit("#", 1)[1]): claim for claim in accepted}
+    by_origin_row = {claim.origin.row: claim for claim in accepted}
     for row in rows:
         if row.row in by_origin_row:
             yield by_origin_row[row.row], row

@@ -6,7 +6,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
+
+from function_app.domain.claims_inbound import ClaimOrigin
 
 
 class BlobTooLarge(ValueError):
@@ -49,22 +52,24 @@ class ClaimsInbox(ABC):
     def write_manifest(self, partner: str, name: str, document: dict[str, Any]) -> None: ...
 
 
-@dataclass(frozen=True)
-class ClaimOrigin:
-    """Where a claim was accepted from: the file (by content) and the row."""
+class FileStatus(StrEnum):
+    """Where one uploaded file stands, as a scan reports it and its checkpoint keeps it."""
 
-    file_sha256: str
-    row: int
-
-    def __str__(self) -> str:
-        return f"{self.file_sha256}#{self.row}"
+    PROCESSING = "PROCESSING"  # begun: rows answered up to its checkpoint
+    DONE = "DONE"  # every row answered
+    REJECTED = "REJECTED"  # refused whole (or, from a checkpoint on, part-way) with a reason code
+    WAITING = "WAITING"  # no manifest yet, or a version that moved while it was read: looked at again later
+    SKIPPED = "SKIPPED"  # answered before
+    BUSY = "BUSY"  # another worker holds it
+    IGNORED = "IGNORED"  # a name no answer can be written beside
+    PAUSED = "PAUSED"  # stopped at a checkpoint to stay inside a time limit: the next call goes on from there
 
 
 @dataclass(frozen=True)
 class AcceptedClaim:
     claim_number: str
     content_hash: str
-    origin: str
+    origin: ClaimOrigin
     contract_number: str
 
 
@@ -87,7 +92,7 @@ class FileProgress:
     partner: str
     name: str
     sha256: str
-    status: str = "PROCESSING"  # PROCESSING, DONE, REJECTED
+    status: FileStatus = FileStatus.PROCESSING  # PROCESSING, DONE or REJECTED
     version: str = ""
     refusal: str = ""  # a whole-file reason code: the file is answered with it (after its rows so far, if any)
     problems: list[str] = field(default_factory=list)
@@ -98,6 +103,9 @@ class FileProgress:
     chunk_rows: int = 0  # the chunk size the file was begun with: a retry redoes exactly the chunk it left
     counts: dict[str, int] = field(default_factory=dict)
     results: str = ""
+
+    def __post_init__(self) -> None:
+        self.status = FileStatus(self.status)  # read back from JSON as text
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)

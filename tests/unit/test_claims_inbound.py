@@ -17,6 +17,7 @@ from function_app.domain.claims_inbound import (
     COLUMNS,
     MAX_LINE_BYTES,
     ClaimDecision,
+    ClaimOrigin,
     ClaimReason,
     ClaimRecord,
     ClaimRow,
@@ -28,7 +29,6 @@ from function_app.domain.claims_inbound import (
     content_hash,
     coverage_of,
     decide_claim,
-    origin,
     parse_manifest,
     read_claims,
     row_total,
@@ -573,7 +573,10 @@ def test_every_coverage_problem_is_named() -> None:
         ("NOT_COVERED", "failure_date"), ("NOT_COVERED", "odometer")]
 
 
-def earlier_claim(row: ClaimRow, *, at: str = origin("cd" * 32, 7), content: str | None = None) -> ClaimRecord:
+ELSEWHERE = ClaimOrigin("cd" * 32, 7)
+
+
+def earlier_claim(row: ClaimRow, *, at: ClaimOrigin = ELSEWHERE, content: str | None = None) -> ClaimRecord:
     return ClaimRecord(row.claim_number, content or content_hash(row), at)
 
 
@@ -586,19 +589,19 @@ def test_the_same_claim_accepted_before_from_another_file_is_a_duplicate() -> No
 def test_the_same_claim_again_later_in_the_same_file_is_a_duplicate() -> None:
     first = claim()
     again = replace(first, row=5)
-    assert decide(again, earlier=earlier_claim(first, at=origin(FILE_SHA, 1))).status is Status.DUPLICATE
+    assert decide(again, earlier=earlier_claim(first, at=ClaimOrigin(FILE_SHA, 1))).status is Status.DUPLICATE
 
 
 def test_a_retry_of_the_same_file_and_row_is_accepted_again() -> None:
     row = claim()
-    decision = decide(row, earlier=earlier_claim(row, at=origin(FILE_SHA, 1)), same_origin=True)
+    decision = decide(row, earlier=earlier_claim(row, at=ClaimOrigin(FILE_SHA, 1)), same_origin=True)
     assert decision == ClaimDecision(Status.ACCEPTED)
 
 
 def test_a_retry_is_accepted_again_even_if_the_contract_was_cancelled_in_between() -> None:
     row = claim(failure_date="2026-06-01")
     assert decide(row).status is Status.ACCEPTED
-    after = decide(row, cancelled_contract(), earlier_claim(row, at=origin(FILE_SHA, 1)), same_origin=True)
+    after = decide(row, cancelled_contract(), earlier_claim(row, at=ClaimOrigin(FILE_SHA, 1)), same_origin=True)
     assert after.status is Status.ACCEPTED
 
 
@@ -627,7 +630,7 @@ def test_a_contract_or_earlier_claim_for_another_number_is_a_caller_error() -> N
     with pytest.raises(ValueError, match="names contract"):
         decide(row, ContractRecord.empty("OTHER-000001"))
     with pytest.raises(ValueError, match="is claim"):
-        decide(row, earlier=ClaimRecord("CLM-999999", content_hash(row), origin(FILE_SHA, 1)))
+        decide(row, earlier=ClaimRecord("CLM-999999", content_hash(row), ClaimOrigin(FILE_SHA, 1)))
 
 
 def test_a_cancelled_contract_without_its_cancel_date_is_corrupt_state() -> None:
@@ -734,7 +737,7 @@ def process(lines: Iterable[bytes], file_sha: str, registry: dict[str, ClaimReco
             out.append(writer.problem_line(item))
             continue
         earlier = registry.get(item.claim_number)
-        here = origin(file_sha, item.row)
+        here = ClaimOrigin(file_sha, item.row)
         decision = decide_claim(item, contracts.get(item.contract_number), ADMIN, earlier,
                                 same_origin=earlier is not None and earlier.origin == here)
         if decision.status is Status.ACCEPTED and earlier is None:
