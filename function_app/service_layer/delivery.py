@@ -56,6 +56,8 @@ class DeliveryResult:
     job: DeliveryJob
     files: list[DeliveredFile] = field(default_factory=list)
     note: str = ""
+    held_back: int = 0  # subscribed facts decided within the settle window: they wait for the next file
+    planned: list[FileClaim] = field(default_factory=list)  # a dry run's files, none written
 
 
 def blob_name(partner: str, feed: Feed, business_date: date, sequence: int) -> str:
@@ -111,9 +113,13 @@ class DeliveryService:
         cut_now: bool = False,
         progress: Progress | None = None,
         settle: timedelta | None = None,
+        dry_run: bool = False,
     ) -> DeliveryResult:
         """Builds the next file of the job's feed, if one is due. `settle` overrides the margin left for facts
-        still being written (zero is safe only when nothing else writes, as in the demo)."""
+        still being written (zero is safe only when nothing else writes, as in the demo). A dry run plans the
+        file and counts, and writes nothing."""
+        if dry_run:
+            return self._dry_run(job, cut_now, self._settle if settle is None else settle)
         partner, feed = self._feed(job)
         result = DeliveryResult(job, note=self._publish_layout(partner, feed))
         state, etag = self._states.read(partner.id, feed.name)
@@ -126,7 +132,9 @@ class DeliveryService:
             result.files.append(done)
             state, etag = self._states.read(partner.id, feed.name)
         now = self._clock()
-        claim = self._plan(job, feed, state, now, cut_now, self._settle if settle is None else settle)
+        settle = self._settle if settle is None else settle
+        result.held_back = self._held_back(job, feed, state, now, settle)
+        claim = self._plan(job, feed, state, now, cut_now, settle)
         if claim is None:
             result.note += "nothing new to deliver" if not result.files else ""
             return result
@@ -140,6 +148,40 @@ class DeliveryService:
         if done is not None:
             result.files.append(done)
         return result
+
+    def _dry_run(self, job: DeliveryJob, cut_now: bool, settle: timedelta) -> DeliveryResult:
+        _, feed = self._feed(job)
+        state, _ = self._states.read(job.partner, job.feed)
+        now = self._clock()
+        result = DeliveryResult(job, held_back=self._held_back(job, feed, state, now, settle))
+        if state.pending is not None:
+            result.planned.append(state.pending)
+            result.note = "would complete a file an earlier run had started; "
+            state = replace(state, pending=None, last_cut_at=state.pending.claimed_at,
+                            watermarks={**state.watermarks, **{d: u for d, (_, u) in state.pending.ranges.items()}},
+                            sequences={**state.sequences, state.pending.business_date.isoformat():
+                                       state.pending.sequence})
+        claim = self._plan(job, feed, state, now, cut_now, settle)
+        if claim is not None:
+            result.planned.append(claim)
+        elif not result.planned:
+            result.note += "nothing new to deliver"
+        return result
+
+    def planned_records(self, job: DeliveryJob, claim: FileClaim) -> int:
+        """How many records a planned file would hold (read from the journal, nothing written)."""
+        _, feed = self._feed(job)
+        return sum(_subscribed(feed, fact) for fact in self._facts(claim.ranges))
+
+    def _held_back(self, job: DeliveryJob, feed: Feed, state: FeedState, now: datetime, settle: timedelta) -> int:
+        """Subscribed facts of the looked-at dates decided within the settle window, so not in this run's file."""
+        bound = position_bound(now - settle)
+        held = 0
+        for k in range(self._lookback, -1, -1):
+            day = job.business_date - timedelta(days=k)
+            after = max(state.watermarks.get(day.isoformat(), ""), bound)
+            held += sum(_subscribed(feed, fact) for fact in self._journal.read(day, after))
+        return held
 
     def _publish_layout(self, partner: Partner, feed: Feed) -> str:
         """A fixed-width feed's layout.json, beside its files before the first of them; never over another."""

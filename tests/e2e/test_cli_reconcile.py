@@ -19,7 +19,7 @@ def delivered_day(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
     assert main(["replay", "--hub", "contracts", str(events)]) == 0
     assert main(["deliver", "--date", "2025-01-15", "--settle-minutes", "0"]) == 0
     out = capsys.readouterr().out
-    return next(line.split("\t")[1] for line in out.splitlines() if line.startswith("adm-01\t"))
+    return next(line.split("\t")[2] for line in out.splitlines() if line.startswith("adm-01\t"))
 
 
 def test_reconcile_exits_0_when_everything_agrees_and_1_on_breaks(
