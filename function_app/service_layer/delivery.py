@@ -66,6 +66,11 @@ def blob_name(partner: str, feed: Feed, business_date: date, sequence: int) -> s
     return f"outbound/{feed.name}/{day:%Y}/{day:%m}/{day:%d}/{base}"
 
 
+def decided_at_position(position: str) -> datetime:
+    """A position begins with the UTC time its fact was decided (see `position_bound`)."""
+    return datetime.strptime(position[:22], "%Y%m%dT%H%M%S%fZ").replace(tzinfo=UTC)
+
+
 def position_bound(moment: datetime) -> str:
     """The greatest position a fact decided at or before `moment` can have (positions start with the stamp)."""
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ") + "~"
@@ -167,6 +172,21 @@ class DeliveryService:
         elif not result.planned:
             result.note += "nothing new to deliver"
         return result
+
+    def backlog(self, partner: str, feed: str, today: date) -> tuple[int, datetime | None]:
+        """Read-only, for an operator's status: the feed's subscribed facts of the looked-at dates that no file holds
+        yet, and when the oldest of them was decided."""
+
+        _, chosen = self._feed(DeliveryJob(partner, feed, today))
+        state, _ = self._states.read(partner, feed)
+        waiting, oldest = 0, None
+        for k in range(self._lookback, -1, -1):
+            day = (today - timedelta(days=k)).isoformat()
+            for fact in self._journal.read(date.fromisoformat(day), state.watermarks.get(day) or None):
+                if _subscribed(chosen, fact):
+                    waiting += 1
+                    oldest = fact.position if oldest is None else min(oldest, fact.position)
+        return waiting, None if oldest is None else decided_at_position(oldest)
 
     def planned_records(self, job: DeliveryJob, claim: FileClaim) -> int:
         """How many records a planned file would hold (read from the journal, nothing written)."""

@@ -11,6 +11,7 @@ from fnix import commands as cli_commands
 from fnix import delivery as cli_delivery
 from fnix import publish as cli_publish
 from fnix import reconcile as cli_reconcile
+from fnix import status as cli_status
 from fnix.dev.azurite import AzuriteError
 from fnix.output import add_json_option
 
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_delivery.add_commands(commands)
     cli_publish.add_commands(commands)
     cli_reconcile.add_commands(commands)
+    cli_status.add_commands(commands)
     return parser
 
 
