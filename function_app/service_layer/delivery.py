@@ -8,6 +8,8 @@ bytes again and completes it. Two workers handed the same job meet at the versio
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -58,6 +60,17 @@ class DeliveryResult:
     note: str = ""
     held_back: int = 0  # subscribed facts decided within the settle window: they wait for the next file
     planned: list[FileClaim] = field(default_factory=list)  # a dry run's files, none written
+
+
+class ResendRefused(Exception):
+    """The journal no longer gives the delivered bytes: nothing is written, a person looks at why."""
+
+
+@dataclass(frozen=True)
+class ResendResult:
+    file: DeliveredFile
+    data: str  # WRITTEN (missing or different bytes replaced) or UNCHANGED (the very bytes were there)
+    manifest: str
 
 
 def blob_name(partner: str, feed: Feed, business_date: date, sequence: int) -> str:
@@ -172,6 +185,40 @@ class DeliveryService:
         elif not result.planned:
             result.note += "nothing new to deliver"
         return result
+
+    def resend(self, partner: str, name: str) -> ResendResult:
+        """Rebuilds a delivered file from the journal ranges recorded for it, byte-identical (its recorded sha256),
+        and its manifest; writes each only where the blob is missing or differs. KeyError: no such delivered file."""
+        found = [f for f in self._states.files(partner) if f.blob_name == name]
+        if not found:
+            raise KeyError(f"no delivered file {name!r} for partner {partner!r}")
+        delivered = found[-1]
+        _, feed = self._feed(DeliveryJob(partner, delivered.feed, delivered.business_date))
+        claim = FileClaim(delivered.business_date, delivered.sequence, name, delivered.ranges, delivered.created_at)
+        writer = writer_for(feed.format, partner, feed.name, claim.business_date, claim.sequence, list(feed.fields))
+        lineage: dict[str, list[str]] = {}
+        data = b"".join(_chunks(writer, self._selected(feed, claim, lineage, None)))
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != delivered.sha256 or len(data) != delivered.bytes:
+            raise ResendRefused(f"{name}: the journal now gives {len(data)} bytes with sha256 {digest}, not the "
+                                f"{delivered.bytes} bytes with sha256 {delivered.sha256} that were delivered; "
+                                "nothing written (run `fnix reconcile` for its date)")
+        data_outcome = "UNCHANGED"
+        if self._existing(partner, name) != data:
+            self._files.write_data(partner, name, [data])
+            data_outcome = "WRITTEN"
+        manifest = _manifest(feed, delivered, lineage)
+        manifest_outcome = "UNCHANGED"
+        if _document(self._existing(partner, name + ".manifest.json")) != manifest:
+            self._files.write_manifest(partner, name + ".manifest.json", manifest)
+            manifest_outcome = "WRITTEN"
+        return ResendResult(delivered, data_outcome, manifest_outcome)
+
+    def _existing(self, partner: str, name: str) -> bytes | None:
+        try:
+            return self._files.read(partner, name)
+        except KeyError:
+            return None
 
     def backlog(self, partner: str, feed: str, today: date) -> tuple[int, datetime | None]:
         """Read-only, for an operator's status: the feed's subscribed facts of the looked-at dates that no file holds
@@ -326,6 +373,13 @@ def _observe_file(delivered: DeliveredFile, lineage: dict[str, list[str]]) -> No
         telemetry.bytes_delivered.add(delivered.bytes, labels)
         telemetry.log.info("delivered %s (%d records)", delivered.blob_name, delivered.record_count,
                            extra={k: v for k, v in attributes.items() if v is not None})
+
+
+def _document(data: bytes | None) -> Any:
+    try:
+        return None if data is None else json.loads(data)
+    except ValueError:
+        return None
 
 
 def _subscribed(feed: Feed, fact: JournalFact) -> bool:

@@ -178,6 +178,59 @@ def files_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def files_resend(args: argparse.Namespace) -> int:
+    """Puts a delivered file back as it was delivered, from the journal, and records who did it, when and why."""
+    import getpass
+
+    from function_app.service_layer.delivery import ResendRefused
+
+    blob_name(args.name, "delivered file", "`fnix files list` shows them")
+    reason = _free_text(args.reason, "--reason")
+    who = _free_text(args.by, "--by") if args.by is not None else getpass.getuser()
+    with open_exchange() as exchange:
+        service = exchange.delivery
+        if not service.feeds(args.partner):
+            raise UsageError(f"no partner {args.partner!r} in the partner configuration; `fnix partners check` "
+                             "lists them")
+        try:
+            result = service.resend(args.partner, args.name)
+        except KeyError as exc:
+            raise UsageError(f"no delivered file {args.name!r} for {args.partner}; `fnix files list --partner "
+                             f"{args.partner}` shows them") from exc
+        except ResendRefused as exc:
+            output.note(f"fnix files resend: {exc}")
+            return 1
+        now = exchange.clock()
+        file = result.file
+        action = {"action": "resend", "partner": args.partner, "file": args.name, "by": who, "at": now.isoformat(),
+                  "reason": reason, "data": result.data, "manifest": result.manifest, "sha256": file.sha256}
+        base = args.name.rsplit("/", 1)[-1]
+        record = exchange.write_report(f"resends/{args.partner}/{now:%Y-%m-%d}/{base}.{now:%Y%m%dT%H%M%S%fZ}.json",
+                                       json.dumps(action, indent=2).encode("utf-8"), "application/json")
+        action["recorded_in"] = record
+        breaks = None
+        if "WRITTEN" in (result.data, result.manifest):
+            report = exchange.reconciliation.run(file.business_date)
+            scope = f"{args.partner}/{file.feed}"
+            breaks = sum(1 for b in report.breaks if b.scope == scope)
+            output.note(f"reconciled {file.business_date}: {len(report.resolved)} break(s) resolved, {breaks} open "
+                        f"for {scope}")
+        action["open_breaks_for_feed"] = breaks
+    if args.json:
+        output.document(action)
+    else:
+        output.table(["partner", "file", "data", "manifest", "by", "at", "reason"], [action])
+    output.note(f"recorded in {record}")
+    return 0
+
+
+def _free_text(text: str, option: str) -> str:
+    if not text.strip() or len(text) > 500 or "\0" in text or "\n" in text:
+        raise UsageError(f"{option} must be one line of text (1-500 characters), e.g. {option} "
+                         "\"partner reported the file damaged\"")
+    return text
+
+
 def files_queue(args: argparse.Namespace) -> int:
     from function_app.adapters.job_queues import peek
     from function_app.entrypoints.claims import FILES_QUEUE
@@ -306,6 +359,14 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     show.add_argument("partner", metavar="PARTNER")
     show.add_argument("name", metavar="BLOB-NAME")
     show.set_defaults(run=files_show)
+    resend = file_commands.add_parser(
+        "resend", help="put a delivered file back, byte-identical, from the journal ranges recorded for it")
+    resend.add_argument("partner", metavar="PARTNER")
+    resend.add_argument("name", metavar="BLOB-NAME", help="the data file's name, as `fnix files list` prints it")
+    resend.add_argument("--reason", required=True, metavar="TEXT", help="why (recorded with the action)")
+    resend.add_argument("--by", metavar="NAME", help="who (recorded; default: the OS user)")
+    add_json_option(resend)
+    resend.set_defaults(run=files_resend)
     queued = file_commands.add_parser(
         "queue", help="delivery and claims file jobs waiting, and those the host gave up on (poison)"
     )

@@ -1,0 +1,34 @@
+"""DeliveryService.resend over in-memory storage: byte-identical or refused, never a different file."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from function_app.adapters.memory import MemoryJournal
+from function_app.service_layer.delivery import DeliveryJob, ResendRefused
+from tests.partners import DAY, NOON, Clock, contracts_of_the_day, decide, memory_exchange
+
+
+def test_resend_refuses_when_the_journal_no_longer_gives_the_delivered_bytes() -> None:
+    clock = Clock(NOON)
+    exchange = memory_exchange(clock=clock)
+    decide(exchange, "contracts", list(contracts_of_the_day(6)))
+    clock.now = NOON + timedelta(hours=14)
+    [file] = exchange.delivery.deliver(DeliveryJob("oem-toyota", "nightly", DAY)).files
+    files = exchange.partner_files
+    assert files is not None
+    original = files.read("oem-toyota", file.blob_name)
+    assert exchange.delivery.resend("oem-toyota", file.blob_name).data == "UNCHANGED"
+    files.write_data("oem-toyota", file.blob_name, [b"damaged"])
+    assert exchange.delivery.resend("oem-toyota", file.blob_name).data == "WRITTEN"
+    assert files.read("oem-toyota", file.blob_name) == original
+
+    journal = exchange.journal
+    assert isinstance(journal, MemoryJournal)
+    del journal.facts[min(key for key in journal.facts if key[0] == DAY)]  # a fact the file holds, gone
+    with pytest.raises(ResendRefused, match="nothing written"):
+        exchange.delivery.resend("oem-toyota", file.blob_name)
+    with pytest.raises(KeyError):
+        exchange.delivery.resend("oem-toyota", "outbound/nightly/none.csv")
