@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -137,3 +138,29 @@ def test_version_is_printed_on_stdout(capsys: pytest.CaptureFixture[str]) -> Non
         main(["--version"])
     assert exit_info.value.code == 0
     assert capsys.readouterr().out.startswith("fnix ")
+
+
+def test_bash_completion_is_written_from_the_parser_and_completes(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["completion", "bash"]) == 0
+    script = tmp_path / "fnix.bash"
+    script.write_text(capsys.readouterr().out)
+    probe = f'source {script}; COMP_WORDS=(fnix files re); COMP_CWORD=2; _fnix; echo "${{COMPREPLY[@]}}"; ' \
+            'COMP_WORDS=(fnix deliver --dr); COMP_CWORD=2; _fnix; echo "${COMPREPLY[@]}"'
+    completed = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, timeout=30, check=True)
+    assert completed.stdout.splitlines() == ["resend", "--dry-run"]
+
+
+def test_runbook_commands_are_commands_of_the_cli() -> None:
+    from fnix.cli import build_parser
+
+    runbook = (ROOT / "docs" / "runbook.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    lines = re.findall(r"^(fnix [^#\n]*?)(?:\s+#.*)?$", runbook.replace("\\\n", " "), re.M)
+    assert len(lines) >= 10 and any(line.startswith("fnix files resend") for line in lines)
+    for line in lines:
+        argv = [a.strip('"') for a in re.findall(r'"[^"]*"|\S+', line.split(" | ", 1)[0])][1:]
+        try:
+            parser.parse_args(argv)
+        except SystemExit as exc:
+            pytest.fail(f"the runbook's `{line}` is not a valid fnix command line ({exc})")

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from fnix import __version__
 from fnix import commands as cli_commands
+from fnix import completion as cli_completion
 from fnix import delivery as cli_delivery
 from fnix import publish as cli_publish
 from fnix import reconcile as cli_reconcile
@@ -71,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_publish.add_commands(commands)
     cli_reconcile.add_commands(commands)
     cli_status.add_commands(commands)
+    cli_completion.add_commands(commands)
     return parser
 
 
