@@ -21,6 +21,8 @@ def reconcile(args: argparse.Namespace) -> int:
     day = parse_day(args.date, "--date")
     assert day is not None
     if args.json:
+        if args.format == "html":
+            raise UsageError("--json and --format html ask for two formats; give one")
         args.format = "json"
     target = output_file(args.out, "--out")  # checked before the run, so a bad path costs nothing
     with open_exchange() as exchange:
