@@ -8,6 +8,8 @@ bytes again and completes it. Two workers handed the same job meet at the versio
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -56,12 +58,30 @@ class DeliveryResult:
     job: DeliveryJob
     files: list[DeliveredFile] = field(default_factory=list)
     note: str = ""
+    held_back: int = 0  # subscribed facts decided within the settle window: they wait for the next file
+    planned: list[FileClaim] = field(default_factory=list)  # a dry run's files, none written
+
+
+class ResendRefused(Exception):
+    """The journal no longer gives the delivered bytes: nothing is written, a person looks at why."""
+
+
+@dataclass(frozen=True)
+class ResendResult:
+    file: DeliveredFile
+    data: str  # WRITTEN (missing or different bytes replaced) or UNCHANGED (the very bytes were there)
+    manifest: str
 
 
 def blob_name(partner: str, feed: Feed, business_date: date, sequence: int) -> str:
     day = business_date
     base = f"{partner}_{feed.name}_{day:%Y%m%d}_{sequence:03d}.{EXTENSIONS[feed.format]}"
     return f"outbound/{feed.name}/{day:%Y}/{day:%m}/{day:%d}/{base}"
+
+
+def decided_at_position(position: str) -> datetime:
+    """A position begins with the UTC time its fact was decided (see `position_bound`)."""
+    return datetime.strptime(position[:22], "%Y%m%dT%H%M%S%fZ").replace(tzinfo=UTC)
 
 
 def position_bound(moment: datetime) -> str:
@@ -111,9 +131,13 @@ class DeliveryService:
         cut_now: bool = False,
         progress: Progress | None = None,
         settle: timedelta | None = None,
+        dry_run: bool = False,
     ) -> DeliveryResult:
         """Builds the next file of the job's feed, if one is due. `settle` overrides the margin left for facts
-        still being written (zero is safe only when nothing else writes, as in the demo)."""
+        still being written (zero is safe only when nothing else writes, as in the demo). A dry run plans the
+        file and counts, and writes nothing."""
+        if dry_run:
+            return self._dry_run(job, cut_now, self._settle if settle is None else settle)
         partner, feed = self._feed(job)
         result = DeliveryResult(job, note=self._publish_layout(partner, feed))
         state, etag = self._states.read(partner.id, feed.name)
@@ -126,7 +150,9 @@ class DeliveryService:
             result.files.append(done)
             state, etag = self._states.read(partner.id, feed.name)
         now = self._clock()
-        claim = self._plan(job, feed, state, now, cut_now, self._settle if settle is None else settle)
+        settle = self._settle if settle is None else settle
+        result.held_back = self._held_back(job, feed, state, now, settle)
+        claim = self._plan(job, feed, state, now, cut_now, settle)
         if claim is None:
             result.note += "nothing new to deliver" if not result.files else ""
             return result
@@ -140,6 +166,89 @@ class DeliveryService:
         if done is not None:
             result.files.append(done)
         return result
+
+    def _dry_run(self, job: DeliveryJob, cut_now: bool, settle: timedelta) -> DeliveryResult:
+        _, feed = self._feed(job)
+        state, _ = self._states.read(job.partner, job.feed)
+        now = self._clock()
+        result = DeliveryResult(job, held_back=self._held_back(job, feed, state, now, settle))
+        if state.pending is not None:
+            result.planned.append(state.pending)
+            result.note = "would complete a file an earlier run had started; "
+            state = replace(state, pending=None, last_cut_at=state.pending.claimed_at,
+                            watermarks={**state.watermarks, **{d: u for d, (_, u) in state.pending.ranges.items()}},
+                            sequences={**state.sequences, state.pending.business_date.isoformat():
+                                       state.pending.sequence})
+        claim = self._plan(job, feed, state, now, cut_now, settle)
+        if claim is not None:
+            result.planned.append(claim)
+        elif not result.planned:
+            result.note += "nothing new to deliver"
+        return result
+
+    def resend(self, partner: str, name: str) -> ResendResult:
+        """Rebuilds a delivered file from the journal ranges recorded for it, byte-identical (its recorded sha256),
+        and its manifest; writes each only where the blob is missing or differs. KeyError: no such delivered file."""
+        found = [f for f in self._states.files(partner) if f.blob_name == name]
+        if not found:
+            raise KeyError(f"no delivered file {name!r} for partner {partner!r}")
+        delivered = found[-1]
+        _, feed = self._feed(DeliveryJob(partner, delivered.feed, delivered.business_date))
+        claim = FileClaim(delivered.business_date, delivered.sequence, name, delivered.ranges, delivered.created_at)
+        writer = writer_for(feed.format, partner, feed.name, claim.business_date, claim.sequence, list(feed.fields))
+        lineage: dict[str, list[str]] = {}
+        data = b"".join(_chunks(writer, self._selected(feed, claim, lineage, None)))
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != delivered.sha256 or len(data) != delivered.bytes:
+            raise ResendRefused(f"{name}: the journal now gives {len(data)} bytes with sha256 {digest}, not the "
+                                f"{delivered.bytes} bytes with sha256 {delivered.sha256} that were delivered; "
+                                "nothing written (run `fnix reconcile` for its date)")
+        data_outcome = "UNCHANGED"
+        if self._existing(partner, name) != data:
+            self._files.write_data(partner, name, [data])
+            data_outcome = "WRITTEN"
+        manifest = _manifest(feed, delivered, lineage)
+        manifest_outcome = "UNCHANGED"
+        if _document(self._existing(partner, name + ".manifest.json")) != manifest:
+            self._files.write_manifest(partner, name + ".manifest.json", manifest)
+            manifest_outcome = "WRITTEN"
+        return ResendResult(delivered, data_outcome, manifest_outcome)
+
+    def _existing(self, partner: str, name: str) -> bytes | None:
+        try:
+            return self._files.read(partner, name)
+        except KeyError:
+            return None
+
+    def backlog(self, partner: str, feed: str, today: date) -> tuple[int, datetime | None]:
+        """Read-only, for an operator's status: the feed's subscribed facts of the looked-at dates that no file holds
+        yet, and when the oldest of them was decided."""
+
+        _, chosen = self._feed(DeliveryJob(partner, feed, today))
+        state, _ = self._states.read(partner, feed)
+        waiting, oldest = 0, None
+        for k in range(self._lookback, -1, -1):
+            day = (today - timedelta(days=k)).isoformat()
+            for fact in self._journal.read(date.fromisoformat(day), state.watermarks.get(day) or None):
+                if _subscribed(chosen, fact):
+                    waiting += 1
+                    oldest = fact.position if oldest is None else min(oldest, fact.position)
+        return waiting, None if oldest is None else decided_at_position(oldest)
+
+    def planned_records(self, job: DeliveryJob, claim: FileClaim) -> int:
+        """How many records a planned file would hold (read from the journal, nothing written)."""
+        _, feed = self._feed(job)
+        return sum(_subscribed(feed, fact) for fact in self._facts(claim.ranges))
+
+    def _held_back(self, job: DeliveryJob, feed: Feed, state: FeedState, now: datetime, settle: timedelta) -> int:
+        """Subscribed facts of the looked-at dates decided within the settle window, so not in this run's file."""
+        bound = position_bound(now - settle)
+        held = 0
+        for k in range(self._lookback, -1, -1):
+            day = job.business_date - timedelta(days=k)
+            after = max(state.watermarks.get(day.isoformat(), ""), bound)
+            held += sum(_subscribed(feed, fact) for fact in self._journal.read(day, after))
+        return held
 
     def _publish_layout(self, partner: Partner, feed: Feed) -> str:
         """A fixed-width feed's layout.json, beside its files before the first of them; never over another."""
@@ -264,6 +373,13 @@ def _observe_file(delivered: DeliveredFile, lineage: dict[str, list[str]]) -> No
         telemetry.bytes_delivered.add(delivered.bytes, labels)
         telemetry.log.info("delivered %s (%d records)", delivered.blob_name, delivered.record_count,
                            extra={k: v for k, v in attributes.items() if v is not None})
+
+
+def _document(data: bytes | None) -> Any:
+    try:
+        return None if data is None else json.loads(data)
+    except ValueError:
+        return None
 
 
 def _subscribed(feed: Feed, fact: JournalFact) -> bool:

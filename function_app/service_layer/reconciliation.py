@@ -16,6 +16,7 @@ from function_app.domain.reconciliation import (
     DeliveredFileView,
     compare_feed,
     compare_source_of_record,
+    decided_at,
     resolve,
 )
 from function_app.domain.reconciliation_model import FeedReconciliation, ReconciliationReport
@@ -51,10 +52,13 @@ class ReconciliationService:
         self._settle = settle
         self._clock = clock
         self._days: dict[str, list[JournalFact]] = {}  # journal dates read in this run
+        self.pending: dict[str, int] = {}  # per "<partner>/<feed>": facts of the last run's date not delivered yet
+        # and still within their SLA, so neither a break nor delivered (the operator's view says so)
 
     def run(self, business_date: date) -> ReconciliationReport:
         now = self._clock()
         self._days = {}
+        self.pending = {}
         with telemetry.span("fni.reconcile", **{"fni.business_date": business_date.isoformat()}):
             facts = self._day(business_date.isoformat())
             feeds = tuple(self._feed(p, f, business_date, facts, now) for p in self._config.partners for f in p.feeds)
@@ -85,11 +89,15 @@ class ReconciliationService:
         ]
         views = [self._view(partner.id, feed, d, day, subscribed) for d in delivered]
         covered = {f.position for view in views for f in view.expected_facts}
+        late_after = feed.sla_timedelta + self._settle + timedelta(hours=1)
+        self.pending[f"{partner.id}/{feed.name}"] = sum(
+            1 for f in subscribed if f.position not in covered and now - decided_at(f) <= late_after
+        )
         return compare_feed(
             partner=partner.id, feed=feed, business_date=business_date,
             facts=[f for f in subscribed if f.position in covered],
             undelivered=[f for f in subscribed if f.position not in covered],
-            files=views, now=now, late_after=feed.sla_timedelta + self._settle + timedelta(hours=1),
+            files=views, now=now, late_after=late_after,
         )
 
     def _view(

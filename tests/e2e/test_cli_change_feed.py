@@ -35,7 +35,7 @@ def test_replay_dates_each_change_by_its_source_timestamp(
     path.write_bytes(b"\n".join(lines) + b"\n")
 
     assert main(["replay", "--hub", "policy-admin-cdc", str(path)]) == 0
-    summary = dict(line.rsplit(None, 1) for line in capsys.readouterr().err.splitlines()[1:])
+    summary = dict(line.rsplit(None, 1) for line in capsys.readouterr().out.splitlines())
     assert (summary["skipped change-feed transaction records"], summary["skipped change-feed heartbeat records"],
             summary["accepted"], summary["dead letters"]) == ("2", "1", "1", "0")
 

@@ -39,11 +39,12 @@ def test_deliver_then_list_and_show_the_files(tmp_path: Path, capsys: pytest.Cap
     assert main(["replay", "--hub", "contracts", str(events)]) == 0
     capsys.readouterr()
     assert main(["deliver", "--date", "2025-01-15", "--partner", "adm-01", "--settle-minutes", "0"]) == 0
-    out = capsys.readouterr().out.strip().splitlines()
-    assert len(out) == 1 and "adm-01_nightly-contracts_20250115_001.txt" in out[0] and "12 records" in out[0]
-    name = out[0].split("\t")[1]
+    header, *out = capsys.readouterr().out.strip().splitlines()
+    assert header == "partner\tfeed\tfile\trecords\tbytes\tsha256"
+    assert len(out) == 1 and "adm-01_nightly-contracts_20250115_001.txt" in out[0] and "\t12\t" in out[0]
+    name = out[0].split("\t")[2]
     assert main(["deliver", "--date", "2025-01-15", "--partner", "adm-01", "--settle-minutes", "0"]) == 0
-    assert capsys.readouterr().out == "", "a re-run delivers nothing new"
+    assert capsys.readouterr().out == header + "\n", "a re-run delivers nothing new"
     assert main(["files", "list", "--partner", "adm-01"]) == 0
     assert name in capsys.readouterr().out
     assert main(["files", "show", "adm-01", name]) == 0
@@ -56,7 +57,10 @@ def test_deliver_then_list_and_show_the_files(tmp_path: Path, capsys: pytest.Cap
 @pytest.mark.parametrize(
     ("argv", "hint"),
     [
-        (["deliver", "--date", "2025-01-15", "--partner", "nobody"], "no feed matches"),
+        (["deliver", "--date", "2025-01-15", "--partner", "nobody"], "no partner 'nobody'"),
+        (["deliver", "--date", "2025-01-15", "--feed", "nosuch"], "no feed 'nosuch' for any partner"),
+        (["deliver", "--date", "2025-01-15", "--partner", "adm-01", "--feed", "x"], "no feed 'x' for partner adm-01"),
+        (["deliver", "--date", "2999-01-01"], "is in the future"),
         (["deliver", "--date", "15/01/2025"], "a date like"),
         (["deliver", "--date", "2025-01-15", "--settle-minutes", "-1"], "--settle-minutes"),
         (["files", "show", "adm-01", "outbound/none.csv"], "no delivered file"),
@@ -94,13 +98,14 @@ def test_files_acks_records_an_acknowledgement(tmp_path: Path, capsys: pytest.Ca
     from azure.storage.blob import BlobServiceClient
 
     assert main(["deliver", "--date", "2025-01-16", "--partner", "adm-01", "--settle-minutes", "0"]) == 0
-    name = capsys.readouterr().out.split("\t")[1]
+    name = capsys.readouterr().out.splitlines()[1].split("\t")[2]
     blobs = BlobServiceClient.from_connection_string(on_azurite.storage_connection or "")
     container = blobs.get_container_client(f"{on_azurite.namespace}partner-adm-01")
     digest = json.loads(container.download_blob(name + ".manifest.json").readall())["sha256"]
     container.upload_blob(f"inbound/ack/{name.rsplit('/', 1)[-1]}.ack", digest.upper() + "\n")
-    assert main(["files", "acks", "--partner", "adm-01"]) == 0
-    assert "ACKNOWLEDGED" in capsys.readouterr().out
+    assert main(["files", "acks", "--partner", "adm-01", "--json"]) == 0
+    [ack] = json.loads(capsys.readouterr().out)
+    assert (ack["status"], ack["file"], ack["recorded_now"]) == ("ACKNOWLEDGED", name, True)
     assert main(["files", "list", "--partner", "adm-01"]) == 0
     assert "ACKNOWLEDGED" in capsys.readouterr().out
 
@@ -133,4 +138,62 @@ def test_inbound_scan_answers_an_uploaded_claims_file(
     assert main(["inbound", "scan"]) == 0
     out = capsys.readouterr().out
     assert "\tDONE\toutbound/claims-results/adm-01_claims_20260302_001.results.csv\taccepted 1" in out
+    assert main(["inbound", "scan", "--json"]) == 0
+    [scanned] = json.loads(capsys.readouterr().out)
+    assert (scanned["file"], scanned["status"], scanned["counts"]["ACCEPTED"]) == (name, "SKIPPED", 1)
     assert main(["inbound", "scan", "--partner", "oem-toyota"]) == 2
+
+
+def _twelve_contracts(tmp_path: Path, prefix: str) -> None:
+    events = tmp_path / "c.jsonl"
+    events.write_bytes(b"\n".join(body(contract(f"{prefix}{i:05d}", oem="TOYOTA", administrator="ADM-01"))
+                                  for i in range(12)))
+    assert main(["replay", "--hub", "contracts", str(events)]) == 0
+
+
+@pytest.mark.usefixtures("on_azurite")
+def test_deliver_says_how_many_facts_the_settle_window_held_back(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    _twelve_contracts(tmp_path, "VSC82")
+    capsys.readouterr()
+    assert main(["deliver", "--date", "2025-01-15", "--partner", "adm-01", "--feed", "nightly-contracts"]) == 0
+    captured = capsys.readouterr()
+    assert "\t0\t" in captured.out.splitlines()[1], "the night's first file is cut, empty"
+    assert "12 fact(s) held back" in captured.err and "settle window" in captured.err
+    assert main(["deliver", "--date", "2025-01-15", "--partner", "adm-01", "--json"]) == 0
+    run = json.loads(capsys.readouterr().out)
+    assert run["held_back"] == 12 and run["settle_minutes"] == 15 and "settle window" in run["held_back_reason"]
+
+
+@pytest.mark.usefixtures("on_azurite")
+def test_deliver_dry_run_prints_the_files_and_writes_nothing(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    _twelve_contracts(tmp_path, "VSC83")
+    capsys.readouterr()
+    argv = ["deliver", "--date", "2025-01-15", "--partner", "adm-01", "--settle-minutes", "0"]
+    assert main([*argv, "--dry-run", "--json"]) == 0
+    planned = json.loads(capsys.readouterr().out)
+    [file] = [f for feed in planned["feeds"] for f in feed["files"]]
+    assert planned["dry_run"] is True and file["records"] == 12 and file["sha256"] is None
+    assert main(["files", "list", "--partner", "adm-01", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [], "a dry run writes nothing"
+    assert main([*argv, "--json"]) == 0
+    [delivered] = [f for feed in json.loads(capsys.readouterr().out)["feeds"] for f in feed["files"]]
+    assert (delivered["file"], delivered["records"]) == (file["file"], 12)
+    assert main(["files", "list", "--partner", "adm-01", "--json"]) == 0
+    [listed] = json.loads(capsys.readouterr().out)
+    assert (listed["file"], listed["sha256"]) == (delivered["file"], delivered["sha256"])
+    assert main(["files", "queue", "--json"]) == 0
+    assert all(set(job) == {"queue", "message_id", "dequeue_count", "body"} for job in json.loads(
+        capsys.readouterr().out))
+
+
+@pytest.mark.usefixtures("on_azurite")
+def test_partners_check_misuse_is_exit_2_and_a_listing_has_a_header(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["partners", "check", "/nonexistent"]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main(["partners", "check"]) == 0
+    assert capsys.readouterr().out.startswith("partner\tkind\tfeed\tformat\tmode\tsla\tpii\n")
+    assert main(["partners", "check", "--json"]) == 0
+    feeds = {(row["partner"], row["feed"]) for row in json.loads(capsys.readouterr().out)}
+    assert ("adm-02", "intraday-contracts") in feeds

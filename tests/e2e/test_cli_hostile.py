@@ -24,6 +24,7 @@ KIND_OF = {
     "file": "input", "feedback_out": "output", "out": "output", "connection_setting": "setting",
     "batch_size": "number", "contracts": "number", "seed": "number", "settle_minutes": "number", "hours": "number",
     "date": "date", "now": "time", "partner": "partner", "feed": "feed", "name": "blob", "names": "blob",
+    "reason": "text", "by": "text",
 }
 KIND_IN = {("demo", "out"): "directory"}  # where one dest means another kind in one command
 TOO_LONG = "a" * 5000
@@ -41,9 +42,10 @@ HOSTILE = {
     "output": ["", "x\x00y", "{dir}", "{file}/below", TOO_LONG, TOO_LONG + "/x"],
     "directory": ["", "x\x00y", "{file}", "{file}/below", TOO_LONG, TOO_LONG + "/x"],
     "setting": ["", "NO_SUCH_SETTING", "x\x00y", TOO_LONG],
+    "text": ["", "   ", "x\x00y", "two\nlines", TOO_LONG],
 }
 HARMLESS = {"date": "2026-03-02", "partner": "adm-01", "feed": "nightly-contracts",
-            "blob": "contracts/2026-03-02/x.json", "input": "{empty}"}
+            "blob": "contracts/2026-03-02/x.json", "input": "{empty}", "text": "the partner's copy was damaged"}
 
 
 @dataclass(frozen=True)

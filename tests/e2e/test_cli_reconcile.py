@@ -19,7 +19,7 @@ def delivered_day(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
     assert main(["replay", "--hub", "contracts", str(events)]) == 0
     assert main(["deliver", "--date", "2025-01-15", "--settle-minutes", "0"]) == 0
     out = capsys.readouterr().out
-    return next(line.split("\t")[1] for line in out.splitlines() if line.startswith("adm-01\t"))
+    return next(line.split("\t")[2] for line in out.splitlines() if line.startswith("adm-01\t"))
 
 
 def test_reconcile_exits_0_when_everything_agrees_and_1_on_breaks(
@@ -63,3 +63,25 @@ def test_the_nightly_timer_writes_json_and_html_reports(
     names = [b.name for b in blobs.get_container_client(f"{on_azurite.namespace}reports").list_blobs()]
     assert len(names) == 2 and {n.rsplit(".", 1)[-1] for n in names} == {"json", "html"}
     assert all(n.startswith("reconciliation/") for n in names)
+
+
+@pytest.mark.usefixtures("on_azurite")
+def test_facts_not_delivered_yet_within_their_sla_are_counted_never_agreed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    events = tmp_path / "c.jsonl"
+    events.write_bytes(b"\n".join(body(contract(f"VSC91{i:05d}", administrator="ADM-01")) for i in range(4)))
+    assert main(["replay", "--hub", "contracts", str(events)]) == 0
+    capsys.readouterr()
+    assert main(["reconcile", "--date", "2025-01-15"]) == 0, "waiting within the SLA is no break"
+    captured = capsys.readouterr()
+    assert "verdict: agrees" not in captured.out and "agrees" not in captured.err
+    assert "adm-01/nightly-contracts\t4" in captured.out and "fact(s) not delivered yet" in captured.out
+    assert main(["reconcile", "--date", "2025-01-15", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    by_feed = {(f["partner"], f["feed"]): f["pending_within_sla"] for f in report["feeds"]}
+    assert by_feed[("adm-01", "nightly-contracts")] == 4 and report["pending_within_sla"] >= 4
+    assert main(["deliver", "--date", "2025-01-15", "--settle-minutes", "0"]) == 0
+    capsys.readouterr()
+    assert main(["reconcile", "--date", "2025-01-15"]) == 0
+    assert "verdict: agrees" in capsys.readouterr().out

@@ -6,25 +6,33 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from fnix import __version__
 from fnix import commands as cli_commands
+from fnix import completion as cli_completion
 from fnix import delivery as cli_delivery
 from fnix import publish as cli_publish
 from fnix import reconcile as cli_reconcile
+from fnix import status as cli_status
 from fnix.dev.azurite import AzuriteError
+from fnix.output import add_json_option
 
 USAGE_ERROR = 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fnix", description="F&I partner exchange: operate and demo it.")
+    parser = argparse.ArgumentParser(prog="fnix", description="F&I partner exchange: operate and demo it.",
+                                     epilog="Results go to stdout, progress and diagnostics to stderr. Exit 0 done, "
+                                     "1 something needs a person, 2 misuse, 130 interrupted.")
+    parser.add_argument("--version", action="version", version=f"fnix {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     replay = commands.add_parser("replay", help="decide a file of event bodies, one per line, like the trigger")
-    replay.add_argument("--hub", required=True, choices=["contracts", "cancellations", "policy-admin-cdc"])
+    replay.add_argument("--hub", required=True, choices=cli_commands.HUBS)
     replay.add_argument("file", metavar="FILE", help="JSON lines: one message body per line, blank lines skipped")
     replay.add_argument("--feedback-out", metavar="PATH", help="write the feedback CloudEvents here, one per line")
     replay.add_argument("--batch-size", type=cli_commands.whole_number, default=100, metavar="N",
                         help="events per batch (1-1000)")
+    add_json_option(replay)
     replay.set_defaults(run=cli_commands.replay)
 
     demo = commands.add_parser("demo", help="generate a realistic business day and run it through the functions")
@@ -39,8 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     letters = commands.add_parser("deadletters", help="inspect and replay rejected input")
     letter_commands = letters.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = letter_commands.add_parser("list", help="list dead letters")
-    listing.add_argument("--hub", choices=["contracts", "cancellations"])
-    listing.add_argument("--date", metavar="YYYY-MM-DD")
+    listing.add_argument("--hub", choices=cli_commands.HUBS, help="one hub (default: every hub)")
+    listing.add_argument("--date", metavar="YYYY-MM-DD", help="one business date")
+    add_json_option(listing)
     listing.set_defaults(run=cli_commands.deadletters_list)
     show = letter_commands.add_parser("show", help="print one dead letter")
     show.add_argument("name", metavar="NAME", help="blob name as `list` prints it")
@@ -49,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument("names", metavar="NAME", nargs="+")
     again.add_argument("--force", action="store_true", help="replay even if it was replayed before")
     again.add_argument("--feedback-out", metavar="PATH")
+    add_json_option(again)
     again.set_defaults(run=cli_commands.deadletters_replay)
 
     holds = commands.add_parser("holds", help="cancellations waiting for their contract")
@@ -56,10 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     expire = hold_commands.add_parser("expire", help="reject held requests older than the hold period (the timer)")
     expire.add_argument("--now", metavar="ISO-TIME", help="pretend it is this UTC time (default: now)")
     expire.add_argument("--feedback-out", metavar="PATH")
+    add_json_option(expire)
     expire.set_defaults(run=cli_commands.holds_expire)
     cli_delivery.add_commands(commands)
     cli_publish.add_commands(commands)
     cli_reconcile.add_commands(commands)
+    cli_status.add_commands(commands)
+    cli_completion.add_commands(commands)
     return parser
 
 

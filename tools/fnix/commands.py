@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from fnix import output
 from fnix.progress import Progress
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import ConfigError, Settings, load_settings
@@ -221,7 +222,7 @@ def replay(args: argparse.Namespace) -> int:
     ]
     with open_exchange() as exchange, _feedback_sink(args.feedback_out) as sink:
         report = run_batches(exchange, messages, args.batch_size, label, sink)
-    print_summary(report, sys.stderr)
+    emit_summary(args, report)
     return 0
 
 
@@ -260,6 +261,29 @@ def write_feedback(sink: TextIO | None, feedback: Sequence[dict[str, Any]]) -> N
         sink.write(encode_feedback(event) + "\n")
 
 
+def summary_document(report: BatchReport) -> dict[str, Any]:
+    return {
+        "accepted": report.statuses.get("ACCEPTED", 0),
+        "rejected": report.statuses.get("REJECTED", 0),
+        "reasons": dict(sorted(report.reasons.items())),
+        "duplicates": report.statuses.get("DUPLICATE", 0),
+        "held": report.held,
+        "redelivered": report.redelivered,
+        "facts": report.facts,
+        "refunds_total": f"{report.refunds_total:.2f}",
+        "dead_letters": len(report.dead_letters),
+        "skipped": dict(sorted(report.skipped.items())),
+    }
+
+
+def emit_summary(args: argparse.Namespace, report: BatchReport, extra: dict[str, Any] | None = None) -> None:
+    """A run's summary is its result: on stdout, as a table or (`--json`) one document."""
+    if getattr(args, "json", False):
+        output.document({**(extra or {}), **summary_document(report)})
+    else:
+        print_summary(report, sys.stdout)
+
+
 def print_summary(report: BatchReport, stream: TextIO) -> None:
     rows = [
         ("accepted", str(report.statuses.get("ACCEPTED", 0))),
@@ -278,21 +302,23 @@ def print_summary(report: BatchReport, stream: TextIO) -> None:
         stream.write(f"{name:<{width}}  {value:>12}\n")
 
 
+HUBS = ("contracts", "cancellations", "policy-admin-cdc")  # every hub the exchange reads, hence files letters under
+
+
 def deadletters_list(args: argparse.Namespace) -> int:
     day = parse_day(args.date, "--date")
-    prefix = ""
-    if args.hub:
-        prefix = f"{args.hub}/" + (f"{day.isoformat()}/" if day else "")
-    elif day:
-        raise UsageError("--date needs --hub (dead letters are filed by hub, then date)")
+    hubs = [args.hub] if args.hub else list(HUBS)
+    rows: list[dict[str, Any]] = []
     with open_exchange() as exchange:
-        count = 0
-        for name in exchange.dead_letters.names(prefix):
-            letter = exchange.dead_letters.get(name)
-            codes = ",".join(sorted({r["code"] for r in letter.reasons}))
-            print(f"{name}\t{codes}\t{letter.event_id or '-'}")
-            count += 1
-    print(f"{count} dead letter(s)", file=sys.stderr)
+        for hub in hubs:
+            prefix = f"{hub}/" + (f"{day.isoformat()}/" if day else "")
+            for name in exchange.dead_letters.names(prefix):
+                letter = exchange.dead_letters.get(name)
+                codes = sorted({r["code"] for r in letter.reasons})
+                rows.append({"name": name, "hub": letter.hub, "business_date": letter.business_date.isoformat(),
+                             "reasons": ",".join(codes), "event_id": letter.event_id})
+    output.listing(args, ["name", "reasons", "event_id"], rows)
+    output.note(f"{len(rows)} dead letter(s)")
     return 0
 
 
@@ -320,15 +346,18 @@ def deadletters_replay(args: argparse.Namespace) -> int:
     output_file(args.feedback_out, "--feedback-out")
     with open_exchange() as exchange, _feedback_sink(args.feedback_out) as sink:
         report = BatchReport()
-        for name in args.names:
+        letters = []
+        for name in args.names:  # every name checked before any is replayed: a refusal replays nothing
             try:
-                letter = exchange.dead_letters.get(name)
+                letters.append((name, exchange.dead_letters.get(name)))
                 earlier = exchange.dead_letters.replayed(name)
             except KeyError as exc:
                 raise UsageError(f"no dead letter named {_shown(name)}; {LETTER_HINT}") from exc
             if earlier and not args.force:
-                print(f"{name}: replayed before ({earlier}); pass --force to replay again", file=sys.stderr)
-                continue
+                raise UsageError(f"{name} was replayed before ({earlier}); nothing was replayed. Pass --force to "
+                                 "replay it again (its current answer is set aside)")
+        outcomes: list[dict[str, Any]] = []
+        for name, letter in letters:
             # decided now: its facts belong to today's business date, after everything already delivered
             now = datetime.now(UTC)
             message = InboundMessage(letter.hub, letter.body, letter.partition, letter.sequence_number, now,
@@ -336,10 +365,14 @@ def deadletters_replay(args: argparse.Namespace) -> int:
             outcome = exchange.realtime.process([message], redecide=frozenset({letter.input_key}))
             status = ",".join(sorted(outcome.statuses)) or "HELD"
             exchange.dead_letters.mark_replayed(name, f"{status} at {datetime.now(UTC).isoformat()}")
-            print(f"{name}: {status}", file=sys.stderr)
+            outcomes.append({"name": name, "status": status})
             write_feedback(sink, outcome.feedback)
             report.merge(outcome)
-    print_summary(report, sys.stderr)
+    if args.json:
+        output.document({"replayed": outcomes, **summary_document(report)})
+    else:
+        output.table(["name", "status"], outcomes)
+        print_summary(report, sys.stdout)
     return 0
 
 
@@ -349,7 +382,7 @@ def holds_expire(args: argparse.Namespace) -> int:
     with open_exchange() as exchange, _feedback_sink(args.feedback_out) as sink:
         report = exchange.holds.run(now)
         write_feedback(sink, report.feedback)
-    print_summary(report, sys.stderr)
+    emit_summary(args, report, {"now": now.isoformat()})
     return 0
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+from fnix import output
 from fnix.commands import (
     UsageError,
     blob_name,
@@ -17,6 +19,7 @@ from fnix.commands import (
     read_input,
     whole_number,
 )
+from fnix.output import add_json_option
 from fnix.progress import Progress
 from function_app.config import load_settings
 
@@ -28,17 +31,20 @@ def partners_check(args: argparse.Namespace) -> int:
     if args.file is not None:
         read_input(args.file)  # a FILE that cannot be read is misuse (exit 2), not a mistake in it (exit 1)
     path = Path(args.file) if args.file else load_settings().partner_config
+    if args.file is None and not path.is_file():
+        raise UsageError(f"the partner configuration {path} is not a readable file; set PARTNER_CONFIG_FILE or "
+                         "give FILE")
     try:
         config = load_partner_config(path)
     except PartnerConfigError as exc:
         print(f"fnix partners check: {exc}", file=sys.stderr)
         return 1
     write_stamp(path)  # lets start-up skip loading pydantic for this very file and these very rules
-    for partner in config.partners:
-        for feed in partner.feeds:
-            columns = [partner.id, partner.kind, feed.name, feed.format, feed.mode, feed.sla, feed.pii]
-            print("\t".join(str(c) for c in columns))
-    print(f"{path}: {len(config.partners)} partner(s), all valid", file=sys.stderr)
+    rows = [{"partner": partner.id, "kind": str(partner.kind), "feed": feed.name, "format": feed.format,
+             "mode": feed.mode, "sla": feed.sla, "pii": str(feed.pii)}
+            for partner in config.partners for feed in partner.feeds]
+    output.listing(args, ["partner", "kind", "feed", "format", "mode", "sla", "pii"], rows)
+    output.note(f"{path}: {len(config.partners)} partner(s), all valid")
     return 0
 
 
@@ -75,26 +81,65 @@ def deliver(args: argparse.Namespace) -> int:
     option_text(args.feed, "--feed")
     if args.settle_minutes is not None and not 0 <= args.settle_minutes <= 1440:
         raise UsageError(f"--settle-minutes must be between 0 and 1440, got {args.settle_minutes}")
-    settle = None if args.settle_minutes is None else timedelta(minutes=args.settle_minutes)
+    settings = load_settings()
+    today = datetime.now(settings.zone).date()
+    if day > today:
+        raise UsageError(f"--date {day} is in the future (today is {today} in {settings.zone.key}): no "
+                         "fact can have that business date yet; give today or an earlier date")
+    settle = settings.settle if args.settle_minutes is None else timedelta(minutes=args.settle_minutes)
+    minutes = int(settle.total_seconds() // 60)
     with open_exchange() as exchange:
         service = exchange.delivery
-        feeds = service.feeds(args.partner, args.feed)
-        if not feeds:
-            raise UsageError(f"no feed matches --partner {args.partner} --feed {args.feed}; see `fnix partners check`")
-        delivered = 0
+        feeds = _chosen_feeds(service, args.partner, args.feed)
+        runs: list[dict[str, Any]] = []
         for partner, feed in feeds:
-            progress = Progress(0, f"{partner.id}/{feed.name}", counting=True)
             job = DeliveryJob(partner.id, feed.name, day)
-            result = service.deliver(job, cut_now=True, progress=progress.advance, settle=settle)
-            progress.finish()
-            for file in result.files:
-                delivered += 1
-                sizes = f"{file.record_count} records\t{file.bytes} bytes"
-                print(f"{partner.id}\t{file.blob_name}\t{sizes}\t{file.sha256[:12]}")
-            if result.note:
-                print(f"  {partner.id}/{feed.name}: {result.note}", file=sys.stderr)
-    print(f"{delivered} file(s) delivered for {day}", file=sys.stderr)
+            if args.dry_run:
+                result = service.deliver(job, cut_now=True, settle=settle, dry_run=True)
+                files = [{"partner": partner.id, "feed": feed.name, "file": claim.blob_name,
+                          "records": service.planned_records(job, claim), "bytes": None, "sha256": None}
+                         for claim in result.planned]
+            else:
+                progress = Progress(0, f"{partner.id}/{feed.name}", counting=True)
+                result = service.deliver(job, cut_now=True, progress=progress.advance, settle=settle)
+                progress.finish()
+                files = [{"partner": partner.id, "feed": feed.name, "file": file.blob_name,
+                          "records": file.record_count, "bytes": file.bytes, "sha256": file.sha256}
+                         for file in result.files]
+            runs.append({"partner": partner.id, "feed": feed.name, "files": files, "held_back": result.held_back,
+                         "note": result.note.strip().rstrip(";")})
+    rows = [file for run in runs for file in run["files"]]
+    held = sum(run["held_back"] for run in runs)
+    why = (f"decided in the last {minutes} minute(s) (settle window: writes may still be in flight); they go into "
+           "the next file, or rerun with --settle-minutes 0 when nothing else is writing")
+    verb = "would be written (dry run: nothing written)" if args.dry_run else "delivered"
+    if args.json:
+        output.document({"business_date": day.isoformat(), "dry_run": args.dry_run, "settle_minutes": minutes,
+                         "held_back": held, "held_back_reason": why, "feeds": runs})
+    else:
+        output.table(["partner", "feed", "file", "records", "bytes", "sha256"], rows)
+        for run in runs:
+            if run["note"]:
+                output.note(f"  {run['partner']}/{run['feed']}: {run['note']}")
+            if run["held_back"]:
+                output.note(f"  {run['partner']}/{run['feed']}: {run['held_back']} fact(s) held back")
+    output.note(f"{len(rows)} file(s) {verb} for {day}; {held} fact(s) held back: "
+                + (why if held else f"none decided in the last {minutes} minute(s)"))
     return 0
+
+
+def _chosen_feeds(service: Any, partner: str | None, feed: str | None) -> list[Any]:
+    """The feeds an operator's filters pick; a filter that picks none says which name is unknown."""
+    feeds: list[Any] = service.feeds(partner, feed)
+    if feeds:
+        return feeds
+    everything = service.feeds()
+    partners = sorted({p.id for p, _ in everything})
+    if partner is not None and partner not in partners:
+        raise UsageError(f"no partner {partner!r} in the partner configuration; its partners: {', '.join(partners)}")
+    names = sorted({f.name for p, f in everything if partner in (None, p.id)})
+    whose = f"partner {partner}" if partner else "any partner"
+    raise UsageError(f"no feed {feed!r} for {whose}; feeds: {', '.join(names)} (`fnix partners check` lists them)")
 
 
 def files_list(args: argparse.Namespace) -> int:
@@ -104,15 +149,15 @@ def files_list(args: argparse.Namespace) -> int:
         service = exchange.delivery
         partners = sorted({p.id for p, _ in service.feeds(args.partner)})
         if args.partner and not partners:
-            raise UsageError(f"no partner {args.partner!r} in the partner configuration")
-        count = 0
-        for partner in partners:
-            for file in exchange.deliveries.files(partner):
-                if day is None or file.business_date == day:
-                    count += 1
-                    stamp = f"{file.created_at:%Y-%m-%d %H:%M}"
-                    print(f"{partner}\t{file.blob_name}\t{file.record_count}\t{file.status}\t{stamp}")
-    print(f"{count} file(s)", file=sys.stderr)
+            raise UsageError(f"no partner {args.partner!r} in the partner configuration; `fnix partners check` "
+                             "lists them")
+        rows = [{"partner": partner, "feed": file.feed, "business_date": file.business_date.isoformat(),
+                 "file": file.blob_name, "records": file.record_count, "bytes": file.bytes, "sha256": file.sha256,
+                 "status": file.status, "created_at": f"{file.created_at:%Y-%m-%d %H:%M}"}
+                for partner in partners for file in exchange.deliveries.files(partner)
+                if day is None or file.business_date == day]
+    output.listing(args, ["partner", "file", "records", "status", "created_at"], rows)
+    output.note(f"{len(rows)} file(s)")
     return 0
 
 
@@ -131,16 +176,71 @@ def files_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def files_resend(args: argparse.Namespace) -> int:
+    """Puts a delivered file back as it was delivered, from the journal, and records who did it, when and why."""
+    import getpass
+
+    from function_app.service_layer.delivery import ResendRefused
+
+    blob_name(args.name, "delivered file", "`fnix files list` shows them")
+    reason = _free_text(args.reason, "--reason")
+    who = _free_text(args.by, "--by") if args.by is not None else getpass.getuser()
+    with open_exchange() as exchange:
+        service = exchange.delivery
+        if not service.feeds(args.partner):
+            raise UsageError(f"no partner {args.partner!r} in the partner configuration; `fnix partners check` "
+                             "lists them")
+        try:
+            result = service.resend(args.partner, args.name)
+        except KeyError as exc:
+            raise UsageError(f"no delivered file {args.name!r} for {args.partner}; `fnix files list --partner "
+                             f"{args.partner}` shows them") from exc
+        except ResendRefused as exc:
+            output.note(f"fnix files resend: {exc}")
+            return 1
+        now = exchange.clock()
+        file = result.file
+        action = {"action": "resend", "partner": args.partner, "file": args.name, "by": who, "at": now.isoformat(),
+                  "reason": reason, "data": result.data, "manifest": result.manifest, "sha256": file.sha256}
+        base = args.name.rsplit("/", 1)[-1]
+        record = exchange.reports.write(f"resends/{args.partner}/{now:%Y-%m-%d}/{base}.{now:%Y%m%dT%H%M%S%fZ}.json",
+                                        json.dumps(action, indent=2).encode("utf-8"), "application/json")
+        action["recorded_in"] = record
+        breaks = None
+        if "WRITTEN" in (result.data, result.manifest):
+            report = exchange.reconciliation.run(file.business_date)
+            scope = f"{args.partner}/{file.feed}"
+            breaks = sum(1 for b in report.breaks if b.scope == scope)
+            output.note(f"reconciled {file.business_date}: {len(report.resolved)} break(s) resolved, {breaks} open "
+                        f"for {scope}")
+        action["open_breaks_for_feed"] = breaks
+    if args.json:
+        output.document(action)
+    else:
+        output.table(["partner", "file", "data", "manifest", "by", "at", "reason"], [action])
+    output.note(f"recorded in {record}")
+    return 0
+
+
+def _free_text(text: str, option: str) -> str:
+    if not text.strip() or len(text) > 500 or "\0" in text or "\n" in text:
+        raise UsageError(f"{option} must be one line of text (1-500 characters), e.g. {option} "
+                         "\"partner reported the file damaged\"")
+    return text
+
+
 def files_queue(args: argparse.Namespace) -> int:
     from function_app.entrypoints.claims import FILES_QUEUE
     from function_app.entrypoints.delivery import JOBS_QUEUE
 
+    rows: list[dict[str, Any]] = []
     with open_exchange() as exchange:
         for queue in (JOBS_QUEUE, JOBS_QUEUE + "-poison", FILES_QUEUE, FILES_QUEUE + "-poison"):
             jobs = list(exchange.job_queues.peek(queue))
-            print(f"{queue}: {len(jobs)} message(s){' (first 32)' if len(jobs) == 32 else ''}", file=sys.stderr)
-            for job in jobs:
-                print(f"{queue}\t{job.message_id}\t{job.dequeue_count}\t{job.body}")
+            output.note(f"{queue}: {len(jobs)} message(s){' (first 32)' if len(jobs) == 32 else ''}")
+            rows += [{"queue": queue, "message_id": job.message_id, "dequeue_count": job.dequeue_count,
+                      "body": job.body} for job in jobs]
+    output.listing(args, ["queue", "message_id", "dequeue_count", "body"], rows)
     return 0
 
 
@@ -181,10 +281,11 @@ def files_acks(args: argparse.Namespace) -> int:
             results = exchange.acknowledgements.run(args.partner)
         except KeyError as exc:
             raise UsageError(str(exc).strip("'\"")) from exc
-        for result in results:
-            print(f"{result.partner}\t{result.ack_name}\t{result.file or '-'}\t{result.status}\t{result.note}")
+    rows = [{"partner": r.partner, "ack": r.ack_name, "file": r.file, "status": r.status, "note": r.note,
+             "recorded_now": r.changed} for r in results]
+    output.listing(args, ["partner", "ack", "file", "status", "note"], rows)
     changed = sum(1 for r in results if r.changed)
-    print(f"{len(results)} acknowledgement(s), {changed} recorded now", file=sys.stderr)
+    output.note(f"{len(results)} acknowledgement(s), {changed} recorded now")
     return 0
 
 
@@ -195,13 +296,15 @@ def inbound_scan(args: argparse.Namespace) -> int:
             outcomes = exchange.claims.scan(args.partner)
         except KeyError as exc:
             raise UsageError(str(exc).strip("'\"")) from exc
+    rows = []
     for outcome in outcomes:
         counts = ", ".join(f"{k.lower()} {v}" for k, v in sorted(outcome.counts.items()))
         status = f"{outcome.status} {outcome.reason}" if outcome.reason else outcome.status
         detail = outcome.note if outcome.reason else counts or outcome.note
-        columns = [outcome.partner, outcome.name, status, outcome.results or "-", detail]
-        print("\t".join(columns))
-    print(f"{len(outcomes)} claims file(s) looked at", file=sys.stderr)
+        rows.append({"partner": outcome.partner, "file": outcome.name, "status": status, "results": outcome.results,
+                     "detail": detail, "counts": dict(outcome.counts), "reason": outcome.reason or None})
+    output.listing(args, ["partner", "file", "status", "results", "detail"], rows)
+    output.note(f"{len(outcomes)} claims file(s) looked at")
     return 0
 
 
@@ -210,6 +313,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     partner_commands = partners.add_subparsers(dest="action", metavar="ACTION", required=True)
     check = partner_commands.add_parser("check", help="validate a partner configuration file")
     check.add_argument("file", nargs="?", metavar="FILE", help="default: PARTNER_CONFIG_FILE or config/partners.json")
+    add_json_option(check)
     check.set_defaults(run=partners_check)
     layout = partner_commands.add_parser("layout", help="a fixed-width feed's layout.json (byte offsets of fields)")
     layout.add_argument("partner", metavar="PARTNER")
@@ -231,6 +335,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="leave out facts decided in the last N minutes (default DELIVERY_SETTLE_MINUTES, 15); 0 when nothing "
         "else is writing",
     )
+    run.add_argument("--dry-run", action="store_true", help="print the files it would write; write nothing")
+    add_json_option(run)
     run.set_defaults(run=deliver)
 
     files = commands.add_parser("files", help="what was delivered to partners")
@@ -238,21 +344,33 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     listing = file_commands.add_parser("list", help="delivered files")
     listing.add_argument("--partner", metavar="ID")
     listing.add_argument("--date", metavar="YYYY-MM-DD")
+    add_json_option(listing)
     listing.set_defaults(run=files_list)
     show = file_commands.add_parser("show", help="a delivered file's manifest")
     show.add_argument("partner", metavar="PARTNER")
     show.add_argument("name", metavar="BLOB-NAME")
     show.set_defaults(run=files_show)
+    resend = file_commands.add_parser(
+        "resend", help="put a delivered file back, byte-identical, from the journal ranges recorded for it")
+    resend.add_argument("partner", metavar="PARTNER")
+    resend.add_argument("name", metavar="BLOB-NAME", help="the data file's name, as `fnix files list` prints it")
+    resend.add_argument("--reason", required=True, metavar="TEXT", help="why (recorded with the action)")
+    resend.add_argument("--by", metavar="NAME", help="who (recorded; default: the OS user)")
+    add_json_option(resend)
+    resend.set_defaults(run=files_resend)
     queued = file_commands.add_parser(
         "queue", help="delivery and claims file jobs waiting, and those the host gave up on (poison)"
     )
+    add_json_option(queued)
     queued.set_defaults(run=files_queue)
     acks = file_commands.add_parser("acks", help="record partners' acknowledgements (inbound/ack/)")
     acks.add_argument("--partner", metavar="ID")
+    add_json_option(acks)
     acks.set_defaults(run=files_acks)
 
     inbound = commands.add_parser("inbound", help="claims files partners upload (inbound/claims/)")
     inbound_commands = inbound.add_subparsers(dest="action", metavar="ACTION", required=True)
     scan = inbound_commands.add_parser("scan", help="process uploaded claims files that have their manifest")
     scan.add_argument("--partner", metavar="ID")
+    add_json_option(scan)
     scan.set_defaults(run=inbound_scan)

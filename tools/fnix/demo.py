@@ -55,7 +55,6 @@ def run_demo(exchange: Exchange, day: date, contracts: int, seed: int, out: Path
     print(
         f"Business day {day} (run {tag}, seed {seed}): {len(generated.events)} events, "
         f"{hubs['contracts']} on `contracts`, {hubs['cancellations']} on `cancellations`",
-        file=sys.stderr,
     )
     report = BatchReport()
     progress = Progress(len(generated.events), "deciding")
@@ -67,18 +66,18 @@ def run_demo(exchange: Exchange, day: date, contracts: int, seed: int, out: Path
             report.merge(outcome)
             progress.advance(len(batch))
     progress.finish()
-    print("\nWhat happened", file=sys.stderr)
-    print_summary(report, sys.stderr)
-    print("\nWhat the generator put in the day", file=sys.stderr)
+    print("\nWhat happened")
+    print_summary(report, sys.stdout)
+    print("\nWhat the generator put in the day")
     for kind, count in sorted(generated.expected.items()):
-        print(f"  {kind:<28}{count:>8}", file=sys.stderr)
+        print(f"  {kind:<28}{count:>8}")
     delivered = _deliver_the_night(exchange, day)
     _reconcile_with_injected_breaks(exchange, day)
     _claims_file(exchange, day, generated.run_tag)
     _where_to_look(exchange, day, files, feedback_path, report)
-    print(f"  partner files:  ./dev fnix files list --date {day}  ({delivered} delivered this run)", file=sys.stderr)
+    print(f"  partner files:  ./dev fnix files list --date {day}  ({delivered} delivered this run)")
     print(f"  reconciliation:  ./dev fnix reconcile --date {day} --format html --out out/reconcile-{day}.html",
-          file=sys.stderr)
+)
     return 0
 
 
@@ -102,16 +101,16 @@ def _reconcile_with_injected_breaks(exchange: Exchange, day: date) -> None:
         injected.append(f"{partner.id}: {how} ({target.rsplit('/', 1)[-1]})")
     if not injected:
         return
-    print("\nReconciliation: three files tampered with on purpose", file=sys.stderr)
+    print("\nReconciliation: three files tampered with on purpose")
     for line in injected:
-        print(f"  injected  {line}", file=sys.stderr)
+        print(f"  injected  {line}")
     caught = exchange.reconciliation.run(day)
-    sys.stderr.write(render_table(caught))
+    sys.stdout.write(render_table(caught))
     for (partner_id, target), data in originals.items():
         files.write_data(partner_id, target, [data])
     restored = exchange.reconciliation.run(day)
     print(f"after putting the files back: {len(restored.breaks)} break(s), {len(restored.resolved)} resolved",
-          file=sys.stderr)
+)
 
 
 def _claims_file(exchange: Exchange, day: date, tag: str) -> None:
@@ -151,13 +150,13 @@ def _claims_file(exchange: Exchange, day: date, tag: str) -> None:
     container = BlobPartnerFiles.container_for(exchange.settings.namespace, admin.id)
     upload_as_partner(exchange.settings, container,
                       {name: data, name + ".manifest.json": json.dumps(manifest).encode("utf-8")})
-    print(f"\nClaims file from {admin.id}: {name} ({len(rows)} rows, with its manifest)", file=sys.stderr)
+    print(f"\nClaims file from {admin.id}: {name} ({len(rows)} rows, with its manifest)")
     for outcome in exchange.claims.scan(admin.id, only=name):
-        print(f"  {outcome.status}: {outcome.results}  {outcome.counts}", file=sys.stderr)
+        print(f"  {outcome.status}: {outcome.results}  {outcome.counts}")
         if outcome.results:
             answer = exchange.partner_files.read(admin.id, outcome.results).decode("utf-8")
             for text in answer.splitlines():
-                print(f"    {text}", file=sys.stderr)
+                print(f"    {text}")
 
 
 _INJECTIONS = ("manifest edited", "record duplicated", "record removed")
@@ -180,7 +179,7 @@ def _deliver_the_night(exchange: Exchange, day: date) -> int:
     """The night's delivery for every configured feed; nothing else writes, so no settle margin is needed."""
     from function_app.service_layer.delivery import DeliveryJob
 
-    print("\nThe night's partner files", file=sys.stderr)
+    print("\nThe night's partner files")
     service = exchange.delivery
     delivered = 0
     for partner, feed in service.feeds():
@@ -188,24 +187,23 @@ def _deliver_the_night(exchange: Exchange, day: date) -> int:
         for file in result.files:
             delivered += 1
             totals = ", ".join(f"{name} {value}" for name, value in sorted(file.control_totals.items())[:2])
-            print(f"  {partner.id:<12} {file.blob_name:<72} {file.record_count:>6} records  {totals}", file=sys.stderr)
+            print(f"  {partner.id:<12} {file.blob_name:<72} {file.record_count:>6} records  {totals}")
         if not result.files:
-            print(f"  {partner.id:<12} {feed.name}: {result.note}", file=sys.stderr)
+            print(f"  {partner.id:<12} {feed.name}: {result.note}")
     return delivered
 
 
 def _where_to_look(exchange: Exchange, day: date, files: dict[str, Path], feedback: Path, report: BatchReport) -> None:
     settings = exchange.settings
-    print("\nWhere to look", file=sys.stderr)
+    print("\nWhere to look")
     for hub, path in sorted(files.items()):
-        print(f"  events sent to `{hub}`:  {path}", file=sys.stderr)
-    print(f"  feedback sent to `dealer-feedback`:  {feedback}", file=sys.stderr)
+        print(f"  events sent to `{hub}`:  {path}")
+    print(f"  feedback sent to `dealer-feedback`:  {feedback}")
     journal = f"table `{settings.journal_table}`, partition {day}"
-    print(f"  journal ({journal}):  {report.facts} facts this run", file=sys.stderr)
+    print(f"  journal ({journal}):  {report.facts} facts this run")
     print(
         f"  dead letters (container `{settings.dead_letter_container}`):  "
         f"./dev fnix deadletters list --hub contracts --date {day}",
-        file=sys.stderr,
     )
     later = (day + timedelta(days=4)).isoformat() + "T00:00:00+00:00"
-    print(f"  held cancellations expire:  ./dev fnix holds expire --now {later}", file=sys.stderr)
+    print(f"  held cancellations expire:  ./dev fnix holds expire --now {later}")

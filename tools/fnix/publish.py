@@ -144,12 +144,13 @@ def _publish(publisher: EventPublisher, raw: bytes, target: Target, hub: str, la
             file=sys.stderr,
         )
         raise
-    print_summary(plan, sent, sys.stderr)
+    print_summary(plan, sent, sys.stdout)  # what was sent is the result; a failed run's summary is a diagnostic
     return 1 if plan.rejects else 0
 
 
 def print_plan(plan: PublishPlan, stream: TextIO) -> None:
     """One line per partition key: batches, events, body bytes and the largest batch as estimated."""
+    stream.write("partition_key\tbatches\tevents\tbody_bytes\tlargest_batch\n")
     for row in plan.by_key():
         key = row.partition_key if row.partition_key is not None else "(no key)"
         stream.write(

@@ -1,10 +1,15 @@
-"""`fnix reconcile`: the journal, the partner files and the source of record, for one business date."""
+"""`fnix reconcile`: the journal, the partner files and the source of record, for one business date.
+
+The operator's view adds what the report leaves unsaid: facts not delivered yet but still within their feed's SLA
+are neither a break nor delivered, so a run with such facts never reads "agrees"; it says how many wait, per feed."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
+from fnix import output
 from fnix.commands import UsageError, open_exchange, output_file, parse_day
 
 BREAKS_FOUND = 1
@@ -15,22 +20,57 @@ def reconcile(args: argparse.Namespace) -> int:
 
     day = parse_day(args.date, "--date")
     assert day is not None
+    if args.json:
+        if args.format == "html":
+            raise UsageError("--json and --format html ask for two formats; give one")
+        args.format = "json"
     target = output_file(args.out, "--out")  # checked before the run, so a bad path costs nothing
     with open_exchange() as exchange:
-        report = exchange.reconciliation.run(day)
-    render = {"table": render_table, "json": render_json, "html": render_html}[args.format]
-    text = render(report)
+        service = exchange.reconciliation
+        report = service.run(day)
+        pending = {scope: n for scope, n in service.pending.items() if n}
+    waiting = sum(pending.values())
+    if args.format == "json":
+        document = json.loads(render_json(report))
+        for feed in document["feeds"]:
+            feed["pending_within_sla"] = pending.get(f"{feed['partner']}/{feed['feed']}", 0)
+        document["pending_within_sla"] = waiting
+        text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    elif args.format == "table":
+        text = _plainly(render_table(report), pending, waiting)
+    else:
+        text = render_html(report)
     if target is not None:
         try:
             target.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"--out {args.out}: cannot write there ({exc.strerror})") from exc
-        print(f"report written to {target}", file=sys.stderr)
+        output.note(f"report written to {target}")
     else:
         sys.stdout.write(text)
-    verdict = "everything agrees" if report.agrees else f"{len(report.breaks)} break(s)"
-    print(f"{day}: {verdict}; {len(report.resolved)} earlier break(s) resolved", file=sys.stderr)
+    output.note(f"{day}: {_verdict(report.agrees, len(report.breaks), waiting)}; "
+                f"{len(report.resolved)} earlier break(s) resolved")
     return 0 if report.agrees else BREAKS_FOUND
+
+
+def _verdict(agrees: bool, breaks: int, waiting: int) -> str:
+    found = f"{breaks} break(s)" if not agrees else "no breaks"
+    if waiting:
+        return f"{found}; {waiting} fact(s) not delivered yet, within their feed's SLA (not yet reconciled)"
+    return "everything agrees" if agrees else found
+
+
+def _plainly(table: str, pending: dict[str, int], waiting: int) -> str:
+    """The report's table, with the facts still waiting for their file listed per feed and in the verdict."""
+    if not waiting:
+        return table
+    lines = table.rstrip("\n").split("\n")
+    verdict_at = max(i for i, line in enumerate(lines) if line.startswith("verdict: "))
+    section = ["not delivered yet, within the feed's SLA (not breaks, not reconciled yet):",
+               *(f"  {scope}\t{count}" for scope, count in sorted(pending.items())), ""]
+    breaks = "no breaks" if lines[verdict_at] == "verdict: agrees" else lines[verdict_at].removeprefix("verdict: ")
+    lines[verdict_at:] = [*section, f"verdict: {breaks}; {waiting} fact(s) not delivered yet"]
+    return "\n".join(lines) + "\n"
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -38,4 +78,5 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     run.add_argument("--date", required=True, metavar="YYYY-MM-DD")
     run.add_argument("--format", choices=["table", "json", "html"], default="table")
     run.add_argument("--out", metavar="PATH", help="write the report here instead of stdout")
+    run.add_argument("--json", action="store_true", help="the same as --format json")
     run.set_defaults(run=reconcile)
