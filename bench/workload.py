@@ -21,7 +21,8 @@ from typing import Any
 import azure.functions as func
 
 from function_app import bootstrap as composition
-from function_app.adapters.memory import MemoryContractStore, MemoryDeadLetters, MemoryJournal
+from function_app.adapters.memory import MemoryContractStore, MemoryJournal
+from function_app.adapters.memory_storage import memory_storage
 from function_app.config import Settings
 from function_app.domain.contracts import ContractRecord
 from function_app.domain.journal import JournalFact
@@ -90,7 +91,7 @@ def build_workload(settings: Settings, prefix: str, count: int, batch_size: int,
 
 def derive(settings: Settings, batches: Sequence[list[func.EventHubEvent]]) -> list[Batch]:
     store, journal = MemoryContractStore(), MemoryJournal()
-    offline = composition.bootstrap(settings, contracts=store, journal=journal, dead_letters=MemoryDeadLetters())
+    offline = composition.bootstrap(settings, storage=memory_storage(), contracts=store, journal=journal)
     derived = []
     for events in batches:
         seen = len(store.inbox)
