@@ -1,8 +1,10 @@
-"""Event Hub triggers: dealers' contract submissions and cancellation requests, answered on `dealer-feedback`."""
+"""The real-time path: dealers' contract submissions and cancellation requests, answered on `dealer-feedback`, and the
+timer that answers held cancellations whose contract never came (CONTRACT_NOT_FOUND)."""
 
 from __future__ import annotations
 
 import typing
+from datetime import UTC, datetime
 
 import azure.functions as func
 
@@ -15,6 +17,8 @@ FEEDBACK_HUB = "dealer-feedback"
 # Without a dataType the host binds a batch as object[] and JSON-parses every body before Python runs: one body
 # that is not JSON then fails the whole batch in the host. As bytes, every body reaches the exchange untouched.
 BODIES_AS_BYTES = func.DataType.BINARY
+
+HOLD_EXPIRY_SCHEDULE = "0 */15 * * * *"  # UTC; a held request waits at most 15 minutes past its 72 hours
 
 blueprint = func.Blueprint()  # type: ignore[no-untyped-call]
 
@@ -41,11 +45,15 @@ def cancellation_requests(events: typing.List[func.EventHubEvent], feedback: fun
     feedback.set(decide_batch("cancellations", events))
 
 
-@blueprint.function_name("policy_admin_changes")
-@retries.event_stream(blueprint)
-@blueprint.event_hub_message_trigger(
-    arg_name="events", event_hub_name="policy-admin-cdc", connection=CONNECTION,
-    cardinality=func.Cardinality.MANY, consumer_group=CONSUMER_GROUP, data_type=BODIES_AS_BYTES,
-)
-def policy_admin_changes(events: typing.List[func.EventHubEvent]) -> None:
-    decide_batch("policy-admin-cdc", events)  # back-office changes are not answered; malformed ones are dead-lettered
+@blueprint.function_name("expire_held_cancellations")
+@retries.schedule(blueprint)
+@blueprint.timer_trigger(arg_name="timer", schedule=HOLD_EXPIRY_SCHEDULE, use_monitor=True)
+@blueprint.event_hub_output(arg_name="feedback", event_hub_name=FEEDBACK_HUB, connection=CONNECTION)
+def expire_held_cancellations(timer: func.TimerRequest, feedback: func.Out[typing.List[str]]) -> None:
+    from function_app import telemetry
+    from function_app.bootstrap import exchange
+    from function_app.domain.feedback import encode_feedback
+
+    with telemetry.invocation("expire_held_cancellations", telemetry.TIMER, **{"fni.past_due": timer.past_due}):
+        report = exchange().holds.run(datetime.now(UTC))
+        feedback.set([encode_feedback(fb) for fb in report.feedback])
