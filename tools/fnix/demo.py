@@ -84,7 +84,7 @@ def run_demo(exchange: Exchange, day: date, contracts: int, seed: int, out: Path
 def _reconcile_with_injected_breaks(exchange: Exchange, day: date) -> None:
     """Tampers with three of the night's files, shows the report naming each change, then puts them back and
     shows the breaks resolved: what operations would see after a partner's file was altered in transit."""
-    from function_app.domain.reconciliation_report import render_table
+    from function_app.entrypoints.reconciliation_report import render_table
 
     files = exchange.partner_files
     originals: dict[tuple[str, str], bytes] = {}

@@ -1,4 +1,5 @@
 """A reconciliation report three ways: a table for the terminal, JSON for machines, and a page for people.
+Presentation, so it sits with the entrypoints that show it (the nightly timer, `fnix reconcile`), not in the domain.
 
 The page is one self-contained file (inline CSS and SVG, system fonts, no scripts, nothing fetched) because
 operations open it offline from blob storage. Every value in it comes from partner data, so every value is escaped.
