@@ -1,0 +1,82 @@
+"""The READMEs' other tables held to what they describe: the storage layout to the names the code uses, the
+benchmark figures to the results files the benchmarks wrote, the infra tables to the Bicep templates. Editing a
+table without the change it describes (or the change without the table) fails here."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from function_app.config import load_settings
+from function_app.entrypoints.claims import FILES_QUEUE
+from function_app.entrypoints.delivery import JOBS_QUEUE
+from tests.unit.test_readme import README, table_rows
+
+ROOT = Path(__file__).resolve().parents[2]
+INFRA_README = (ROOT / "infra" / "README.md").read_text(encoding="utf-8")
+
+
+def between(text: str, start: str, end: str) -> str:
+    return text.split(start, 1)[1].split(end, 1)[0]
+
+
+def body_rows(text: str, header: str) -> list[list[str]]:
+    """The body rows of the table whose header line starts with `header`."""
+    return table_rows(header + between(text, header, "\n\n"))[1:]
+
+
+def test_the_storage_layout_names_every_table_container_and_queue() -> None:
+    settings = load_settings({})
+    rows = table_rows(between(README, "### Storage layout", "\n## "))
+    documented = {tuple(re.fullmatch(r"(table|container|queue) `([^`]+)`", row[0]).groups())  # type: ignore[union-attr]
+                  for row in rows[1:]}
+    used = {
+        *(("table", name) for name in (settings.contracts_table, settings.journal_table, settings.deliveries_table,
+                                       settings.claims_table, settings.claim_files_table, settings.breaks_table)),
+        ("container", settings.dead_letter_container), ("container", settings.reports_container),
+        ("container", "partner-<id>"), ("queue", JOBS_QUEUE), ("queue", FILES_QUEUE),
+    }
+    assert documented == used
+
+
+NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def figures(cells: list[str]) -> list[str]:
+    """The exact figures of the cells; a figure the README rounds (`~563,000`) is left to its prose."""
+    return [match for cell in cells for match in NUMBER.findall(re.sub(r"~[\d,.]+", "", cell))]
+
+
+def test_every_benchmark_figure_in_the_readme_is_in_its_results_file() -> None:
+    tables = {"realtime": ("| path | events/s", "(c)/(a)"), "delivery": ("| facts | floor s", "Journal pages"),
+              "claims": ("| rows | floor rows/s", "A million-row file")}
+    for name, (start, end) in tables.items():
+        results = (ROOT / "bench" / "results" / f"{name}.md").read_text(encoding="utf-8")
+        rows = table_rows(start + between(README, start, end))[1:]
+        assert rows, name
+        for row in rows:
+            for figure in figures(row[1:]):
+                assert figure in results, f"README's {name} figure {figure} is not in bench/results/{name}.md"
+
+
+def test_the_infra_module_table_lists_every_template_of_app() -> None:
+    documented = {row[0].strip("`") for row in body_rows(INFRA_README, "| module |")}
+    on_disk = {f"app/{path.name}" for path in (ROOT / "infra" / "app").glob("*.bicep")}
+    assert documented - {"main.bicep"} == on_disk
+
+
+def test_the_alert_table_is_the_alert_rules_of_the_template() -> None:
+    documented = {row[0] for row in body_rows(INFRA_README, "| rule | fires when |")}
+    template = (ROOT / "infra" / "app" / "alerts.bicep").read_text(encoding="utf-8")
+    assert documented == set(re.findall(r"displayName: '([^']+)'", template))
+
+
+def test_the_role_tables_are_the_roles_the_templates_assign() -> None:
+    def spelled(variable: str) -> str:
+        return " ".join(re.findall(r"[A-Z]?[a-z]+", variable[0].upper() + variable[1:]))
+
+    documented = {row[0].removeprefix("Azure ") for row in table_rows(
+        between(INFRA_README, "## Roles, and why each", "\n## "))[1:] if row[0] != "role"}
+    assigned = {spelled(variable) for path in (ROOT / "infra" / "app").glob("*.bicep")
+                for variable in re.findall(r"^var (\w+) = '[0-9a-f-]{36}'", path.read_text(encoding="utf-8"), re.M)}
+    assert documented == assigned
