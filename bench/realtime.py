@@ -5,9 +5,9 @@ same rows (bench/workload.py) for the same new-contract events, each on its own 
 
 (a) raw    the entities the service writes, sent with azure-data-tables as entity-group transactions of at most
            100 operations per partition (packed across a whole slice), the service's operation kinds, no reads.
-(b) naive  one ``upsert_entity`` request per row -- record, inbox entry, journal row -- per event.
-(c) real   ``decide_batch("contracts", batch)``, what the contract function calls, with the exchange bootstrapped on
-           Azurite and a response hook counting Table and Blob requests.
+(b) naive  one ``upsert_entity`` request per row -- record, inbox entry, identity claim, journal row -- per event.
+(c) real   ``answer_batch(exchange, "contracts", batch)``, what the contract function runs, with the exchange
+           bootstrapped on Azurite and a response hook counting Table and Blob requests.
 
 The events are split into slices of whole batches; the paths take turns slice by slice, in an order rotated every
 slice, so machine noise and the growth of the tables fall on all three alike. Each path is warmed up first on its
@@ -52,7 +52,7 @@ PATHS = ("raw", "naive", "real")
 LABELS = {
     "raw": "(a) raw ceiling: transactions of ≤100 per partition",
     "naive": "(b) naive: one upsert per row",
-    "real": "(c) real: decide_batch (contract function path)",
+    "real": "(c) real: answer_batch (contract function path)",
 }
 RAW_RATIO, NAIVE_RATIO, REQUESTS_PER_EVENT = 0.7, 3.0, 0.1  # targets: (c)/(a), (c)/(b), Table requests per event
 Operation = tuple[Any, ...]
