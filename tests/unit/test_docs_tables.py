@@ -80,3 +80,30 @@ def test_the_role_tables_are_the_roles_the_templates_assign() -> None:
     assigned = {spelled(variable) for path in (ROOT / "infra" / "app").glob("*.bicep")
                 for variable in re.findall(r"^var (\w+) = '[0-9a-f-]{36}'", path.read_text(encoding="utf-8"), re.M)}
     assert documented == assigned
+
+
+def test_the_local_data_table_names_what_git_ignores_or_tracks() -> None:
+    """Every path the 'Local data' table says a reset may delete is git-ignored (or, for the partner-file stamp,
+    tracked and rewritten by `fnix partners check`): deleting it loses nothing of the repository."""
+    import subprocess
+
+    rows = body_rows(README, "| where | what | reset |")
+    paths = [path for row in rows for path in re.findall(r"`([^`]+)`", row[0])]
+    assert paths
+    for path in paths:
+        concrete = re.sub(r"<[^>]+>", "x", path)
+        ignored = subprocess.run(["git", "check-ignore", "-q", concrete], cwd=ROOT, check=False).returncode == 0
+        tracked = subprocess.run(["git", "ls-files", "--error-unmatch", concrete], cwd=ROOT, capture_output=True,
+                                 check=False).returncode == 0
+        assert ignored or tracked, f"{path}: neither ignored nor tracked"
+
+
+def test_each_benchmark_table_names_the_paths_the_benchmark_runs() -> None:
+    from bench import claims, delivery, realtime
+
+    readme = (ROOT / "bench" / "README.md").read_text(encoding="utf-8")
+    sections = readme.split("\n## ")[1:]
+    for module in (realtime, delivery, claims):
+        [section] = [s for s in sections if s.startswith(f"`{module.__name__}`")]
+        named = [re.sub(r"^\([a-z]\) |[()]", "", row[0]) for row in body_rows(section, "| path | what it does |")]
+        assert named == list(module.PATHS), module.__name__
