@@ -107,3 +107,20 @@ def test_each_benchmark_table_names_the_paths_the_benchmark_runs() -> None:
         [section] = [s for s in sections if s.startswith(f"`{module.__name__}`")]
         named = [re.sub(r"^\([a-z]\) |[()]", "", row[0]) for row in body_rows(section, "| path | what it does |")]
         assert named == list(module.PATHS), module.__name__
+
+
+def test_the_deployment_settings_table_states_what_the_files_hold() -> None:
+    """Each deployment setting's row quotes its value from the file it names; the files must still say so."""
+    rows = {row[0]: row[1] for row in body_rows(INFRA_README, "| setting | where | source |")}
+    read = {name: (ROOT / path).read_text(encoding="utf-8") for name, path in [
+        ("version", "azure-python-version"), ("functions", "infra/app/functions.bicep"), ("azure", "azure.yaml"),
+        ("pyproject", "pyproject.toml")]}
+    assert f"(`{read['version'].strip()}`)" in rows["Python version"]
+    assert "loadTextContent" in read["functions"] and "alwaysReady" in read["functions"]
+    assert "name: 'function:${function}'" in read["functions"]
+    for name in ("contract_submissions", "cancellation_requests"):
+        assert f"`function:{name}`" in rows["always ready"] and f"'{name}'" in read["functions"]
+    assert "azure-monitor-opentelemetry-exporter>=1.0.0b36" in rows["Entra ID ingestion from the app"]
+    assert "azure-monitor-opentelemetry-exporter>=1.0.0b36" in read["pyproject"]
+    azd = re.search(r"azd: ['\"]?(>= ?[\d.]+)", read["azure"])
+    assert azd is not None and f"`{azd.group(1)}`" in rows["`requiredVersions.azd`"]
