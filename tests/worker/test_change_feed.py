@@ -143,3 +143,23 @@ def test_a_default_configured_connector_stream_feeds_refunds_and_dead_letters_on
     # provider min(1263.34, 760.83) = 760.83, dealer 502.51.
     assert (refund["claims_deducted"], refund["customer_refund"], refund["provider_refund"],
             refund["dealer_chargeback"]) == ("412.37", "1263.34", "760.83", "502.51")
+
+
+def test_a_hostile_change_feed_batch_is_applied_or_dead_lettered_input_by_input_and_again_alike(
+        start_worker: StartWorker, storage_settings: Settings) -> None:
+    """The change feed answers nobody: every input is applied or dead-lettered, the batch succeeds, and its
+    redelivery changes nothing (not JSON, not UTF-8, and over Event Hubs' 1 MiB)."""
+    host = start_worker()
+    too_big = spec_change()
+    too_big["payload"]["after"]["adjuster_notes"] = "n" * (1024 * 1024 + 1)
+    batch = [EventHubMessage(encoded(spec_change())), EventHubMessage(b"\xff\xfe\x00 not utf-8"),
+             EventHubMessage(b"{ not json"), EventHubMessage(encoded(too_big))]
+    assert deliver(host, "policy_admin_changes", CDC, batch, enqueued=ENQUEUED) == []
+    exchange = bootstrap(storage_settings)
+    names = list(exchange.dead_letters.names(f"{CDC}/"))
+    assert len(names) == 3
+    assert {exchange.dead_letters.get(n).reasons[0]["code"] for n in names} == {"MALFORMED"}
+    stored = exchange.contracts.load([NUMBER], {}).contracts[NUMBER].record
+    assert deliver(host, "policy_admin_changes", CDC, batch, enqueued=ENQUEUED) == []
+    assert list(exchange.dead_letters.names(f"{CDC}/")) == names
+    assert exchange.contracts.load([NUMBER], {}).contracts[NUMBER].record == stored
