@@ -54,18 +54,18 @@ from fnix.dev.azurite import Azurite, AzuriteEndpoints
 from bench import harness
 from bench.harness import say
 from function_app import bootstrap as composition
-from function_app.adapters.claims_storage import REGISTRY_PARTITIONS, BlobClaimsInbox
-from function_app.adapters.memory import MemoryContractStore
-from function_app.adapters.memory_claims import MemoryClaimsProgress, MemoryClaimsRegistry
-from function_app.adapters.tables import PACK_COUNT
+from function_app.adapters.claims.azure import REGISTRY_PARTITIONS, BlobClaimsInbox
+from function_app.adapters.claims.memory import MemoryClaimsProgress, MemoryClaimsRegistry
+from function_app.adapters.kernel.memory import MemoryContractStore
+from function_app.adapters.kernel.tables import PACK_COUNT
 from function_app.bootstrap import Exchange
 from function_app.config import Settings, load_settings
-from function_app.domain.journal import FactKind, JournalFact
-from function_app.service_layer.claims_intake import CHUNK_ROWS, ClaimsIntake, FileOutcome, results_name
-from function_app.service_layer.claims_ports import (
+from function_app.domain.kernel.journal import FactKind, JournalFact
+from function_app.service_layer.claims.ports import (
     ClaimsInbox,
 )
-from function_app.service_layer.ports import Journal
+from function_app.service_layer.claims.service import CHUNK_ROWS, ClaimsIntake, FileOutcome, results_name
+from function_app.service_layer.kernel.ports import Journal
 from tests.events import contract, messages
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -610,23 +610,23 @@ def _check_outcome(outcomes: Sequence[FileOutcome], work: Workload) -> None:
 # Where the real path's time goes, from the profile: (label, file suffix, function name). Cumulative times overlap
 # (the registry, contracts and journal calls are inside _rows); the table says which.
 PARTS = (
-    ("ClaimsIntake._measure (pass 1: hash + count + total)", "service_layer/claims_intake.py", "_measure"),
-    ("ClaimsIntake._rows (pass 2: everything per chunk)", "service_layer/claims_intake.py", "_rows"),
-    ("  TableContractStore.load (contract look-ups)", "adapters/tables.py", "load"),
-    ("  TableClaimsRegistry.load (earlier claims)", "adapters/claims_storage.py", "load"),
-    ("  TableClaimsRegistry.add (inserts)", "adapters/claims_storage.py", "add"),
-    ("  TableJournal.append (facts, upserts)", "adapters/tables.py", "append"),
-    ("  BlobClaimsInbox.stage_results (block + create_container)", "adapters/claims_storage.py", "stage_results"),
-    ("  TableClaimsProgress.put (checkpoint)", "adapters/claims_storage.py", "put"),
-    ("  ClaimsReader.read (parse rows; pass 1 and 2)", "domain/claims_inbound.py", "read"),
-    ("  decide_claim (rules)", "domain/claims_inbound.py", "decide_claim"),
-    ("  ClaimsIntake._fact (journal facts built)", "service_layer/claims_intake.py", "_fact"),
-    ("ClaimsIntake._finish (commit, re-read results, manifest)", "service_layer/claims_intake.py", "_finish"),
+    ("ClaimsIntake._measure (pass 1: hash + count + total)", "service_layer/claims/service.py", "_measure"),
+    ("ClaimsIntake._rows (pass 2: everything per chunk)", "service_layer/claims/service.py", "_rows"),
+    ("  TableContractStore.load (contract look-ups)", "adapters/kernel/tables.py", "load"),
+    ("  TableClaimsRegistry.load (earlier claims)", "adapters/claims/azure.py", "load"),
+    ("  TableClaimsRegistry.add (inserts)", "adapters/claims/azure.py", "add"),
+    ("  TableJournal.append (facts, upserts)", "adapters/kernel/tables.py", "append"),
+    ("  BlobClaimsInbox.stage_results (block + create_container)", "adapters/claims/azure.py", "stage_results"),
+    ("  TableClaimsProgress.put (checkpoint)", "adapters/claims/azure.py", "put"),
+    ("  ClaimsReader.read (parse rows; pass 1 and 2)", "domain/claims/inbound.py", "read"),
+    ("  decide_claim (rules)", "domain/claims/inbound.py", "decide_claim"),
+    ("  ClaimsIntake._fact (journal facts built)", "service_layer/claims/service.py", "_fact"),
+    ("ClaimsIntake._finish (commit, re-read results, manifest)", "service_layer/claims/service.py", "_finish"),
     ("azure-core: building transaction bodies", "azure/core/pipeline/_base.py", "_prepare_multipart"),
     ("azure-core: parsing transaction responses (email parser)", "azure/core/utils/_pipeline_transport_rest_shared.py",
      "_parts_helper"),
     ("azure-data-tables: entity serialization", "azure/data/tables/_serialize.py", "_add_entity_properties"),
-    ("tables._fact_entity (fact → entity, json.dumps)", "adapters/tables.py", "_fact_entity"),
+    ("tables._fact_entity (fact → entity, json.dumps)", "adapters/kernel/tables.py", "_fact_entity"),
     ("socket recv_into (waiting for Azurite)", "~", "<method 'recv_into' of '_socket.socket' objects>"),
 )
 

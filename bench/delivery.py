@@ -63,10 +63,10 @@ from bench.delivery_workload import (
 )
 from bench.harness import say
 from function_app import bootstrap as composition
-from function_app.adapters.partner_blobs import BLOCK_BYTES
-from function_app.adapters.tables import TableJournal, _fact_entity
+from function_app.adapters.delivery.partner_blobs import BLOCK_BYTES
+from function_app.adapters.kernel.tables import TableJournal, _fact_entity
 from function_app.config import Settings, load_settings
-from function_app.service_layer.delivery import DeliveryJob
+from function_app.service_layer.delivery.service import DeliveryJob
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "delivery.md"

@@ -20,13 +20,13 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from function_app.adapters.memory import MemoryJournal
-from function_app.domain.journal import FactKind, JournalFact
-from function_app.domain.messages import short_hash
-from function_app.domain.partner_files.formats import FileWriter, Record, writer_for
-from function_app.domain.partner_files.records import PiiLevel, record
-from function_app.domain.partners import PartnerConfig
-from function_app.domain.vin import with_check_digit
+from function_app.adapters.kernel.memory import MemoryJournal
+from function_app.domain.delivery.formats import FileWriter, Record, writer_for
+from function_app.domain.delivery.records import PiiLevel, record
+from function_app.domain.kernel.journal import FactKind, JournalFact
+from function_app.domain.kernel.messages import short_hash
+from function_app.domain.kernel.partners import PartnerConfig
+from function_app.domain.kernel.vin import with_check_digit
 from tests.events import cancellation, contract, messages
 from tests.partners import memory_exchange
 

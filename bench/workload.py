@@ -1,8 +1,8 @@
 """New-contract events as Event Hub batches, and the table rows the exchange writes for them.
 
 The rows come from running the real service offline -- ``bootstrap`` with the in-memory adapters of
-``function_app/adapters/memory.py`` -- over the very same batches, then laying its records, inbox entries and
-journal facts out the way ``function_app/adapters/tables.py`` does (reproduced below, since those helpers are
+``function_app/adapters/kernel/memory.py`` -- over the very same batches, then laying its records, inbox entries and
+journal facts out the way ``function_app/adapters/kernel/tables.py`` does (reproduced below, since those helpers are
 private). Same rows, keys and property sizes as the real run; only the decision time that journal positions start
 with is the derivation's own. ``bench.realtime`` compares every row the real path stores with these (masking that
 stamp), so a drift of the layout fails loudly.
@@ -21,13 +21,13 @@ from typing import Any
 import azure.functions as func
 
 from function_app import bootstrap as composition
-from function_app.adapters.memory import MemoryContractStore, MemoryJournal
+from function_app.adapters.kernel.memory import MemoryContractStore, MemoryJournal
 from function_app.adapters.memory_storage import memory_storage
 from function_app.config import Settings
-from function_app.domain.contracts import ContractRecord
-from function_app.domain.journal import JournalFact
+from function_app.domain.kernel.journal import JournalFact
+from function_app.domain.realtime.contracts import ContractRecord
 from function_app.entrypoints.eventhub import to_messages
-from function_app.service_layer.ports import InboxEntry
+from function_app.service_layer.kernel.ports import InboxEntry
 from tests.events import body, contract, eventhub_batch
 
 HUB = "contracts"
@@ -115,7 +115,7 @@ def _rows(settings: Settings, store: MemoryContractStore, entry: InboxEntry) -> 
                                    claim.claimed_at))
 
 
-# The layout of function_app/adapters/tables.py: TableContractStore.partition_of, _operations, _fact_entity.
+# The layout of function_app/adapters/kernel/tables.py: TableContractStore.partition_of, _operations, _fact_entity.
 
 
 def _partition_of(routing_key: str, partitions: int, prefix: str = "b") -> str:

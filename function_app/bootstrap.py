@@ -13,18 +13,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from function_app.config import Settings, load_settings
-from function_app.domain.decisions import ContractBook
-from function_app.domain.partners import PartnerConfig, load_partner_config
-from function_app.service_layer.claims_intake import ClaimsIntake
-from function_app.service_layer.delivery import DeliveryService
-from function_app.service_layer.delivery_ports import DeliveryStateStore, JobQueues, PartnerFileStore
-from function_app.service_layer.holds import HoldExpiry
-from function_app.service_layer.partner_access import AccessIssuer, Acknowledgements
-from function_app.service_layer.ports import ContractStore, DeadLetterStore, Journal
-from function_app.service_layer.realtime import RealtimeService
-from function_app.service_layer.reconciliation import ReconciliationService
-from function_app.service_layer.reconciliation_ports import BreakStore, ReportStore
-from function_app.service_layer.storage import Storage
+from function_app.domain.kernel.partners import PartnerConfig, load_partner_config
+from function_app.domain.realtime.decisions import ContractBook
+from function_app.service_layer.claims.service import ClaimsIntake
+from function_app.service_layer.delivery.access import AccessIssuer, Acknowledgements
+from function_app.service_layer.delivery.ports import DeliveryStateStore, JobQueues, PartnerFileStore
+from function_app.service_layer.delivery.service import DeliveryService
+from function_app.service_layer.kernel.ports import ContractStore, DeadLetterStore, Journal
+from function_app.service_layer.kernel.storage import Storage
+from function_app.service_layer.realtime.holds import HoldExpiry
+from function_app.service_layer.realtime.service import RealtimeService
+from function_app.service_layer.reconciliation.ports import BreakStore, ReportStore
+from function_app.service_layer.reconciliation.service import ReconciliationService
 
 ResponseHook = Callable[[Any], None]
 Clock = Callable[[], datetime]

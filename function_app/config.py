@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from function_app.domain.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueError, catalogue_from_overrides
+from function_app.domain.kernel.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueError, catalogue_from_overrides
 
 STORAGE_SETTING = "AzureWebJobsStorage"
 # The longest name made from it, `<namespace>partner-<40-character partner id>`, must stay a valid container

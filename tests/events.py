@@ -13,8 +13,8 @@ import azure.functions as func
 from azure.functions import meta
 from azure.functions.eventhub import EventHubTriggerConverter
 
-from function_app.domain.messages import InboundMessage
-from function_app.domain.vin import with_check_digit
+from function_app.domain.kernel.messages import InboundMessage
+from function_app.domain.kernel.vin import with_check_digit
 
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "examples"
 LOCAL_SPEC = Path(__file__).resolve().parents[1] / "tests" / "spec_examples"

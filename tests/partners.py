@@ -9,7 +9,7 @@ from typing import Any
 from function_app.adapters.memory_storage import memory_storage
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import Settings, load_settings
-from function_app.domain.partners import PartnerConfig
+from function_app.domain.kernel.partners import PartnerConfig
 from tests.events import cancellation, contract, messages
 
 DAY = date(2026, 3, 2)

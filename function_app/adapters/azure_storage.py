@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from function_app.config import ConfigError, Settings
-from function_app.service_layer.storage import Storage
+from function_app.service_layer.kernel.storage import Storage
 
 
 def azure_storage(
@@ -21,14 +21,14 @@ def azure_storage(
     client_options: dict[str, Any] | None = None,
     response_hook: Callable[[Any], None] | None = None,
 ) -> Storage:
-    from function_app.adapters.blobs import BlobDeadLetters, BlobReports, ensure_container
-    from function_app.adapters.break_tables import TableBreaks
-    from function_app.adapters.claims_storage import BlobClaimsInbox, TableClaimsProgress, TableClaimsRegistry
-    from function_app.adapters.delivery_tables import TableDeliveryStates
-    from function_app.adapters.job_queues import StorageJobQueues
-    from function_app.adapters.partner_blobs import BlobPartnerFiles
-    from function_app.adapters.partner_sas import BlobAccessIssuer, BlobAckInbox
-    from function_app.adapters.tables import TableContractStore, TableJournal, ensure_table
+    from function_app.adapters.claims.azure import BlobClaimsInbox, TableClaimsProgress, TableClaimsRegistry
+    from function_app.adapters.delivery.job_queues import StorageJobQueues
+    from function_app.adapters.delivery.partner_blobs import BlobPartnerFiles
+    from function_app.adapters.delivery.partner_sas import BlobAccessIssuer, BlobAckInbox
+    from function_app.adapters.delivery.tables import TableDeliveryStates
+    from function_app.adapters.kernel.blobs import BlobDeadLetters, BlobReports, ensure_container
+    from function_app.adapters.kernel.tables import TableContractStore, TableJournal, ensure_table
+    from function_app.adapters.reconciliation.tables import TableBreaks
 
     options = dict(client_options or {})
     if response_hook:

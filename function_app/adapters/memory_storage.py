@@ -3,7 +3,8 @@ one container per partner in Blob Storage: what the claims and ack inboxes see i
 
 from __future__ import annotations
 
-from function_app.adapters.memory import (
+from function_app.adapters.claims.memory import MemoryClaimsInbox, MemoryClaimsProgress, MemoryClaimsRegistry
+from function_app.adapters.kernel.memory import (
     MemoryAckInbox,
     MemoryBreaks,
     MemoryContractStore,
@@ -15,8 +16,7 @@ from function_app.adapters.memory import (
     MemoryReports,
     UnsignedAccess,
 )
-from function_app.adapters.memory_claims import MemoryClaimsInbox, MemoryClaimsProgress, MemoryClaimsRegistry
-from function_app.service_layer.storage import Storage
+from function_app.service_layer.kernel.storage import Storage
 
 
 def memory_storage() -> Storage:

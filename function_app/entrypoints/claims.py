@@ -59,7 +59,7 @@ def process_claims_file(message: func.QueueMessage, more: func.Out[str]) -> None
     continuation queued. A message that keeps failing ends in the poison queue, where operations see it."""
     from function_app import telemetry
     from function_app.bootstrap import exchange
-    from function_app.service_layer.claims_ports import FileStatus
+    from function_app.service_layer.claims.ports import FileStatus
 
     with telemetry.invocation("process_claims_file", telemetry.PUBSUB, **{
             "messaging.message.id": message.id, "messaging.destination.name": FILES_QUEUE,

@@ -67,7 +67,7 @@ def record_acknowledgements(timer: func.TimerRequest) -> None:
 def deliver_partner_file(message: func.QueueMessage) -> None:
     from function_app import telemetry
     from function_app.bootstrap import exchange
-    from function_app.service_layer.delivery import DeliveryJob
+    from function_app.service_layer.delivery.service import DeliveryJob
 
     with telemetry.invocation("deliver_partner_file", telemetry.PUBSUB, **{
             "messaging.message.id": message.id, "messaging.destination.name": JOBS_QUEUE,

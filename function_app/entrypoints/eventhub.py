@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import azure.functions as func
 
-from function_app.domain.feedback import encode_feedback
-from function_app.domain.messages import InboundMessage
+from function_app.domain.kernel.feedback import encode_feedback
+from function_app.domain.kernel.messages import InboundMessage
 
 if TYPE_CHECKING:
     from function_app.bootstrap import Exchange

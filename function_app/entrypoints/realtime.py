@@ -52,7 +52,7 @@ def cancellation_requests(events: typing.List[func.EventHubEvent], feedback: fun
 def expire_held_cancellations(timer: func.TimerRequest, feedback: func.Out[typing.List[str]]) -> None:
     from function_app import telemetry
     from function_app.bootstrap import exchange
-    from function_app.domain.feedback import encode_feedback
+    from function_app.domain.kernel.feedback import encode_feedback
 
     with telemetry.invocation("expire_held_cancellations", telemetry.TIMER, **{"fni.past_due": timer.past_due}):
         report = exchange().holds.run(datetime.now(UTC))

@@ -30,7 +30,7 @@ param maxDeliveryAttempts int = 30
 @maxValue(1440)
 param eventTimeToLiveInMinutes int = 1440
 
-// function_app/adapters/claims_storage.py INBOUND, as it shows in a subject:
+// function_app/adapters/claims/azure.py INBOUND, as it shows in a subject:
 // /blobServices/default/containers/partner-<id>/blobs/inbound/claims/<file>
 var claimsSubjectPart = '/blobs/inbound/claims/'
 var partnerSubjectPrefix = '/blobServices/default/containers/partner-'

@@ -7,13 +7,13 @@ import pytest
 from azure.data.tables import TableServiceClient
 from azure.storage.blob import BlobServiceClient
 
-from function_app.adapters.blobs import BlobDeadLetters, ensure_container
-from function_app.adapters.break_tables import TableBreaks
-from function_app.adapters.claims_storage import BlobClaimsInbox, TableClaimsProgress, TableClaimsRegistry
-from function_app.adapters.delivery_tables import TableDeliveryStates
-from function_app.adapters.partner_blobs import BlobPartnerFiles
-from function_app.adapters.partner_sas import BlobAckInbox
-from function_app.adapters.tables import TableContractStore, TableJournal, ensure_table
+from function_app.adapters.claims.azure import BlobClaimsInbox, TableClaimsProgress, TableClaimsRegistry
+from function_app.adapters.delivery.partner_blobs import BlobPartnerFiles
+from function_app.adapters.delivery.partner_sas import BlobAckInbox
+from function_app.adapters.delivery.tables import TableDeliveryStates
+from function_app.adapters.kernel.blobs import BlobDeadLetters, ensure_container
+from function_app.adapters.kernel.tables import TableContractStore, TableJournal, ensure_table
+from function_app.adapters.reconciliation.tables import TableBreaks
 from function_app.config import Settings
 
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from function_app.adapters.memory import MemoryAckInbox
-from function_app.service_layer.partner_access import ACK_READ_LIMIT, AckInbox
+from function_app.adapters.kernel.memory import MemoryAckInbox
+from function_app.service_layer.delivery.access import ACK_READ_LIMIT, AckInbox
 from tests.contracts import on_azurite
 
 Upload = Callable[[str, str, bytes], None]  # partner, blob name, bytes: what a partner puts in its container

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from function_app.adapters.memory import MemoryBreaks
-from function_app.domain.reconciliation_model import Break, BreakKind
-from function_app.service_layer.reconciliation_ports import BreakStore
+from function_app.adapters.kernel.memory import MemoryBreaks
+from function_app.domain.reconciliation.model import Break, BreakKind
+from function_app.service_layer.reconciliation.ports import BreakStore
 from tests.contracts import on_azurite
 
 DAY = date(2026, 3, 2)

@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
-from function_app.adapters.memory_claims import MemoryClaimsInbox
-from function_app.service_layer.claims_ports import BlobChanged, BlobTooLarge, ClaimsInbox
+from function_app.adapters.claims.memory import MemoryClaimsInbox
+from function_app.service_layer.claims.ports import BlobChanged, BlobTooLarge, ClaimsInbox
 from tests.contracts import on_azurite
 
 Upload = Callable[[str, str, bytes], None]  # partner, blob name, bytes: what a partner puts in its container

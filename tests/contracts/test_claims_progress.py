@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from function_app.adapters.memory_claims import MemoryClaimsProgress
-from function_app.service_layer.claims_ports import ClaimsProgress, FileProgress, Registration
+from function_app.adapters.claims.memory import MemoryClaimsProgress
+from function_app.service_layer.claims.ports import ClaimsProgress, FileProgress, Registration
 from tests.contracts import on_azurite
 
 NAME = "inbound/claims/adm-01_claims_20260302_001.csv"

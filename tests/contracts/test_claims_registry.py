@@ -6,9 +6,9 @@ from abc import ABC, abstractmethod
 
 import pytest
 
-from function_app.adapters.memory_claims import MemoryClaimsRegistry
-from function_app.domain.claims_inbound import ClaimOrigin
-from function_app.service_layer.claims_ports import AcceptedClaim, ClaimsRegistry
+from function_app.adapters.claims.memory import MemoryClaimsRegistry
+from function_app.domain.claims.inbound import ClaimOrigin
+from function_app.service_layer.claims.ports import AcceptedClaim, ClaimsRegistry
 from tests.contracts import on_azurite
 
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from function_app.adapters.memory import MemoryContractStore
-from function_app.domain.contracts import ContractRecord, ContractStatus, HeldRequest
-from function_app.service_layer.ports import (
+from function_app.adapters.kernel.memory import MemoryContractStore
+from function_app.domain.realtime.contracts import ContractRecord, ContractStatus, HeldRequest
+from function_app.service_layer.kernel.ports import (
     ContractChange,
     ContractStore,
     IdentityClaim,

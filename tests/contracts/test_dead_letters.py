@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from function_app.adapters.memory import MemoryDeadLetters
-from function_app.service_layer.ports import DeadLetter, DeadLetterStore
+from function_app.adapters.kernel.memory import MemoryDeadLetters
+from function_app.service_layer.kernel.ports import DeadLetter, DeadLetterStore
 from tests.contracts import on_azurite
 
 T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)

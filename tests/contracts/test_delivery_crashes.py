@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from function_app.adapters.memory import (
+from function_app.adapters.kernel.memory import (
     MemoryContractStore,
     MemoryDeadLetters,
     MemoryDeliveryStates,
@@ -22,9 +22,9 @@ from function_app.adapters.memory import (
 from function_app.adapters.memory_storage import memory_storage
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import load_settings
-from function_app.service_layer.delivery import DeliveryJob
-from function_app.service_layer.delivery_ports import BlobWrite, DeliveryStateStore, PartnerFileStore, Published
-from function_app.service_layer.ports import ContractStore, DeadLetterStore, Journal
+from function_app.service_layer.delivery.ports import BlobWrite, DeliveryStateStore, PartnerFileStore, Published
+from function_app.service_layer.delivery.service import DeliveryJob
+from function_app.service_layer.kernel.ports import ContractStore, DeadLetterStore, Journal
 from tests.contracts import on_azurite
 from tests.partners import DAY, DEFAULT_PARTNERS, NOON, Clock, contracts_of_the_day, decide
 

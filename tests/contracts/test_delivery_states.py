@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from function_app.adapters.memory import MemoryDeliveryStates
-from function_app.service_layer.delivery_ports import DeliveredFile, DeliveryStateStore, FeedState, FileClaim
+from function_app.adapters.kernel.memory import MemoryDeliveryStates
+from function_app.service_layer.delivery.ports import DeliveredFile, DeliveryStateStore, FeedState, FileClaim
 from tests.contracts import on_azurite
 
 DAY = date(2026, 3, 2)

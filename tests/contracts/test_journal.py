@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from function_app.adapters.memory import MemoryJournal
-from function_app.domain.journal import FactKind, JournalFact
-from function_app.service_layer.ports import Journal
+from function_app.adapters.kernel.memory import MemoryJournal
+from function_app.domain.kernel.journal import FactKind, JournalFact
+from function_app.service_layer.kernel.ports import Journal
 from tests.contracts import on_azurite
 
 DAY = date(2026, 3, 2)

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from function_app.adapters.memory import MemoryPartnerFiles
-from function_app.service_layer.delivery_ports import BlobWrite, PartnerFileStore, Published
+from function_app.adapters.kernel.memory import MemoryPartnerFiles
+from function_app.service_layer.delivery.ports import BlobWrite, PartnerFileStore, Published
 from tests.contracts import on_azurite
 
 NAME = "outbound/nightly/2026/03/02/adm-01_nightly_20260302_001.csv"

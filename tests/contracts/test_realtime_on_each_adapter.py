@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from function_app.adapters.memory import MemoryContractStore, MemoryDeadLetters, MemoryJournal
+from function_app.adapters.kernel.memory import MemoryContractStore, MemoryDeadLetters, MemoryJournal
 from function_app.adapters.memory_storage import memory_storage
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import load_settings
-from function_app.service_layer.ports import ContractStore, DeadLetterStore, Journal
+from function_app.service_layer.kernel.ports import ContractStore, DeadLetterStore, Journal
 from tests import events
 from tests.contracts import on_azurite
 from tests.events import messages

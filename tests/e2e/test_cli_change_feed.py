@@ -11,7 +11,7 @@ import pytest
 from fnix.cli import main
 
 from function_app import bootstrap as composition
-from function_app.domain.journal import FactKind
+from function_app.domain.kernel.journal import FactKind
 from tests.peers.debezium import CLAIMS, Connector, Position
 
 LATE_EVENING = datetime(2025, 9, 3, 3, 30, tzinfo=UTC)  # 2025-09-02 22:30 in the business zone (America/Chicago)

@@ -14,8 +14,8 @@ from fnix.dev.azurite import Azurite
 
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import load_settings
-from function_app.domain.journal import JournalFact
-from function_app.service_layer.ports import Journal
+from function_app.domain.kernel.journal import JournalFact
+from function_app.service_layer.kernel.ports import Journal
 from tests.events import cancellation, contract, messages
 
 ROOT = Path(__file__).resolve().parents[2]

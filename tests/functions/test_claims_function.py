@@ -108,7 +108,7 @@ def test_a_file_longer_than_the_time_budget_is_paused_and_continued_through_the_
     on_azurite: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from function_app.entrypoints import claims as entrypoint
-    from function_app.service_layer import claims_intake
+    from function_app.service_layer.claims import service as claims_intake
 
     monkeypatch.setattr(claims_intake, "CHUNK_ROWS", 2)
     monkeypatch.setattr(entrypoint, "TIME_BUDGET_SECONDS", -1)  # out of time after every checkpoint

@@ -4,7 +4,7 @@ exists) deliver BlobCreated events under `inbound/claims/` to the function the c
 what cannot be delivered into the account with the topic's own identity; no key, URL secret or connection string.
 
 The function name comes from the decorator in function_app/entrypoints/claims.py, the path from
-function_app/adapters/claims_storage.py, and the subjects are checked against the function's own parser.
+function_app/adapters/claims/azure.py, and the subjects are checked against the function's own parser.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 
 from azure.storage.blob import BlobServiceClient
 
-from function_app.adapters.claims_storage import INBOUND
-from function_app.adapters.partner_blobs import BlobPartnerFiles
+from function_app.adapters.claims.azure import INBOUND
+from function_app.adapters.delivery.partner_blobs import BlobPartnerFiles
 from function_app.entrypoints import claims
 from tests.infra.bicep import (
     ROOT,

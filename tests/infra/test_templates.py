@@ -15,9 +15,9 @@ import pytest
 from azure.storage.blob import BlobServiceClient
 
 from function_app import telemetry
-from function_app.adapters.partner_blobs import BlobPartnerFiles
+from function_app.adapters.delivery.partner_blobs import BlobPartnerFiles
 from function_app.config import load_settings
-from function_app.domain.feedback import ReasonCode
+from function_app.domain.kernel.feedback import ReasonCode
 from function_app.entrypoints import claims, delivery, realtime
 from tests.infra.bicep import (
     INFRA,

@@ -14,11 +14,11 @@ from azure.storage.blob import ContainerClient
 
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import Settings
-from function_app.domain.journal import FactKind, JournalFact
-from function_app.service_layer import claims_intake
-from function_app.service_layer.claims_ports import AcceptedClaim, BlobChanged, ClaimsInbox, ClaimsRegistry
-from function_app.service_layer.delivery import DeliveryJob
-from function_app.service_layer.ports import Journal
+from function_app.domain.kernel.journal import FactKind, JournalFact
+from function_app.service_layer.claims import service as claims_intake
+from function_app.service_layer.claims.ports import AcceptedClaim, BlobChanged, ClaimsInbox, ClaimsRegistry
+from function_app.service_layer.delivery.service import DeliveryJob
+from function_app.service_layer.kernel.ports import Journal
 from tests.conftest import blob_service
 from tests.events import contract, messages
 from tests.partners import Clock, config, feed
@@ -289,7 +289,7 @@ def test_a_file_is_read_in_ranges_and_a_replacement_mid_read_fails_the_read(
 ) -> None:
     from azure.core.exceptions import ResourceModifiedError
 
-    from function_app.adapters import claims_storage
+    from function_app.adapters.claims import azure as claims_storage
 
     monkeypatch.setattr(claims_storage, "CHUNK_BYTES", 100)
     data = upload(exchange, [row(f"CLM-8000{i:02d}") for i in range(5)])
@@ -520,7 +520,7 @@ class ReplacedAfterFirstChunk(FailsOnce):
 def test_a_file_replaced_part_way_through_a_read_keeps_its_answered_rows_and_records_the_refusal(
     exchange: Exchange, storage_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from function_app.adapters import claims_storage
+    from function_app.adapters.claims import azure as claims_storage
 
     monkeypatch.setattr(claims_intake, "CHUNK_ROWS", 3)
     monkeypatch.setattr(claims_storage, "CHUNK_BYTES", 100)  # the rows after the first chunk are still unread

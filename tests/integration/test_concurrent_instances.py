@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import Settings
-from function_app.service_layer.ports import ContractChange, ContractStore, HeldMarker, IdentityClaim, Snapshot
+from function_app.service_layer.kernel.ports import ContractChange, ContractStore, HeldMarker, IdentityClaim, Snapshot
 from tests.events import cancellation, contract, messages
 
 

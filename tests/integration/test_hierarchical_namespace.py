@@ -12,12 +12,12 @@ from datetime import UTC, date, datetime
 import pytest
 from azure.storage.blob import BlobServiceClient, ContainerClient
 
-from function_app.adapters.blobs import BlobDeadLetters, ensure_container
-from function_app.adapters.claims_storage import BlobClaimsInbox
-from function_app.adapters.partner_blobs import BlobPartnerFiles
-from function_app.adapters.partner_sas import BlobAckInbox
+from function_app.adapters.claims.azure import BlobClaimsInbox
+from function_app.adapters.delivery.partner_blobs import BlobPartnerFiles
+from function_app.adapters.delivery.partner_sas import BlobAckInbox
+from function_app.adapters.kernel.blobs import BlobDeadLetters, ensure_container
 from function_app.config import Settings
-from function_app.service_layer.ports import DeadLetter
+from function_app.service_layer.kernel.ports import DeadLetter
 from tests.conftest import blob_service
 from tests.integration.hierarchical import directories_of, hierarchical
 

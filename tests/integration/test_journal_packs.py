@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 from azure.data.tables import TableServiceClient
 
-from function_app.adapters import tables
+from function_app.adapters.kernel import tables
 from function_app.bootstrap import bootstrap
 from function_app.config import Settings
-from function_app.domain.journal import FactKind, JournalFact
+from function_app.domain.kernel.journal import FactKind, JournalFact
 
 DAY = date(2026, 3, 2)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from function_app.adapters.memory import MemoryPartnerFiles
-from function_app.adapters.partner_blobs import BlobPartnerFiles
+from function_app.adapters.delivery.partner_blobs import BlobPartnerFiles
+from function_app.adapters.kernel.memory import MemoryPartnerFiles
 from function_app.bootstrap import Exchange
-from function_app.domain.partner_files.fields import FIELDS
-from function_app.domain.partner_files.layout import layout_blob_name, layout_document
-from function_app.service_layer.delivery_ports import PartnerFileStore, Published
+from function_app.domain.delivery.fields import FIELDS
+from function_app.domain.delivery.layout import layout_blob_name, layout_document
+from function_app.service_layer.delivery.ports import PartnerFileStore, Published
 from tests.conftest import blob_service
 
 NAME = layout_blob_name("nightly")

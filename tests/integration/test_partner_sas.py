@@ -19,12 +19,11 @@ from azure.core.credentials import AccessToken, AzureSasCredential
 from azure.core.exceptions import HttpResponseError
 from azure.storage.blob import BlobClient, BlobServiceClient, ContainerClient, UserDelegationKey
 
-from function_app.adapters.partner_blobs import BlobPartnerFiles
-from function_app.adapters.partner_sas import BlobAccessIssuer, BlobAckInbox
+from function_app.adapters.delivery.partner_blobs import BlobPartnerFiles
+from function_app.adapters.delivery.partner_sas import BlobAccessIssuer, BlobAckInbox
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import Settings
-from function_app.service_layer.delivery import DeliveryJob
-from function_app.service_layer.partner_access import (
+from function_app.service_layer.delivery.access import (
     ACK_MISMATCH,
     ACK_READ_LIMIT,
     ACKNOWLEDGED,
@@ -34,6 +33,7 @@ from function_app.service_layer.partner_access import (
     issue_access,
     issue_ack_access,
 )
+from function_app.service_layer.delivery.service import DeliveryJob
 from tests.conftest import blob_service
 from tests.partners import DAY, DEFAULT_PARTNERS, NOON, Clock, contracts_of_the_day, decide
 

@@ -22,7 +22,7 @@ from typing import Any
 from cloudevents.core.bindings import amqp
 from cloudevents.core.v1.event import CloudEvent
 
-from function_app.domain.messages import InboundMessage
+from function_app.domain.kernel.messages import InboundMessage
 
 Event = dict[str, Any]
 T0 = datetime.fromisoformat("2026-03-02T15:00:00+00:00")

@@ -14,11 +14,11 @@ from fnix.commands import event_time
 from function_app.adapters.memory_storage import memory_storage
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import load_settings
-from function_app.domain import bounds
-from function_app.domain.events import ParsedEvent, parse_message
-from function_app.domain.feedback import ReasonCode
-from function_app.domain.messages import InboundMessage
-from function_app.domain.partner_files.fields import FIELDS
+from function_app.domain.delivery.fields import FIELDS
+from function_app.domain.kernel import bounds
+from function_app.domain.kernel.feedback import ReasonCode
+from function_app.domain.kernel.messages import InboundMessage
+from function_app.domain.realtime.events import ParsedEvent, parse_message
 from tests.events import T0, body, cancellation, contract, messages
 from tests.unit.test_event_contract import CANCELLATION, CONTRACT, ENQUEUED
 

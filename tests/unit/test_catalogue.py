@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from function_app.domain.catalogue import (
+from function_app.domain.kernel.catalogue import (
     DEFAULT_CATALOGUE,
     CatalogueError,
     ProductTerms,

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from function_app.bootstrap import Exchange
-from function_app.domain.change_feed import (
+from function_app.domain.change_feed.changes import (
     BACK_OFFICE_STATUSES,
     MAX_CHANGE_BYTES,
     ChangeOp,
@@ -28,12 +28,12 @@ from function_app.domain.change_feed import (
     apply_change,
     parse_change,
 )
-from function_app.domain.events import CHANGE_FEED_SOURCE, parse_message
-from function_app.domain.feedback import ReasonCode
-from function_app.domain.journal import FactKind, JournalFact
-from function_app.domain.messages import InboundMessage
-from function_app.service_layer.ports import StoredContract
-from function_app.service_layer.realtime import BatchReport
+from function_app.domain.kernel.feedback import ReasonCode
+from function_app.domain.kernel.journal import FactKind, JournalFact
+from function_app.domain.kernel.messages import InboundMessage
+from function_app.domain.realtime.events import CHANGE_FEED_SOURCE, parse_message
+from function_app.service_layer.kernel.ports import StoredContract
+from function_app.service_layer.realtime.service import BatchReport
 from tests.events import LOCAL_SPEC, SPEC, T0, cancellation, contract, messages
 from tests.partners import memory_exchange
 
@@ -743,7 +743,7 @@ def test_a_change_the_parser_chokes_on_does_not_stop_the_batch(poison: bytes) ->
 
 
 def test_a_snapshot_read_without_change_lsn_or_serial_is_at_its_commit_lsn() -> None:
-    from function_app.domain.change_feed import parse_change
+    from function_app.domain.change_feed.changes import parse_change
 
     body = {"payload": {"op": "r", "before": None,
                         "after": {"contract_number": "VSC2501150001", "status": "ACTIVE"},

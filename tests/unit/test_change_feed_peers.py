@@ -20,12 +20,12 @@ from hypothesis import strategies as st
 
 from function_app import telemetry
 from function_app.bootstrap import Exchange
-from function_app.domain.change_feed import SideRecord, parse_change, read_record
-from function_app.domain.debezium import Column, ColumnType, Unreadable, decode, decode_date, decode_money
-from function_app.domain.events import parse_message
-from function_app.domain.journal import FactKind
-from function_app.domain.messages import InboundMessage
-from function_app.service_layer.realtime import BatchReport
+from function_app.domain.change_feed.changes import SideRecord, parse_change, read_record
+from function_app.domain.change_feed.debezium import Column, ColumnType, Unreadable, decode, decode_date, decode_money
+from function_app.domain.kernel.journal import FactKind
+from function_app.domain.kernel.messages import InboundMessage
+from function_app.domain.realtime.events import parse_message
+from function_app.service_layer.realtime.service import BatchReport
 from tests.events import T0, cancellation, contract, messages
 from tests.partners import memory_exchange
 from tests.peers.debezium import CLAIMS, CONTRACTS, Connector, DecimalMode, Position, SqlColumn, unscaled_base64

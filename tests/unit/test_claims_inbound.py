@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from function_app.domain.claims_inbound import (
+from function_app.domain.claims.inbound import (
     COLUMNS,
     MAX_LINE_BYTES,
     ClaimDecision,
@@ -34,9 +34,9 @@ from function_app.domain.claims_inbound import (
     row_total,
     split_cells,
 )
-from function_app.domain.contracts import ContractRecord, ContractStatus
-from function_app.domain.events import CancellationRequest, ContractSubmission
-from function_app.domain.feedback import Status
+from function_app.domain.kernel.feedback import Status
+from function_app.domain.realtime.contracts import ContractRecord, ContractStatus
+from function_app.domain.realtime.events import CancellationRequest, ContractSubmission
 from tests.events import example_cancellation, example_contract
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "claims"

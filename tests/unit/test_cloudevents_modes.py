@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from function_app.adapters.memory_storage import memory_storage
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import load_settings
-from function_app.domain.cloudevents import EVENT_HUBS_MAX_BODY_BYTES, is_json_media_type, read_event
-from function_app.domain.events import CancellationRequest, ContractSubmission, ParsedEvent, parse_message
-from function_app.domain.feedback import ReasonCode
-from function_app.domain.messages import MAX_BODY_BYTES
+from function_app.domain.kernel.feedback import ReasonCode
+from function_app.domain.kernel.messages import MAX_BODY_BYTES
+from function_app.domain.realtime.cloudevents import EVENT_HUBS_MAX_BODY_BYTES, is_json_media_type, read_event
+from function_app.domain.realtime.events import CancellationRequest, ContractSubmission, ParsedEvent, parse_message
 from tests.events import Event, cancellation, contract
 from tests.peers.cloudevents_sender import SentMessage, binary, received, sdk_event, structured
 

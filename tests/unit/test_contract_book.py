@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from function_app.domain.catalogue import DEFAULT_CATALOGUE
-from function_app.domain.contracts import ContractRecord, ContractStatus, EventContext, HeldRequest, Outcome
-from function_app.domain.decisions import ContractBook
-from function_app.domain.events import CancellationRequest, ContractSubmission, ParsedEvent, parse_message
-from function_app.domain.feedback import Decision, ReasonCode, Status
-from function_app.domain.journal import FactKind, JournalFact
-from function_app.domain.messages import InboundMessage
+from function_app.domain.kernel.catalogue import DEFAULT_CATALOGUE
+from function_app.domain.kernel.feedback import Decision, ReasonCode, Status
+from function_app.domain.kernel.journal import FactKind, JournalFact
+from function_app.domain.kernel.messages import InboundMessage
+from function_app.domain.realtime.contracts import ContractRecord, ContractStatus, EventContext, HeldRequest, Outcome
+from function_app.domain.realtime.decisions import ContractBook
+from function_app.domain.realtime.events import CancellationRequest, ContractSubmission, ParsedEvent, parse_message
 
 Event = dict[str, Any]
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 
 from function_app.bootstrap import Exchange
-from function_app.service_layer.delivery import DeliveryJob
+from function_app.service_layer.delivery.service import DeliveryJob
 from tests.partners import DAY, NOON, Clock, cancellation, contracts_of_the_day, decide, memory_exchange
 
 NIGHT = NOON + timedelta(hours=14)  # 02:00 the next morning in Chicago

@@ -54,16 +54,16 @@ from fnix.dev.demo_day import (
     write_jsonl,
 )
 
-from function_app.domain.catalogue import DEFAULT_CATALOGUE, ProductType
-from function_app.domain.events import (
+from function_app.domain.kernel.catalogue import DEFAULT_CATALOGUE, ProductType
+from function_app.domain.kernel.messages import InboundMessage
+from function_app.domain.kernel.vin import vin_is_valid
+from function_app.domain.realtime.events import (
     US_STATES,
     CancellationRequest,
     ContractSubmission,
     ParsedEvent,
     parse_message,
 )
-from function_app.domain.messages import InboundMessage
-from function_app.domain.vin import vin_is_valid
 
 ZONE = ZoneInfo("America/Chicago")
 BUSINESS_DATE = date(2025, 3, 14)

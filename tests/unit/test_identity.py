@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from function_app.adapters.memory import MemoryContractStore
+from function_app.adapters.kernel.memory import MemoryContractStore
 from function_app.adapters.memory_storage import memory_storage
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import load_settings
-from function_app.service_layer.ports import ConcurrencyConflict, IdentityClaim
+from function_app.service_layer.kernel.ports import ConcurrencyConflict, IdentityClaim
 from tests.events import T0, contract, messages
 
 

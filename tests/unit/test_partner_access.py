@@ -7,9 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from function_app.adapters.memory import MemoryAckInbox, MemoryDeliveryStates
-from function_app.service_layer.delivery_ports import DeliveredFile, FeedState
-from function_app.service_layer.partner_access import (
+from function_app.adapters.kernel.memory import MemoryAckInbox, MemoryDeliveryStates
+from function_app.service_layer.delivery.access import (
     ACK_MISMATCH,
     ACKNOWLEDGED,
     UNKNOWN_FILE,
@@ -20,6 +19,7 @@ from function_app.service_layer.partner_access import (
     issue_access,
     issue_ack_access,
 )
+from function_app.service_layer.delivery.ports import DeliveredFile, FeedState
 from tests.partners import DAY, DEFAULT_PARTNERS
 
 NOW = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)

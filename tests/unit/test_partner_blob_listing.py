@@ -2,7 +2,7 @@
 
 from azure.storage.blob import BlobProperties
 
-from function_app.adapters.partner_blobs import is_file
+from function_app.adapters.delivery.partner_blobs import is_file
 
 
 def test_directories_are_not_files() -> None:

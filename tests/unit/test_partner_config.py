@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from function_app.domain.catalogue import ProductType
-from function_app.domain.journal import FactKind, JournalFact
-from function_app.domain.partner_files.records import PiiLevel
-from function_app.domain.partners import (
+from function_app.domain.delivery.records import PiiLevel
+from function_app.domain.kernel.catalogue import ProductType
+from function_app.domain.kernel.journal import FactKind, JournalFact
+from function_app.domain.kernel.partners import (
     FeedFilter,
     PartnerConfig,
     PartnerConfigError,

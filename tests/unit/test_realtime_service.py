@@ -7,11 +7,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from function_app.adapters.memory import MemoryJournal
+from function_app.adapters.kernel.memory import MemoryJournal
 from function_app.adapters.memory_storage import memory_storage
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import load_settings
-from function_app.domain.journal import FactKind, JournalFact
+from function_app.domain.kernel.journal import FactKind, JournalFact
 from tests.events import T0, cancellation, contract, messages
 
 
@@ -131,7 +131,7 @@ def test_dead_letter_replay_redecides_the_input(exchange: Exchange) -> None:
     name = expired.dead_letters[0]
     exchange.realtime.process(messages("contracts", [contract("VSC0000042")], start=3))
     letter = exchange.dead_letters.get(name)
-    from function_app.domain.messages import InboundMessage
+    from function_app.domain.kernel.messages import InboundMessage
 
     message = InboundMessage(letter.hub, letter.body, letter.partition, letter.sequence_number, letter.enqueued_time)
     replayed = exchange.realtime.process([message], redecide=frozenset({letter.input_key}))

@@ -13,15 +13,15 @@ from typing import Any
 
 import pytest
 
-from function_app.adapters.memory import MemoryPartnerFiles
+from function_app.adapters.kernel.memory import MemoryPartnerFiles
 from function_app.bootstrap import Exchange
-from function_app.domain.catalogue import DEFAULT_CATALOGUE
-from function_app.domain.journal import FactKind, JournalFact
-from function_app.domain.partner_files.ascii import to_ascii
-from function_app.domain.partner_files.parsing import file_totals, parse_rows
-from function_app.domain.partner_files.records import PiiLevel
-from function_app.domain.partners import Feed, partner
-from function_app.domain.reconciliation import (
+from function_app.domain.delivery.ascii import to_ascii
+from function_app.domain.delivery.parsing import file_totals, parse_rows
+from function_app.domain.delivery.records import PiiLevel
+from function_app.domain.kernel.catalogue import DEFAULT_CATALOGUE
+from function_app.domain.kernel.journal import FactKind, JournalFact
+from function_app.domain.kernel.partners import Feed, partner
+from function_app.domain.reconciliation.checks import (
     DeliveredFileView,
     compare_feed,
     compare_source_of_record,
@@ -29,8 +29,8 @@ from function_app.domain.reconciliation import (
     expected_rows,
     resolve,
 )
-from function_app.domain.reconciliation_model import Break, BreakKind, FeedReconciliation
-from function_app.service_layer.delivery import DeliveryJob
+from function_app.domain.reconciliation.model import Break, BreakKind, FeedReconciliation
+from function_app.service_layer.delivery.service import DeliveryJob
 from tests.partners import (
     DAY,
     FIELDS,

@@ -7,8 +7,8 @@ from dataclasses import replace
 from datetime import date
 from html.parser import HTMLParser
 
-from function_app.domain.reconciliation_model import Break, BreakKind, FeedReconciliation, ReconciliationReport, Side
-from function_app.entrypoints.reconciliation_report import render_html, render_json, render_table, totals_agree, verdict
+from function_app.adapters.reconciliation.report import render_html, render_json, render_table, totals_agree, verdict
+from function_app.domain.reconciliation.model import Break, BreakKind, FeedReconciliation, ReconciliationReport, Side
 
 DAY = date(2026, 3, 2)
 SCRIPT = "<script>alert(1)</script>"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from function_app.domain.catalogue import (
+from function_app.domain.kernel.catalogue import (
     DEFAULT_CATALOGUE,
     Catalogue,
     ProductTerms,
@@ -17,8 +17,8 @@ from function_app.domain.catalogue import (
     RefundMethod,
     catalogue_from_overrides,
 )
-from function_app.domain.money import money_str, parse_money, round_cents
-from function_app.domain.refunds import (
+from function_app.domain.kernel.money import money_str, parse_money, round_cents
+from function_app.domain.realtime.refunds import (
     CANCEL_REASONS,
     CancellationFacts,
     Payee,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from function_app.config import NAMESPACE_MAX, ConfigError, load_settings
-from function_app.domain.catalogue import ProductType
+from function_app.domain.kernel.catalogue import ProductType
 
 
 def test_defaults() -> None:

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from function_app.domain.vin import vin_is_valid, vin_problem, with_check_digit
+from function_app.domain.kernel.vin import vin_is_valid, vin_problem, with_check_digit
 
 VIN_CHARACTERS = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from function_app.bootstrap import bootstrap
 from function_app.config import Settings
-from function_app.domain.journal import FactKind
+from function_app.domain.kernel.journal import FactKind
 from tests.events import LOCAL_SPEC, SPEC, body, cancellation, contract
 from tests.peers.debezium import CLAIMS, Connector, Position
 from tests.worker.conftest import StartWorker

@@ -17,10 +17,10 @@ from fnix import output
 from fnix.progress import Progress
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import ConfigError, Settings, load_settings
-from function_app.domain.change_feed import read_record
-from function_app.domain.feedback import encode_feedback
-from function_app.domain.messages import InboundMessage
-from function_app.service_layer.realtime import BatchReport
+from function_app.domain.change_feed.changes import read_record
+from function_app.domain.kernel.feedback import encode_feedback
+from function_app.domain.kernel.messages import InboundMessage
+from function_app.service_layer.realtime.service import BatchReport
 
 __all__ = ["ConfigError", "UsageError"]
 
@@ -326,7 +326,7 @@ LETTER_HINT = "`fnix deadletters list` shows the names"
 
 
 def deadletters_show(args: argparse.Namespace) -> int:
-    from function_app.adapters.blobs import letter_document
+    from function_app.adapters.kernel.blobs import letter_document
 
     blob_name(args.name, "dead letter", LETTER_HINT)
     with open_exchange() as exchange:

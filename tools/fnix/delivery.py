@@ -25,7 +25,7 @@ from function_app.config import load_settings
 
 
 def partners_check(args: argparse.Namespace) -> int:
-    from function_app.domain.partners import PartnerConfigError, load_partner_config
+    from function_app.domain.kernel.partners import PartnerConfigError, load_partner_config
     from function_app.partner_config_check import write_stamp
 
     if args.file is not None:
@@ -50,9 +50,9 @@ def partners_check(args: argparse.Namespace) -> int:
 
 def partners_layout(args: argparse.Namespace) -> int:
     """A fixed-width feed's layout, byte for byte what is published as `outbound/<feed>/layout.json`."""
-    from function_app.domain.partner_files.fields import FIELDS
-    from function_app.domain.partner_files.layout import layout_document
-    from function_app.domain.partners import PartnerConfigError, load_partner_config, partner
+    from function_app.domain.delivery.fields import FIELDS
+    from function_app.domain.delivery.layout import layout_document
+    from function_app.domain.kernel.partners import PartnerConfigError, load_partner_config, partner
 
     path = load_settings().partner_config
     try:
@@ -73,7 +73,7 @@ def partners_layout(args: argparse.Namespace) -> int:
 
 
 def deliver(args: argparse.Namespace) -> int:
-    from function_app.service_layer.delivery import DeliveryJob
+    from function_app.service_layer.delivery.service import DeliveryJob
 
     day = parse_day(args.date, "--date")
     assert day is not None
@@ -180,7 +180,7 @@ def files_resend(args: argparse.Namespace) -> int:
     """Puts a delivered file back as it was delivered, from the journal, and records who did it, when and why."""
     import getpass
 
-    from function_app.service_layer.delivery import ResendRefused
+    from function_app.service_layer.delivery.service import ResendRefused
 
     blob_name(args.name, "delivered file", "`fnix files list` shows them")
     reason = _free_text(args.reason, "--reason")
@@ -245,7 +245,7 @@ def files_queue(args: argparse.Namespace) -> int:
 
 
 def partners_sas(args: argparse.Namespace) -> int:
-    from function_app.service_layer.partner_access import SasIssuerError, issue_access, issue_ack_access
+    from function_app.service_layer.delivery.access import SasIssuerError, issue_access, issue_ack_access
 
     with open_exchange() as exchange:
         now = exchange.clock()

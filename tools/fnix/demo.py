@@ -13,9 +13,9 @@ from fnix.commands import print_summary, write_feedback
 from fnix.dev.demo_day import DemoEvent, generate_day, write_jsonl
 from fnix.progress import Progress
 from function_app.bootstrap import Exchange
-from function_app.domain.journal import JournalFact
-from function_app.domain.messages import InboundMessage
-from function_app.service_layer.realtime import BatchReport
+from function_app.domain.kernel.journal import JournalFact
+from function_app.domain.kernel.messages import InboundMessage
+from function_app.service_layer.realtime.service import BatchReport
 
 BATCH_SIZE = 100
 BATCH_WINDOW = timedelta(minutes=5)  # a hub's batch closes when full or when this much event time has passed
@@ -84,7 +84,7 @@ def run_demo(exchange: Exchange, day: date, contracts: int, seed: int, out: Path
 def _reconcile_with_injected_breaks(exchange: Exchange, day: date) -> None:
     """Tampers with three of the night's files, shows the report naming each change, then puts them back and
     shows the breaks resolved: what operations would see after a partner's file was altered in transit."""
-    from function_app.entrypoints.reconciliation_report import render_table
+    from function_app.adapters.reconciliation.report import render_table
 
     files = exchange.partner_files
     originals: dict[tuple[str, str], bytes] = {}
@@ -118,7 +118,7 @@ def _claims_file(exchange: Exchange, day: date, tag: str) -> None:
     import hashlib
 
     from fnix.dev.partner import upload_as_partner
-    from function_app.adapters.partner_blobs import BlobPartnerFiles
+    from function_app.adapters.delivery.partner_blobs import BlobPartnerFiles
 
     partner = next((p for p in exchange.delivery.feeds() if p[0].administrator_code), None)
     if partner is None or not exchange.settings.storage_connection:
@@ -177,7 +177,7 @@ def _tamper(how: str, data: bytes, file_format: str) -> bytes:
 
 def _deliver_the_night(exchange: Exchange, day: date) -> int:
     """The night's delivery for every configured feed; nothing else writes, so no settle margin is needed."""
-    from function_app.service_layer.delivery import DeliveryJob
+    from function_app.service_layer.delivery.service import DeliveryJob
 
     print("\nThe night's partner files")
     service = exchange.delivery

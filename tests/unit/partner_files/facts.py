@@ -6,13 +6,13 @@ import copy
 from datetime import UTC, date, datetime
 from typing import Any
 
-from function_app.domain.catalogue import DEFAULT_CATALOGUE
-from function_app.domain.contracts import ContractRecord, EventContext
-from function_app.domain.decisions import ContractBook
-from function_app.domain.events import CancellationRequest, ContractSubmission
-from function_app.domain.journal import JournalFact
-from function_app.domain.messages import short_hash
-from function_app.domain.vin import with_check_digit
+from function_app.domain.kernel.catalogue import DEFAULT_CATALOGUE
+from function_app.domain.kernel.journal import JournalFact
+from function_app.domain.kernel.messages import short_hash
+from function_app.domain.kernel.vin import with_check_digit
+from function_app.domain.realtime.contracts import ContractRecord, EventContext
+from function_app.domain.realtime.decisions import ContractBook
+from function_app.domain.realtime.events import CancellationRequest, ContractSubmission
 
 BUSINESS_DATE = date(2026, 3, 2)
 BOOK = ContractBook(DEFAULT_CATALOGUE)

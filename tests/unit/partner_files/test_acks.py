@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from function_app.adapters.memory import MemoryDeliveryStates
-from function_app.domain.partner_files.acks import claimed_sha256
-from function_app.service_layer.delivery_ports import DeliveredFile, FeedState
-from function_app.service_layer.partner_access import ACK_MISMATCH, ACKNOWLEDGED, AckInbox, Acknowledgements
+from function_app.adapters.kernel.memory import MemoryDeliveryStates
+from function_app.domain.delivery.acks import claimed_sha256
+from function_app.service_layer.delivery.access import ACK_MISMATCH, ACKNOWLEDGED, AckInbox, Acknowledgements
+from function_app.service_layer.delivery.ports import DeliveredFile, FeedState
 from tests.partners import DAY, DEFAULT_PARTNERS, NOON
 
 FILE = "adm-01_nightly_20260302_001.txt"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from function_app.domain.partner_files.ascii import ascii_form, to_ascii, to_ascii_within
+from function_app.domain.delivery.ascii import ascii_form, to_ascii, to_ascii_within
 
 
 @pytest.mark.parametrize(

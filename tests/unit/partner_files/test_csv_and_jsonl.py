@@ -10,9 +10,9 @@ from decimal import Decimal
 
 import pytest
 
-from function_app.domain.partner_files.fields import FIELDS, MONEY_FIELDS, FieldKind
-from function_app.domain.partner_files.formats import EXTENSIONS, csv_cell, writer_for
-from function_app.domain.partner_files.records import PiiLevel
+from function_app.domain.delivery.fields import FIELDS, MONEY_FIELDS, FieldKind
+from function_app.domain.delivery.formats import EXTENSIONS, csv_cell, writer_for
+from function_app.domain.delivery.records import PiiLevel
 from tests.unit.partner_files.facts import sample_facts
 from tests.unit.partner_files.writing import file_bytes, new_writer, write
 

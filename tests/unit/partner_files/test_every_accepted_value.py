@@ -12,14 +12,14 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from function_app.domain.contracts import ContractRecord, EventContext
-from function_app.domain.events import CancellationRequest, ContractSubmission
-from function_app.domain.journal import JournalFact
-from function_app.domain.messages import short_hash
-from function_app.domain.partner_files.fields import FIELDS
-from function_app.domain.partner_files.formats import FixedWidthWriter, writer_for
-from function_app.domain.partner_files.parsing import parse_rows
-from function_app.domain.partner_files.records import PiiLevel, pii_violations
+from function_app.domain.delivery.fields import FIELDS
+from function_app.domain.delivery.formats import FixedWidthWriter, writer_for
+from function_app.domain.delivery.parsing import parse_rows
+from function_app.domain.delivery.records import PiiLevel, pii_violations
+from function_app.domain.kernel.journal import JournalFact
+from function_app.domain.kernel.messages import short_hash
+from function_app.domain.realtime.contracts import ContractRecord, EventContext
+from function_app.domain.realtime.events import CancellationRequest, ContractSubmission
 from tests.unit.partner_files.accepted import cancellation, submission, text
 from tests.unit.partner_files.facts import BOOK
 from tests.unit.partner_files.writing import write

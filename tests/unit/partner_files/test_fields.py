@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from function_app.domain.partner_files.fields import FIELDS, MONEY_FIELDS, FieldKind, unknown_fields
+from function_app.domain.delivery.fields import FIELDS, MONEY_FIELDS, FieldKind, unknown_fields
 from tests.unit.partner_files.facts import sample_facts
 
 REQUIRED = [

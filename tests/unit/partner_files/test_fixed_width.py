@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from function_app.domain.partner_files.fields import FIELDS, MONEY_FIELDS
-from function_app.domain.partner_files.formats import FixedWidthWriter, writer_for
-from function_app.domain.partner_files.records import PiiLevel
+from function_app.domain.delivery.fields import FIELDS, MONEY_FIELDS
+from function_app.domain.delivery.formats import FixedWidthWriter, writer_for
+from function_app.domain.delivery.records import PiiLevel
 from tests.unit.partner_files.facts import sample_facts
 from tests.unit.partner_files.writing import file_bytes, write
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from function_app.domain.partner_files.fields import FIELDS
-from function_app.domain.partner_files.formats import EXTENSIONS
-from function_app.domain.partner_files.records import PiiLevel
+from function_app.domain.delivery.fields import FIELDS
+from function_app.domain.delivery.formats import EXTENSIONS
+from function_app.domain.delivery.records import PiiLevel
 from tests.unit.partner_files.facts import sample_facts
 from tests.unit.partner_files.writing import file_bytes
 

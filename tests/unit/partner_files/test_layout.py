@@ -9,11 +9,11 @@ from decimal import Decimal
 
 import pytest
 
-from function_app.adapters.partner_blobs import BLOCK_BYTES
-from function_app.domain.partner_files.fields import FIELDS, MONEY_FIELDS
-from function_app.domain.partner_files.formats import FixedWidthWriter
-from function_app.domain.partner_files.layout import COUNT_WIDTH, TOTAL_WIDTH, fixed_layout, layout_document
-from function_app.domain.partner_files.records import PiiLevel
+from function_app.adapters.delivery.partner_blobs import BLOCK_BYTES
+from function_app.domain.delivery.fields import FIELDS, MONEY_FIELDS
+from function_app.domain.delivery.formats import FixedWidthWriter
+from function_app.domain.delivery.layout import COUNT_WIDTH, TOTAL_WIDTH, fixed_layout, layout_document
+from function_app.domain.delivery.records import PiiLevel
 from tests.unit.partner_files.facts import sample_facts
 from tests.unit.partner_files.writing import write
 

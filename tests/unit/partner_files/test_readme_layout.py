@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from function_app.domain.partner_files.fields import FIELDS
-from function_app.domain.partner_files.layout import fixed_layout
+from function_app.domain.delivery.fields import FIELDS
+from function_app.domain.delivery.layout import fixed_layout
 
 README = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
 SECTION = README.split("- **Layout.**", 1)[1].split("- **Acknowledgements.**", 1)[0]

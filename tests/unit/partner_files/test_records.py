@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from function_app.domain.partner_files.records import PiiLevel, initial, mask_vin, pii_violations, record
+from function_app.domain.delivery.records import PiiLevel, initial, mask_vin, pii_violations, record
 from tests.unit.partner_files.facts import sample_facts
 
 ACCEPTED, REVISED, GAP_ACCEPTED, GAP_CANCELLED, FORMULAS, MORE_FORMULAS, NON_LATIN = sample_facts()

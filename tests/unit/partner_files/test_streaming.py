@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from function_app.domain.partner_files.fields import Cell
-from function_app.domain.partner_files.formats import CHUNK_CHARS, EXTENSIONS
-from function_app.domain.partner_files.records import PiiLevel, record
+from function_app.domain.delivery.fields import Cell
+from function_app.domain.delivery.formats import CHUNK_CHARS, EXTENSIONS
+from function_app.domain.delivery.records import PiiLevel, record
 from tests.unit.partner_files.facts import sample_facts
 from tests.unit.partner_files.writing import new_writer
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from function_app.domain.journal import JournalFact
-from function_app.domain.partner_files.formats import FileWriter, writer_for
-from function_app.domain.partner_files.records import PiiLevel, record
+from function_app.domain.delivery.formats import FileWriter, writer_for
+from function_app.domain.delivery.records import PiiLevel, record
+from function_app.domain.kernel.journal import JournalFact
 
 PARTNER = "first-prairie"
 FEED = "contracts"

@@ -56,9 +56,9 @@ from typing import Any, Final
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
-from function_app.domain.events import CANCEL_REQUESTED, CONTRACT_SUBMITTED
-from function_app.domain.feedback import ReasonCode
-from function_app.domain.vin import vin_is_valid, with_check_digit
+from function_app.domain.kernel.feedback import ReasonCode
+from function_app.domain.kernel.vin import vin_is_valid, with_check_digit
+from function_app.domain.realtime.events import CANCEL_REQUESTED, CONTRACT_SUBMITTED
 
 CONTRACTS_HUB: Final = "contracts"
 CANCELLATIONS_HUB: Final = "cancellations"

@@ -1,0 +1,49 @@
+"""Reconciliation breaks in Table Storage: one partition per business date, one row per break identity."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from azure.data.tables import TableClient, UpdateMode
+
+from function_app.domain.reconciliation.model import Break
+from function_app.service_layer.reconciliation.ports import BreakStore
+
+BATCH = 100
+
+
+def _row(item: Break) -> str:
+    return hashlib.sha256(item.identity.encode("utf-8")).hexdigest()[:40]
+
+
+class TableBreaks(BreakStore):
+    def __init__(self, table: TableClient) -> None:
+        self._table = table
+
+    def open_breaks(self, business_date: date) -> list[Break]:
+        query = f"PartitionKey eq '{business_date.isoformat()}' and status eq 'OPEN'"
+        return [Break.from_json(json.loads(e["break"])) for e in self._table.query_entities(query)]
+
+    def record(self, business_date: date, found: Sequence[Break], resolved: Sequence[Break], at: datetime) -> None:
+        day = business_date.isoformat()
+        rows: list[dict[str, Any]] = [_entity(day, item, "OPEN", at) for item in found]
+        rows += [_entity(day, item, "RESOLVED", at) for item in resolved]
+        unique = list({row["RowKey"]: row for row in rows}.values())
+        for start in range(0, len(unique), BATCH):
+            self._table.submit_transaction(
+                [("upsert", row, {"mode": UpdateMode.MERGE}) for row in unique[start : start + BATCH]]
+            )
+
+
+def _entity(day: str, item: Break, status: str, at: datetime) -> dict[str, Any]:
+    entity: dict[str, Any] = {
+        "PartitionKey": day, "RowKey": _row(item), "break": json.dumps(item.to_json(), sort_keys=True),
+        "status": status, "kind": item.kind.value, "scope": item.scope, "last_seen": at.isoformat(),
+    }
+    if status == "RESOLVED":
+        entity["resolved_at"] = at.isoformat()
+    return entity

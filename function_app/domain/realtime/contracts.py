@@ -1,0 +1,140 @@
+"""What the exchange holds per contract, and how each event changes it (spec/EVENTS.md rules)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from function_app.domain.change_feed.changes import SourceOfRecord
+from function_app.domain.kernel.feedback import Decision
+from function_app.domain.kernel.journal import JournalFact
+
+
+class ContractStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    CANCELLED = "CANCELLED"
+
+
+@dataclass(frozen=True)
+class HeldRequest:
+    """A cancellation that arrived before its contract: decided when the contract comes, or expired."""
+
+    input_key: str
+    event_id: str
+    source: str
+    request: dict[str, Any]
+    content_hash: str
+    received_at: datetime
+    position: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "input_key": self.input_key,
+            "event_id": self.event_id,
+            "source": self.source,
+            "request": self.request,
+            "content_hash": self.content_hash,
+            "received_at": self.received_at.isoformat(),
+            "position": self.position,
+        }
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> HeldRequest:
+        return cls(
+            input_key=raw["input_key"],
+            event_id=raw["event_id"],
+            source=raw["source"],
+            request=raw["request"],
+            content_hash=raw["content_hash"],
+            received_at=datetime.fromisoformat(raw["received_at"]),
+            position=raw["position"],
+        )
+
+
+@dataclass(frozen=True)
+class ContractRecord:
+    """One contract as the exchange knows it. `status` None: only held cancellations wait for it."""
+
+    contract_number: str
+    status: ContractStatus | None = None
+    submission: dict[str, Any] | None = None
+    revision: int = 0
+    content_hash: str = ""
+    dealer_code: str = ""
+    cancellation: dict[str, Any] | None = None
+    held: tuple[HeldRequest, ...] = ()
+    source_of_record: SourceOfRecord = field(default_factory=SourceOfRecord)
+
+    @property
+    def claims_paid(self) -> Decimal:
+        return self.source_of_record.claims_paid
+
+    @classmethod
+    def empty(cls, contract_number: str) -> ContractRecord:
+        return cls(contract_number)
+
+    @property
+    def exists(self) -> bool:
+        return self.status is not None
+
+    def without_held(self, keys: Iterable[str]) -> ContractRecord:
+        gone = set(keys)
+        return replace(self, held=tuple(h for h in self.held if h.input_key not in gone))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "contract_number": self.contract_number,
+            "status": self.status.value if self.status else None,
+            "submission": self.submission,
+            "revision": self.revision,
+            "content_hash": self.content_hash,
+            "dealer_code": self.dealer_code,
+            "cancellation": self.cancellation,
+            "held": [h.to_json() for h in self.held],
+            "source_of_record": self.source_of_record.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> ContractRecord:
+        status = raw.get("status")
+        return cls(
+            contract_number=raw["contract_number"],
+            status=ContractStatus(status) if status else None,
+            submission=raw.get("submission"),
+            revision=int(raw.get("revision", 0)),
+            content_hash=raw.get("content_hash", ""),
+            dealer_code=raw.get("dealer_code", ""),
+            cancellation=raw.get("cancellation"),
+            held=tuple(HeldRequest.from_json(h) for h in raw.get("held", [])),
+            source_of_record=SourceOfRecord.from_json(raw.get("source_of_record")),
+        )
+
+
+@dataclass(frozen=True)
+class EventContext:
+    """Where and when an event was decided: the inputs to its journal position and business date."""
+
+    input_key: str
+    event_id: str
+    source: str
+    position: str
+    business_date: date
+    received_at: datetime
+
+
+@dataclass
+class Outcome:
+    """The answer to one input: a decision, or None while a cancellation is held."""
+
+    input_key: str
+    event_id: str
+    source: str
+    contract_number: str
+    decision: Decision | None
+    decided_at: datetime
+    facts: list[JournalFact] = field(default_factory=list)
+    held: HeldRequest | None = None

@@ -1,0 +1,159 @@
+"""Cancellation refunds (spec/REFUNDS.md): exact fractions, each money figure rounded once."""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from fractions import Fraction
+
+from function_app.domain.kernel.catalogue import (
+    DEFAULT_CATALOGUE,
+    Catalogue,
+    ProductTerms,
+    ProductType,
+    RefundMethod,
+)
+from function_app.domain.kernel.money import money_str, round_cents, round_half_up
+
+CANCEL_REASONS = ("CUSTOMER_REQUEST", "LOAN_PAYOFF", "TOTAL_LOSS", "REPOSSESSION", "TRADE_IN")
+_LIENHOLDER_REASONS = frozenset({"TOTAL_LOSS", "REPOSSESSION"})
+_NO_FEE = Decimal("0.00")
+
+
+class Payee(StrEnum):
+    CUSTOMER = "CUSTOMER"
+    LIENHOLDER = "LIENHOLDER"
+
+
+def add_months(day: date, months: int) -> date:
+    """Calendar months later (or earlier), the day clamped to the month's end."""
+    year, month_index = divmod(day.year * 12 + day.month - 1 + months, 12)
+    month = month_index + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class RefundTerms:
+    product_type: ProductType
+    retail: Decimal
+    cost: Decimal
+    term_months: int
+    term_miles: int | None
+    sale_date: date
+    effective_date: date
+    sale_odometer: int
+    has_lienholder: bool
+
+
+@dataclass(frozen=True)
+class CancellationFacts:
+    cancel_date: date
+    odometer: int
+    reason: str
+    claims_paid: Decimal = Decimal("0")
+
+
+@dataclass(frozen=True)
+class RefundQuote:
+    method: RefundMethod
+    unearned_fraction: Fraction
+    days_used: int
+    miles_used: int | None
+    gross_refund: Decimal
+    cancellation_fee: Decimal
+    claims_deducted: Decimal
+    customer_refund: Decimal
+    provider_refund: Decimal
+    dealer_chargeback: Decimal
+    payee: Payee
+
+    def to_json(self) -> dict[str, str | int | None]:
+        """The feedback's `refund` object."""
+        return {
+            "method": self.method.value,
+            "unearned_fraction": f"{round_half_up(self.unearned_fraction, 6):f}",
+            "days_used": self.days_used,
+            "miles_used": self.miles_used,
+            "gross_refund": money_str(self.gross_refund),
+            "cancellation_fee": money_str(self.cancellation_fee),
+            "claims_deducted": money_str(self.claims_deducted),
+            "customer_refund": money_str(self.customer_refund),
+            "provider_refund": money_str(self.provider_refund),
+            "dealer_chargeback": money_str(self.dealer_chargeback),
+            "payee": self.payee.value,
+        }
+
+
+def quote_refund(
+    terms: RefundTerms, cancel: CancellationFacts, catalogue: Catalogue = DEFAULT_CATALOGUE
+) -> RefundQuote:
+    product = catalogue[terms.product_type]
+    claims = round_cents(cancel.claims_paid)
+    days_used = max(0, (cancel.cancel_date - terms.effective_date).days)
+    miles_used = None if terms.term_miles is None else max(0, cancel.odometer - terms.sale_odometer)
+    if _in_free_look(terms, cancel, product, claims):
+        unearned, fee = Fraction(1), _NO_FEE
+    else:
+        unearned = _unearned(product.method, terms, cancel.cancel_date, days_used, miles_used)
+        fee = product.cancellation_fee
+    gross = round_cents(Fraction(terms.retail) * unearned)
+    fee = round_cents(min(fee, gross))
+    claims_deducted = min(claims, gross - fee)
+    customer = gross - fee - claims_deducted
+    provider = min(customer, round_cents(Fraction(terms.cost) * unearned))
+    return RefundQuote(
+        method=product.method,
+        unearned_fraction=unearned,
+        days_used=days_used,
+        miles_used=miles_used,
+        gross_refund=gross,
+        cancellation_fee=fee,
+        claims_deducted=claims_deducted,
+        customer_refund=customer,
+        provider_refund=provider,
+        dealer_chargeback=customer - provider,
+        payee=_payee(terms, cancel),
+    )
+
+
+def _in_free_look(
+    terms: RefundTerms, cancel: CancellationFacts, product: ProductTerms, claims: Decimal
+) -> bool:
+    return (cancel.cancel_date - terms.sale_date).days <= product.free_look_days and claims == 0
+
+
+def _unearned(
+    method: RefundMethod, terms: RefundTerms, cancel_date: date, days_used: int, miles_used: int | None
+) -> Fraction:
+    match method:
+        case RefundMethod.PRO_RATA:
+            return 1 - _pro_rata_used(terms, days_used, miles_used)
+        case RefundMethod.RULE_OF_78:
+            return _rule_of_78_unearned(terms.term_months, _whole_months(terms.effective_date, cancel_date))
+
+
+def _pro_rata_used(terms: RefundTerms, days_used: int, miles_used: int | None) -> Fraction:
+    term_days = (add_months(terms.effective_date, terms.term_months) - terms.effective_date).days
+    used = min(Fraction(1), Fraction(days_used, term_days))
+    if terms.term_miles is not None and miles_used is not None:
+        used = max(used, min(Fraction(1), Fraction(miles_used, terms.term_miles)))
+    return used
+
+
+def _rule_of_78_unearned(term_months: int, months_elapsed: int) -> Fraction:
+    remaining = term_months - min(months_elapsed, term_months)
+    return Fraction(remaining * (remaining + 1), term_months * (term_months + 1))
+
+
+def _whole_months(start: date, end: date) -> int:
+    """The largest k ≥ 0 with add_months(start, k) ≤ end; 0 when end is before start."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if add_months(start, months) > end:
+        months -= 1
+    return max(0, months)
+
+
+def _payee(terms: RefundTerms, cancel: CancellationFacts) -> Payee:
+    to_lienholder = terms.has_lienholder and cancel.reason in _LIENHOLDER_REASONS
+    return Payee.LIENHOLDER if to_lienholder else Payee.CUSTOMER

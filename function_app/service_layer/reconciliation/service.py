@@ -1,0 +1,150 @@
+"""Reconciliation of one business date: the journal, the partner files and the source of record agree, or the
+report names each break; breaks are kept, and resolved when a later run no longer finds them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+
+from function_app import telemetry
+from function_app.domain.kernel.catalogue import Catalogue
+from function_app.domain.kernel.journal import FactKind, JournalFact
+from function_app.domain.kernel.partners import Feed, Partner, PartnerConfig
+from function_app.domain.realtime.contracts import ContractRecord
+from function_app.domain.reconciliation.checks import (
+    DeliveredFileView,
+    compare_feed,
+    compare_source_of_record,
+    decided_at,
+    resolve,
+)
+from function_app.domain.reconciliation.model import FeedReconciliation, ReconciliationReport
+from function_app.service_layer.delivery.ports import DeliveredFile, DeliveryStateStore, PartnerFileStore
+from function_app.service_layer.kernel.ports import ContractStore, Journal
+from function_app.service_layer.reconciliation.ports import BreakStore
+
+SOURCE_OF_RECORD_GRACE = timedelta(hours=24)
+LOAD_CHUNK = 100
+
+
+class ReconciliationService:
+    def __init__(
+        self,
+        config: PartnerConfig,
+        journal: Journal,
+        contracts: ContractStore,
+        deliveries: DeliveryStateStore,
+        files: PartnerFileStore,
+        breaks: BreakStore,
+        catalogue: Catalogue,
+        *,
+        settle: timedelta,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._config = config
+        self._journal = journal
+        self._contracts = contracts
+        self._deliveries = deliveries
+        self._files = files
+        self._breaks = breaks
+        self._catalogue = catalogue
+        self._settle = settle
+        self._clock = clock
+        self._days: dict[str, list[JournalFact]] = {}  # journal dates read in this run
+        self.pending: dict[str, int] = {}  # per "<partner>/<feed>": facts of the last run's date not delivered yet
+        # and still within their SLA, so neither a break nor delivered (the operator's view says so)
+
+    def run(self, business_date: date) -> ReconciliationReport:
+        now = self._clock()
+        self._days = {}
+        self.pending = {}
+        with telemetry.span("fni.reconcile", **{"fni.business_date": business_date.isoformat()}):
+            facts = self._day(business_date.isoformat())
+            feeds = tuple(self._feed(p, f, business_date, facts, now) for p in self._config.partners for f in p.feeds)
+            decided = [f for f in facts if f.kind in (FactKind.CONTRACT_ACCEPTED, FactKind.CONTRACT_CANCELLED)]
+            records = self._records({f.contract_number for f in decided})
+            accepted = [(f, records[f.contract_number]) for f in decided if f.contract_number in records]
+            source = compare_source_of_record(
+                business_date=business_date, accepted=accepted, now=now, grace=SOURCE_OF_RECORD_GRACE,
+                catalogue=self._catalogue,
+            )
+            found = [b for feed in feeds for b in feed.breaks] + list(source)
+            resolved = resolve(self._breaks.open_breaks(business_date), found)
+            self._breaks.record(business_date, found, resolved, now)
+            for item in found:
+                telemetry.reconciliation_breaks.add(1, {"kind": item.kind.value, "scope": item.scope})
+        return ReconciliationReport(
+            business_date, now.isoformat(), feeds, source, len({f.contract_number for f in decided}), resolved
+        )
+
+    def _feed(
+        self, partner: Partner, feed: Feed, business_date: date, facts: Sequence[JournalFact], now: datetime
+    ) -> FeedReconciliation:
+        day = business_date.isoformat()
+        subscribed = [f for f in facts if _subscribed(feed, f)]
+        delivered = [
+            d for d in self._deliveries.files(partner.id, feed.name)
+            if d.business_date == business_date or any(d.covers(day, f.position) for f in subscribed)
+        ]
+        views = [self._view(partner.id, feed, d, day, subscribed) for d in delivered]
+        covered = {f.position for view in views for f in view.expected_facts}
+        late_after = feed.sla_timedelta + self._settle + timedelta(hours=1)
+        self.pending[f"{partner.id}/{feed.name}"] = sum(
+            1 for f in subscribed if f.position not in covered and now - decided_at(f) <= late_after
+        )
+        return compare_feed(
+            partner=partner.id, feed=feed, business_date=business_date,
+            facts=[f for f in subscribed if f.position in covered],
+            undelivered=[f for f in subscribed if f.position not in covered],
+            files=views, now=now, late_after=late_after,
+        )
+
+    def _view(
+        self, partner: str, feed: Feed, delivered: DeliveredFile, day: str, subscribed: Sequence[JournalFact]
+    ) -> DeliveredFileView:
+        """The file, and what it should hold: this date's facts in its ranges, and those of the other dates."""
+        others = tuple(
+            f for other in sorted(delivered.ranges) if other != day
+            for f in self._day(other) if delivered.covers(other, f.position) and _subscribed(feed, f)
+        )
+        return DeliveredFileView(
+            name=delivered.blob_name,
+            data=self._read(partner, delivered.blob_name),
+            manifest=_json(self._read(partner, delivered.blob_name + ".manifest.json")),
+            expected_facts=tuple(f for f in subscribed if delivered.covers(day, f.position)),
+            other_facts=others,
+        )
+
+    def _day(self, day: str) -> list[JournalFact]:
+        if day not in self._days:
+            self._days[day] = list(self._journal.read(date.fromisoformat(day)))
+        return self._days[day]
+
+    def _read(self, partner: str, name: str) -> bytes | None:
+        try:
+            return self._files.read(partner, name)
+        except KeyError:
+            return None
+
+    def _records(self, numbers: Iterable[str]) -> dict[str, ContractRecord]:
+        ordered = sorted(numbers)
+        found: dict[str, ContractRecord] = {}
+        for start in range(0, len(ordered), LOAD_CHUNK):
+            snapshot = self._contracts.load(ordered[start : start + LOAD_CHUNK], {})
+            found.update({number: stored.record for number, stored in snapshot.contracts.items()})
+        return found
+
+
+def _subscribed(feed: Feed, fact: JournalFact) -> bool:
+    return fact.kind.value in feed.fact_kinds and feed.filter.matches(fact)
+
+
+def _json(data: bytes | None) -> dict[str, object] | None:
+    if data is None:
+        return None
+    try:
+        document = json.loads(data)
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) else None
