@@ -64,6 +64,7 @@ from function_app.config import Settings, load_settings
 from function_app.domain.claims import results as claims_results
 from function_app.domain.claims.rows import COLUMNS
 from function_app.domain.kernel.journal import FactKind, JournalFact
+from function_app.service_layer.claims.ports import FileStatus
 from function_app.service_layer.claims.service import CHUNK_ROWS, ClaimsIntake, FileOutcome, results_name
 from function_app.service_layer.kernel.ports import Journal
 from tests.events import contract, messages
@@ -468,7 +469,8 @@ class Bench:
         intake = exchange.claims
         with self._measured(step):
             outcomes = intake.scan(PARTNER)
-        if len(outcomes) != 1 or outcomes[0].status != "REJECTED" or "record_count" not in outcomes[0].note:
+        refused = len(outcomes) == 1 and outcomes[0].status is FileStatus.REJECTED
+        if not refused or "record_count" not in outcomes[0].note:
             raise SystemExit(f"control: expected the file REJECTED for its record_count, got {outcomes}")
         container = self.partner_container(exchange)
         answer = container.get_blob_client(results_name(NAME)).download_blob().readall()
@@ -573,7 +575,7 @@ class Bench:
 
 
 def _check_outcome(outcomes: Sequence[FileOutcome], work: Workload) -> None:
-    if len(outcomes) != 1 or outcomes[0].status != "DONE" or outcomes[0].counts != work.counts:
+    if len(outcomes) != 1 or outcomes[0].status is not FileStatus.DONE or outcomes[0].counts != work.counts:
         raise SystemExit(f"real: expected one file DONE with counts {work.counts}, got {outcomes}")
 
 
@@ -879,8 +881,8 @@ def _scale_notes(outcome: Run) -> list[str]:
     lines = [
         f"Where the real path's time goes at {last.rows:,} rows: {real.client_cpu:.0f} s of this process's CPU "
         f"({real.client_cpu / last.rows * 1e6:.0f} µs per row) against {real.azurite_cpu or 0:.0f} s of Azurite's. "
-        f"The (service) step is the same `ClaimsIntake` with storage that answers instantly (bytes and contracts "
-        f"in memory, a registry dict, a journal that counts): {service.seconds:.1f} s, "
+        f"The (service) step is the same `ClaimsIntake` with storage that answers instantly (the memory adapters: "
+        f"bytes, contracts and registry in memory, and a journal that counts): {service.seconds:.1f} s, "
         f"{service.client_cpu / last.rows * 1e6:.0f} µs of CPU per row for reading, checking, deciding and "
         f"answering each row and building its fact, {last.seconds('service') / last.seconds('floor'):.0f}× the "
         f"floor ({floor_rate:,.0f} rows/s, which does no work per row at all). No storage can bring the real path "
