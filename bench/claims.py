@@ -14,7 +14,8 @@ and three ways of answering that file are timed side by side:
         record count, total), then chunks of ``CHUNK_ROWS`` rows: contract look-ups, registry insert (a look-up only
         when a number is taken), the chunk's facts as one journal pack, results block staged, checkpoint; then the
         results file committed, hashed and given its manifest.
-(service) the same ``ClaimsIntake`` over the same bytes and contracts with storage that answers instantly.
+(service) the same ``ClaimsIntake`` over the same bytes and contracts on the memory adapters (storage that answers
+          instantly), with a journal that only counts its facts.
 
 Per step: wall seconds, rows/s, client and Azurite CPU, Table and Blob requests (the SDKs' raw_response_hook), the
 process's resident memory growth (``bench.delivery.MemoryWatch``), and for the real path the time of every staged
@@ -54,16 +55,16 @@ from fnix.dev.azurite import Azurite, AzuriteEndpoints
 from bench import harness
 from bench.harness import say
 from function_app import bootstrap as composition
-from function_app.adapters.claims.azure import REGISTRY_PARTITIONS, BlobClaimsInbox
-from function_app.adapters.claims.memory import MemoryClaimsProgress, MemoryClaimsRegistry
-from function_app.adapters.kernel.memory import MemoryContractStore
+from function_app.adapters.claims.azure import REGISTRY_PARTITIONS, BlobClaimsInbox, registry_partitions
+from function_app.adapters.claims.memory import MemoryClaimsInbox, MemoryClaimsProgress, MemoryClaimsRegistry
+from function_app.adapters.kernel.memory import MemoryContractStore, MemoryPartnerFiles
 from function_app.adapters.kernel.tables import PACK_COUNT
 from function_app.bootstrap import Exchange
 from function_app.config import Settings, load_settings
+from function_app.domain.claims import results as claims_results
+from function_app.domain.claims.rows import COLUMNS
 from function_app.domain.kernel.journal import FactKind, JournalFact
-from function_app.service_layer.claims.ports import (
-    ClaimsInbox,
-)
+from function_app.service_layer.claims.ports import FileStatus
 from function_app.service_layer.claims.service import CHUNK_ROWS, ClaimsIntake, FileOutcome, results_name
 from function_app.service_layer.kernel.ports import Journal
 from tests.events import contract, messages
@@ -100,9 +101,8 @@ EXPECTED: dict[str, tuple[str, str]] = {  # kind -> (status, reasons) in the res
     "before_effective": ("REJECTED", "NOT_COVERED"),
     "past_odometer": ("REJECTED", "NOT_COVERED"),
 }
-HEADER = ("claim_number,contract_number,repair_order,failure_date,odometer,labor_amount,parts_amount,tax_amount,"
-          "total_amount,repair_facility_code,cause\n")
-RESULTS_HEADER = "row,claim_number,status,reasons\n"
+HEADER = ",".join(COLUMNS) + "\n"
+RESULTS_HEADER = ",".join(claims_results.RESULTS_HEADER) + "\n"
 
 
 def _cents(value: int) -> str:
@@ -320,39 +320,6 @@ class SizeResult:
         return rates
 
 
-class InstantInbox(ClaimsInbox):
-    """The uploaded bytes in memory; results staged into a digest. Storage that answers instantly."""
-
-    def __init__(self, data: bytes, manifest: bytes) -> None:
-        self._blobs = {NAME: data, NAME + ".manifest.json": manifest}
-        self.results = hashlib.sha256()
-        self.results_bytes = 0
-
-    def data_files(self, partner: str) -> list[str]:
-        return [NAME]
-
-    def read_small(self, partner: str, name: str, limit: int) -> bytes | None:
-        return self._blobs.get(name)
-
-    def version(self, partner: str, name: str) -> str | None:
-        return "1" if name in self._blobs else None
-
-    def chunks(self, partner: str, name: str, version: str) -> Iterator[bytes]:
-        data = memoryview(self._blobs[name])
-        for start in range(0, len(data), 4 * MIB):
-            yield bytes(data[start : start + 4 * MIB])
-
-    def stage_results(self, partner: str, name: str, block: int, data: bytes) -> None:
-        self.results.update(data)
-        self.results_bytes += len(data)
-
-    def commit_results(self, partner: str, name: str, blocks: int) -> tuple[str, int]:
-        return self.results.hexdigest(), self.results_bytes
-
-    def write_manifest(self, partner: str, name: str, document: dict[str, Any]) -> None:
-        pass
-
-
 class SinkJournal(Journal):
     """Counts the facts it is given (as the service built them) and keeps none: 1M facts would not fit."""
 
@@ -462,19 +429,23 @@ class Bench:
         manifest = container.get_blob_client(NAME + ".manifest.json").download_blob().readall()
         contracts = MemoryContractStore()
         contracts.records.update(exchange.contracts.load([*CONTRACTS, OTHER_ADMIN], {}).contracts)
-        inbox, registry, journal = InstantInbox(data, manifest), MemoryClaimsRegistry(), SinkJournal()
+        files = MemoryPartnerFiles()
+        files.put(PARTNER, NAME, data)
+        files.put(PARTNER, NAME + ".manifest.json", manifest)
+        inbox, registry, journal = MemoryClaimsInbox(files), MemoryClaimsRegistry(), SinkJournal()
         intake = ClaimsIntake(exchange.partners, inbox, registry, MemoryClaimsProgress(), contracts, journal,
                               exchange.settings.zone, clock=lambda: NOW)
         with self._measured(step):
             outcomes = intake.scan(PARTNER)
         _check_outcome(outcomes, work)
         del data
-        if (inbox.results.hexdigest(), inbox.results_bytes) != (work.results_sha256, work.results_bytes):
+        answer = files.read(PARTNER, results_name(NAME))
+        if (hashlib.sha256(answer).hexdigest(), len(answer)) != (work.results_sha256, work.results_bytes):
             raise SystemExit("service: its results differ from the offline rendering")
         if journal.facts != work.accepted or len(registry.claims) != work.accepted:
             raise SystemExit(f"service: {journal.facts} facts, {len(registry.claims)} claims; "
                              f"expected {work.accepted}")
-        step.bytes = inbox.results_bytes
+        step.bytes = len(answer)
         return step
 
     def real_profiled(self, exchange: Exchange, work: Workload, top: int = 30) -> tuple[str, list[tuple[str, float]]]:
@@ -498,7 +469,8 @@ class Bench:
         intake = exchange.claims
         with self._measured(step):
             outcomes = intake.scan(PARTNER)
-        if len(outcomes) != 1 or outcomes[0].status != "REJECTED" or "record_count" not in outcomes[0].note:
+        refused = len(outcomes) == 1 and outcomes[0].status is FileStatus.REJECTED
+        if not refused or "record_count" not in outcomes[0].note:
             raise SystemExit(f"control: expected the file REJECTED for its record_count, got {outcomes}")
         container = self.partner_container(exchange)
         answer = container.get_blob_client(results_name(NAME)).download_blob().readall()
@@ -593,8 +565,8 @@ class Bench:
             self.journal_entities += 1
             self.journal_bytes += sum(len(v) for k, v in entity.items() if k.startswith("pack_") and k != PACK_COUNT)
         registry = tables.get_table_client(exchange.settings.claims_table)
-        claims = sum(1 for k in range(REGISTRY_PARTITIONS)  # per partition: Azurite sorts what a query matches
-                     for _ in registry.query_entities(f"PartitionKey eq 'c{k:02d}'", select=["RowKey"]))
+        claims = sum(1 for partition in registry_partitions()  # per partition: Azurite sorts what a query matches
+                     for _ in registry.query_entities(f"PartitionKey eq '{partition}'", select=["RowKey"]))
         if facts != work.accepted or claims != work.accepted:
             problems.append(f"{facts} CLAIM_SUBMITTED facts and {claims} registry claims, expected {work.accepted}")
         if problems:
@@ -603,14 +575,14 @@ class Bench:
 
 
 def _check_outcome(outcomes: Sequence[FileOutcome], work: Workload) -> None:
-    if len(outcomes) != 1 or outcomes[0].status != "DONE" or outcomes[0].counts != work.counts:
+    if len(outcomes) != 1 or outcomes[0].status is not FileStatus.DONE or outcomes[0].counts != work.counts:
         raise SystemExit(f"real: expected one file DONE with counts {work.counts}, got {outcomes}")
 
 
 # Where the real path's time goes, from the profile: (label, file suffix, function name). Cumulative times overlap
 # (the registry, contracts and journal calls are inside _rows); the table says which.
 PARTS = (
-    ("ClaimsIntake._measure (pass 1: hash + count + total)", "service_layer/claims/service.py", "_measure"),
+    ("measure (pass 1: hash + count + total)", "service_layer/claims/measure.py", "measure"),
     ("ClaimsIntake._rows (pass 2: everything per chunk)", "service_layer/claims/service.py", "_rows"),
     ("  TableContractStore.load (contract look-ups)", "adapters/kernel/tables.py", "load"),
     ("  TableClaimsRegistry.load (earlier claims)", "adapters/claims/azure.py", "load"),
@@ -618,9 +590,9 @@ PARTS = (
     ("  TableJournal.append (facts, upserts)", "adapters/kernel/tables.py", "append"),
     ("  BlobClaimsInbox.stage_results (block + create_container)", "adapters/claims/azure.py", "stage_results"),
     ("  TableClaimsProgress.put (checkpoint)", "adapters/claims/azure.py", "put"),
-    ("  ClaimsReader.read (parse rows; pass 1 and 2)", "domain/claims/inbound.py", "read"),
-    ("  decide_claim (rules)", "domain/claims/inbound.py", "decide_claim"),
-    ("  ClaimsIntake._fact (journal facts built)", "service_layer/claims/service.py", "_fact"),
+    ("  ClaimsReader.read (parse rows; pass 1 and 2)", "domain/claims/claims_file.py", "read"),
+    ("  decide_claim (rules)", "domain/claims/decisions.py", "decide_claim"),
+    ("  claim_fact (journal facts built)", "service_layer/claims/facts.py", "claim_fact"),
     ("ClaimsIntake._finish (commit, re-read results, manifest)", "service_layer/claims/service.py", "_finish"),
     ("azure-core: building transaction bodies", "azure/core/pipeline/_base.py", "_prepare_multipart"),
     ("azure-core: parsing transaction responses (email parser)", "azure/core/utils/_pipeline_transport_rest_shared.py",
@@ -861,7 +833,7 @@ def render(outcome: Run, args: argparse.Namespace, argv: Sequence[str]) -> str:
     if outcome.profile is not None:
         lines += ["", f"Real path under cProfile, {outcome.profile_rows:,} rows (one extra run in a namespace of its "
                   f"own, not in the timings; {outcome.profile_seconds:.0f} s with the profiler's overhead). Cumulative "
-                  "seconds; indented lines are inside `_rows` (ClaimsReader.read also runs in `_measure`):", "",
+                  "seconds; indented lines are inside `_rows` (ClaimsReader.read also runs in `measure`):", "",
                   "| part | s | share |", "|---|---:|---:|"]
         total = outcome.profile_seconds
         lines += [f"| {label} | {s:.1f} | {s / total:.0%} |" for label, s in outcome.breakdown]
@@ -909,8 +881,8 @@ def _scale_notes(outcome: Run) -> list[str]:
     lines = [
         f"Where the real path's time goes at {last.rows:,} rows: {real.client_cpu:.0f} s of this process's CPU "
         f"({real.client_cpu / last.rows * 1e6:.0f} µs per row) against {real.azurite_cpu or 0:.0f} s of Azurite's. "
-        f"The (service) step is the same `ClaimsIntake` with storage that answers instantly (bytes and contracts "
-        f"in memory, a registry dict, a journal that counts): {service.seconds:.1f} s, "
+        f"The (service) step is the same `ClaimsIntake` with storage that answers instantly (the memory adapters: "
+        f"bytes, contracts and registry in memory, and a journal that counts): {service.seconds:.1f} s, "
         f"{service.client_cpu / last.rows * 1e6:.0f} µs of CPU per row for reading, checking, deciding and "
         f"answering each row and building its fact, {last.seconds('service') / last.seconds('floor'):.0f}× the "
         f"floor ({floor_rate:,.0f} rows/s, which does no work per row at all). No storage can bring the real path "

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from function_app.adapters.claims.memory import MemoryClaimsInbox
+from function_app.domain.claims.results import ResultsManifest
 from function_app.service_layer.claims.ports import BlobChanged, BlobTooLarge, ClaimsInbox
 from tests.contracts import on_azurite
 
@@ -92,10 +93,11 @@ class ClaimsInboxContract(ABC):
     def test_the_results_manifest_is_utf8_json(self, inbox: ClaimsInbox, upload: Upload) -> None:
         upload("adm-01", NAME, b"a,b\n")  # a manifest answers an upload: the partner's container is there
         name = "outbound/claims-results/x.results.csv.manifest.json"
-        document = {"file": "x.csv", "counts": {"ACCEPTED": 2}, "note": "Zoë"}
-        inbox.write_manifest("adm-01", name, document)
+        manifest = ResultsManifest("adm-01", "x.results.csv", "inbound/claims/Zoë.csv", "ab" * 32,
+                                   {"ACCEPTED": 2}, "cd" * 32, 40, "2026-03-02T18:00:00+00:00")
+        inbox.write_manifest("adm-01", name, manifest)
         data = inbox.read_small("adm-01", name, 10_000) or b""
-        assert json.loads(data.decode("utf-8")) == document and "Zoë" in data.decode("utf-8")
+        assert json.loads(data.decode("utf-8")) == manifest.to_json() and "Zoë" in data.decode("utf-8")
 
 
 class TestClaimsInboxInMemory(ClaimsInboxContract):

@@ -8,7 +8,8 @@ from dataclasses import replace
 import pytest
 
 from function_app.adapters.claims.memory import MemoryClaimsProgress
-from function_app.service_layer.claims.ports import ClaimsProgress, FileProgress, Registration
+from function_app.domain.claims.reasons import ClaimReason
+from function_app.service_layer.claims.ports import ClaimsProgress, FileProgress, FileStatus, Registration
 from tests.contracts import on_azurite
 
 NAME = "inbound/claims/adm-01_claims_20260302_001.csv"
@@ -68,6 +69,16 @@ class ClaimsProgressContract(ABC):
         assert checkpoints.put(replace(moved, next_row=1), token) is None, "another worker moved first"
         assert checkpoints.put(replace(moved, next_row=1), None) is None, "it exists already"
         assert checkpoints.get("adm-01", NAME) == (moved, second)
+
+    def test_a_refused_file_reads_back_with_its_reason_code_and_counts(self, checkpoints: ClaimsProgress) -> None:
+        refused = replace(progress(), status=FileStatus.REJECTED, refusal=ClaimReason.FILE_CHANGED, next_row=4,
+                          counts={"ACCEPTED": 3, "DUPLICATE": 0, "REJECTED": 0},
+                          problems=["the data file was replaced after its manifest was checked"])
+        token = checkpoints.register(refused, identity=False).token
+        read, read_token = checkpoints.get("adm-01", NAME)
+        assert (read, read_token) == (refused, token)
+        assert read is not None and read.refusal is ClaimReason.FILE_CHANGED and read.status is FileStatus.REJECTED
+        assert checkpoints.get("adm-01", NAME)[0] == refused
 
     def test_a_checkpoint_can_be_put_without_registering(self, checkpoints: ClaimsProgress) -> None:
         token = checkpoints.put(progress(), None)

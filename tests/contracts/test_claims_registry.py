@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 import pytest
 
 from function_app.adapters.claims.memory import MemoryClaimsRegistry
-from function_app.domain.claims.inbound import ClaimOrigin
+from function_app.domain.claims.origin import ClaimOrigin
 from function_app.service_layer.claims.ports import AcceptedClaim, ClaimsRegistry
 from tests.contracts import on_azurite
 

@@ -7,13 +7,13 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from azure.storage.blob import ContainerClient
 
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import Settings
+from function_app.domain.claims.results import ResultsManifest
 from function_app.domain.kernel.journal import FactKind, JournalFact
 from function_app.service_layer.claims import service as claims_intake
 from function_app.service_layer.claims.ports import AcceptedClaim, BlobChanged, ClaimsInbox, ClaimsRegistry
@@ -404,8 +404,8 @@ class ReplacedAfterCheck(ClaimsInbox):
     def commit_results(self, partner: str, name: str, blocks: int) -> tuple[str, int]:
         return self.inner.commit_results(partner, name, blocks)
 
-    def write_manifest(self, partner: str, name: str, document: dict[str, Any]) -> None:
-        self.inner.write_manifest(partner, name, document)
+    def write_manifest(self, partner: str, name: str, manifest: ResultsManifest) -> None:
+        self.inner.write_manifest(partner, name, manifest)
 
 
 def test_a_file_replaced_after_its_check_is_refused_and_nothing_of_the_new_bytes_is_applied(

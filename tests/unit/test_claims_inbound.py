@@ -13,27 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from function_app.domain.claims.inbound import (
-    COLUMNS,
-    MAX_LINE_BYTES,
-    ClaimDecision,
-    ClaimOrigin,
-    ClaimReason,
-    ClaimRecord,
-    ClaimRow,
-    ClaimsFileError,
-    ClaimsReader,
-    ResultsWriter,
-    RowProblem,
-    check_manifest,
-    content_hash,
-    coverage_of,
-    decide_claim,
-    parse_manifest,
-    read_claims,
-    row_total,
-    split_cells,
-)
+from function_app.domain.claims.claims_file import ClaimsReader, read_claims, row_total
+from function_app.domain.claims.coverage import coverage_of
+from function_app.domain.claims.csv_lines import MAX_LINE_BYTES, split_cells
+from function_app.domain.claims.decisions import ClaimDecision, decide_claim
+from function_app.domain.claims.manifest import check_manifest, parse_manifest
+from function_app.domain.claims.origin import ClaimOrigin, ClaimRecord
+from function_app.domain.claims.reasons import ClaimReason, ClaimsFileError
+from function_app.domain.claims.results import ResultsWriter
+from function_app.domain.claims.rows import COLUMNS, ClaimRow, RowProblem, content_hash
 from function_app.domain.kernel.feedback import Status
 from function_app.domain.realtime.contracts import ContractRecord, ContractStatus
 from function_app.domain.realtime.events import CancellationRequest, ContractSubmission

@@ -17,7 +17,8 @@ from azure.storage.blob import BlobBlock, BlobClient, BlobServiceClient, Contain
 
 from function_app.adapters.delivery.partner_blobs import BlobPartnerFiles, is_file
 from function_app.adapters.kernel.tables import QUERY_COMPARISONS, TRANSACTION_LIMIT, odata_quote
-from function_app.domain.claims.inbound import ClaimOrigin
+from function_app.domain.claims.origin import ClaimOrigin
+from function_app.domain.claims.results import ResultsManifest
 from function_app.service_layer.claims.ports import (
     AcceptedClaim,
     BlobChanged,
@@ -94,8 +95,8 @@ class BlobClaimsInbox(ClaimsInbox):
             size += len(chunk)
         return digest.hexdigest(), size
 
-    def write_manifest(self, partner: str, name: str, document: dict[str, Any]) -> None:
-        data = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n"
+    def write_manifest(self, partner: str, name: str, manifest: ResultsManifest) -> None:
+        data = json.dumps(manifest.to_json(), ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n"
         blob = self._container(partner).get_blob_client(name)
         blob.upload_blob(data, overwrite=True, content_settings=ContentSettings(content_type="application/json"))
 
@@ -181,9 +182,18 @@ def _row_key(administrator: str, claim_number: str) -> str:
     return f"{administrator}|{claim_number}"  # both [A-Z0-9_-]: nothing a row key forbids, and `|` separates
 
 
+def registry_partitions() -> list[str]:
+    """Every partition key of the claims registry: a claim is in one of them."""
+    return [_partition_key(index) for index in range(REGISTRY_PARTITIONS)]
+
+
 def _partition(administrator: str, claim_number: str) -> str:
     digest = hashlib.sha256(_row_key(administrator, claim_number).encode()).hexdigest()
-    return f"c{int(digest[:6], 16) % REGISTRY_PARTITIONS:02d}"
+    return _partition_key(int(digest[:6], 16) % REGISTRY_PARTITIONS)
+
+
+def _partition_key(index: int) -> str:
+    return f"c{index:02d}"
 
 
 def _claim_entity(partition: str, administrator: str, claim: AcceptedClaim) -> dict[str, Any]:
@@ -206,7 +216,7 @@ class TableClaimsProgress(ClaimsProgress):
             entity = self._table.get_entity(partner, _file_key(name))
         except ResourceNotFoundError:
             return None, None
-        return FileProgress(**json.loads(entity["progress"])), entity.metadata["etag"]
+        return FileProgress.from_json(entity["progress"]), entity.metadata["etag"]
 
     def register(self, progress: FileProgress, *, identity: bool) -> Registration:
         operations: list[tuple[str, dict[str, Any]]] = [("create", _progress_entity(progress))]

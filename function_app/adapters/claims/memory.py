@@ -6,9 +6,9 @@ import hashlib
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
 
 from function_app.adapters.kernel.memory import MemoryPartnerFiles
+from function_app.domain.claims.results import ResultsManifest
 from function_app.service_layer.claims.ports import (
     AcceptedClaim,
     BlobChanged,
@@ -64,8 +64,8 @@ class MemoryClaimsInbox(ClaimsInbox):
         self.files.put(partner, name, data)
         return hashlib.sha256(data).hexdigest(), len(data)
 
-    def write_manifest(self, partner: str, name: str, document: dict[str, Any]) -> None:
-        self.files.write_manifest(partner, name, document)
+    def write_manifest(self, partner: str, name: str, manifest: ResultsManifest) -> None:
+        self.files.write_manifest(partner, name, manifest.to_json())
 
 
 class MemoryClaimsRegistry(ClaimsRegistry):
@@ -97,7 +97,7 @@ class MemoryClaimsProgress(ClaimsProgress):
         found = self.files.get((partner, name))
         if found is None:
             return None, None
-        return FileProgress(**json.loads(found[0])), found[1]
+        return FileProgress.from_json(found[0]), found[1]
 
     def register(self, progress: FileProgress, *, identity: bool) -> Registration:
         if (progress.partner, progress.name) in self.files:

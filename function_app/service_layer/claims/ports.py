@@ -3,13 +3,16 @@ and a checkpoint per file so that a retry resumes rather than restarts."""
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from function_app.domain.claims.inbound import ClaimOrigin
+from function_app.domain.claims.origin import ClaimOrigin
+from function_app.domain.claims.reasons import ClaimReason
+from function_app.domain.claims.results import ResultsManifest
 
 
 class BlobTooLarge(ValueError):
@@ -49,7 +52,8 @@ class ClaimsInbox(ABC):
         """Commits blocks 0..blocks-1 as the results file; returns its sha256 and size."""
 
     @abstractmethod
-    def write_manifest(self, partner: str, name: str, document: dict[str, Any]) -> None: ...
+    def write_manifest(self, partner: str, name: str, manifest: ResultsManifest) -> None:
+        """The results file's manifest beside it, as UTF-8 JSON."""
 
 
 class FileStatus(StrEnum):
@@ -94,21 +98,27 @@ class FileProgress:
     sha256: str
     status: FileStatus = FileStatus.PROCESSING  # PROCESSING, DONE or REJECTED
     version: str = ""
-    refusal: str = ""  # a whole-file reason code: the file is answered with it (after its rows so far, if any)
+    refusal: ClaimReason | None = None  # the file is answered with it (after its rows so far, if any)
     problems: list[str] = field(default_factory=list)
     next_row: int = 1
     blocks: int = 0
     started_at: str = ""
     checkpoint_at: str = ""  # when the last checkpoint was written: the stamp of the next chunk's facts
     chunk_rows: int = 0  # the chunk size the file was begun with: a retry redoes exactly the chunk it left
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # rows answered so far, by status text
     results: str = ""
 
-    def __post_init__(self) -> None:
-        self.status = FileStatus(self.status)  # read back from JSON as text
+    def __post_init__(self) -> None:  # read back from JSON as text
+        self.status = FileStatus(self.status)
+        self.refusal = ClaimReason(self.refusal) if self.refusal else None
 
     def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        """As a checkpoint stores it (no refusal stored as "")."""
+        return dict(self.__dict__) | {"refusal": self.refusal or ""}
+
+    @classmethod
+    def from_json(cls, text: str) -> FileProgress:
+        return cls(**json.loads(text))
 
 
 @dataclass(frozen=True)

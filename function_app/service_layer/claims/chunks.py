@@ -1,0 +1,108 @@
+"""One chunk of a file's rows answered: every row decided, the accepted claims registered and their facts
+journaled, and the chunk's block of the results file rendered.
+
+The registry is the arbiter of claim numbers: a chunk's accepted claims are inserted without asking first, and
+only a chunk whose insert finds a number taken is decided again against what the registry holds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from function_app.domain.claims.decisions import decide_claim
+from function_app.domain.claims.origin import ClaimOrigin, ClaimRecord
+from function_app.domain.claims.results import ResultsWriter
+from function_app.domain.claims.rows import ClaimRow, RowProblem, content_hash
+from function_app.domain.kernel.feedback import Status
+from function_app.domain.kernel.partners import Partner
+from function_app.service_layer.claims.facts import claim_fact
+from function_app.service_layer.claims.ports import AcceptedClaim, ClaimsRegistry, FileProgress
+from function_app.service_layer.kernel.ports import ContractStore, Journal, StoredContract
+
+DECIDE_ATTEMPTS = 4  # a chunk decided again this often (its numbers taken by other files meanwhile) gives up
+
+
+@dataclass(frozen=True)
+class ChunkAnswer:
+    block: bytes  # the chunk's block of the results file
+    met_registered: bool  # it met claim numbers already in the registry: the next chunk asks first
+
+
+@dataclass(frozen=True)
+class _Decisions:
+    lines: list[bytes]
+    accepted: list[AcceptedClaim]
+    counts: dict[str, int]
+    met_registered: bool
+
+
+class ChunkAnswerer:
+    def __init__(self, registry: ClaimsRegistry, contracts: ContractStore, journal: Journal, zone: ZoneInfo) -> None:
+        self._registry = registry
+        self._contracts = contracts
+        self._journal = journal
+        self._zone = zone
+
+    def answer(
+        self, partner: Partner, progress: FileProgress, chunk: list[ClaimRow | RowProblem], look_up: bool
+    ) -> ChunkAnswer:
+        """Decides a chunk's rows, records its accepted claims and facts and adds its counts to `progress`;
+        `look_up`: ask the registry for the chunk's claim numbers before deciding."""
+        claims = [item for item in chunk if isinstance(item, ClaimRow)]
+        contracts = self._contracts.load(sorted({c.contract_number for c in claims}), {}).contracts
+        met = False
+        for _attempt in range(DECIDE_ATTEMPTS):
+            decisions = self._decide(partner, progress, chunk, contracts, look_up)
+            met = met or decisions.met_registered
+            if not self._registry.add(administrator_of(partner), decisions.accepted):
+                break
+            look_up = met = True  # a claim number was taken before: decide again against the registry
+        else:
+            raise RuntimeError(f"claims of {progress.name} kept being taken by other files; retry the file")
+        self._journal.append_run([claim_fact(progress, claim, row, contracts[claim.contract_number].record, self._zone)
+                                  for claim, row in accepted_rows(decisions.accepted, claims)])
+        for status, count in decisions.counts.items():
+            progress.counts[status] = progress.counts.get(status, 0) + count
+        header = ResultsWriter().header() if progress.blocks == 0 else b""
+        return ChunkAnswer(header + b"".join(decisions.lines), met)
+
+    def _decide(
+        self, partner: Partner, progress: FileProgress, chunk: list[ClaimRow | RowProblem],
+        contracts: Mapping[str, StoredContract], look_up: bool,
+    ) -> _Decisions:
+        administrator = administrator_of(partner)
+        claims = [item for item in chunk if isinstance(item, ClaimRow)]
+        known = self._registry.load(administrator, (c.claim_number for c in claims)) if look_up else {}
+        earlier = {n: ClaimRecord(n, c.content_hash, c.origin) for n, c in known.items()}
+        writer = ResultsWriter()
+        lines: list[bytes] = []
+        accepted: list[AcceptedClaim] = []
+        for item in chunk:
+            if isinstance(item, RowProblem):
+                lines.append(writer.problem_line(item))
+                continue
+            here = ClaimOrigin(progress.sha256, item.row)
+            before = earlier.get(item.claim_number)
+            stored = contracts.get(item.contract_number)
+            decision = decide_claim(item, stored.record if stored is not None else None, administrator, before,
+                                    same_origin=before is not None and before.origin == here)
+            if decision.status is Status.ACCEPTED:
+                digest = content_hash(item)
+                accepted.append(AcceptedClaim(item.claim_number, digest, here, item.contract_number))
+                earlier[item.claim_number] = ClaimRecord(item.claim_number, digest, here)
+            lines.append(writer.decision_line(item, decision))
+        return _Decisions(lines, accepted, writer.counts, bool(known))
+
+
+def accepted_rows(accepted: list[AcceptedClaim], rows: list[ClaimRow]) -> Iterator[tuple[AcceptedClaim, ClaimRow]]:
+    by_origin_row = {claim.origin.row: claim for claim in accepted}
+    for row in rows:
+        if row.row in by_origin_row:
+            yield by_origin_row[row.row], row
+
+
+def administrator_of(partner: Partner) -> str:
+    if partner.administrator_code is None:
+        raise ValueError(f"partner {partner.id} takes no claims files (no administrator_code)")
+    return partner.administrator_code
