@@ -314,7 +314,7 @@ class ClaimsIntake:
         retry, and a range of positions no other writer shares (the journal may store the chunk's facts as one)."""
         decided = datetime.fromisoformat(progress.checkpoint_at or progress.started_at)
         record: ContractRecord = contracts[claim.contract_number].record
-        submission = record.submission or {}
+        submission = record.contract_json() or {}
         stamp = decided.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         return JournalFact(
             business_date=decided.astimezone(self._zone).date(),
