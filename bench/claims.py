@@ -367,12 +367,11 @@ class Bench:
         for number in (*CONTRACTS, OTHER_ADMIN):
             record = stored[number].record if number in stored else None
             wanted = "ADM-02" if number == OTHER_ADMIN else ADMINISTRATOR
-            if record is None or record.submission is None or record.submission.get("administrator") != wanted:
+            submission = record.submission if record else None
+            if submission is None or submission.administrator != wanted:
                 raise SystemExit(f"seeding: contract {number} was not accepted as one of {wanted}'s")
-            submission = record.submission
-            if (date.fromisoformat(submission["effective_date"]) != EFFECTIVE
-                    or int(submission["term_months"]) != TERM_MONTHS or int(submission["term_miles"]) != TERM_MILES
-                    or int(submission["vehicle"]["odometer"]) != SALE_ODOMETER):
+            if (submission.effective != EFFECTIVE or submission.term_months != TERM_MONTHS
+                    or submission.term_miles != TERM_MILES or submission.vehicle.odometer != SALE_ODOMETER):
                 raise SystemExit(f"seeding: contract {number}'s coverage is not the one the rows are made for")
         return time.perf_counter() - started
 

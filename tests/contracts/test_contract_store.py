@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from function_app.adapters.kernel.memory import MemoryContractStore
+from function_app.domain.change_feed.changes import Lsn, RowVersion, SourceOfRecord
+from function_app.domain.kernel.feedback import Decision, Feedback, Reason, ReasonCode
 from function_app.domain.realtime.contracts import ContractRecord, ContractStatus, HeldRequest
+from function_app.domain.realtime.payloads import CancellationRequest, ContractSubmission
 from function_app.service_layer.kernel.ports import (
     ContractChange,
     ContractStore,
@@ -18,20 +22,27 @@ from function_app.service_layer.kernel.ports import (
     StoredContract,
 )
 from tests.contracts import on_azurite
+from tests.events import cancellation, contract
 
 T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
 
+def answer(key: str, decision: Decision) -> Feedback:
+    return Feedback.answering(key, in_reply_to=key, subject="C", decision=decision, time=T0)
+
+
 def entry(key: str, routing: str) -> InboxEntry:
-    return InboxEntry(key, routing, InboxStatus.DECIDED, ({"id": "fb-" + key, "data": {"status": "ACCEPTED"}},))
+    return InboxEntry(key, routing, InboxStatus.DECIDED, (answer(key, Decision.accepted()),))
 
 
 def active(number: str, revision: int = 1) -> ContractRecord:
-    return ContractRecord(number, ContractStatus.ACTIVE, {"n": number}, revision, f"h{revision}", "D1")
+    submission = ContractSubmission.model_validate(contract(number, revision=revision)["data"])
+    return ContractRecord(number, ContractStatus.ACTIVE, submission, revision, f"h{revision}", "D1")
 
 
 def held(key: str, at: datetime) -> HeldRequest:
-    return HeldRequest(key, key, "urn:dealer:D1", {"contract_number": "C"}, "h", at, "p")
+    request = CancellationRequest.model_validate(cancellation("VSC0000001")["data"])
+    return HeldRequest(key, key, "urn:dealer:D1", request, "h", at, "p")
 
 
 class ContractStoreContract(ABC):
@@ -114,8 +125,10 @@ class ContractStoreContract(ABC):
 
     def test_an_entry_and_a_record_larger_than_a_property_are_stored_whole(self, contracts: ContractStore) -> None:
         text = "".join(chr(0x4E00 + i % 20000) for i in range(120_000))  # 240 KiB of UTF-16, not very compressible
-        big = InboxEntry("k", "C00006", InboxStatus.DECIDED, ({"id": "fb-k", "data": {"note": text}},))
-        record = ContractRecord("C00006", ContractStatus.ACTIVE, {"n": text[:50_000]}, 1, "h", "D1")
+        refused = Decision.rejected(Reason(ReasonCode.SCHEMA_INVALID, None, text))
+        big = InboxEntry("k", "C00006", InboxStatus.DECIDED, (answer("k", refused),))
+        row = RowVersion(Lsn("0000002a:00000a10:0003", "0000002a:00000a10:0002", 1), {"note": text[:50_000]})
+        record = replace(active("C00006"), source_of_record=SourceOfRecord(row))
         blank = StoredContract(ContractRecord("C00006"))
         assert contracts.save([ContractChange("C00006", blank, record, new_entries=[big])]) == set()
         snapshot = contracts.load(["C00006"], {"k": "C00006"})

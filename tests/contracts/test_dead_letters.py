@@ -9,12 +9,13 @@ from datetime import UTC, date, datetime
 import pytest
 
 from function_app.adapters.kernel.memory import MemoryDeadLetters
+from function_app.domain.kernel.feedback import Reason, ReasonCode
 from function_app.service_layer.kernel.ports import DeadLetter, DeadLetterStore
 from tests.contracts import on_azurite
 
 T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 LETTER = DeadLetter("contracts", date(2026, 3, 2), "x.1", "k", "x", "s", "3", 7, T0,
-                    ({"code": "MALFORMED", "field": None, "message": "m"},), b"\xff not utf-8",
+                    (Reason(ReasonCode.MALFORMED, None, "m"),), b"\xff not utf-8",
                     partition_key="D10442", properties={"cloudEvents_id": "x", "cloudEvents_n": 3,
                                                         "content-type": "application/json"})
 

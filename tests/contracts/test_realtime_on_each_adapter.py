@@ -42,8 +42,8 @@ class RealtimeStorageContract(ABC):
             events.contract("VSC7000004", event_id="x2"), events.contract("VSC7000005", event_id="x2"),
             events.contract("VSC7000002", event_id="x2")], start=5))
         assert elsewhere.feedback == beside.feedback == first.feedback
-        assert [fb["subject"] for fb in same_batch.feedback] == ["VSC7000004"] * 3
-        assert len({fb["id"] for fb in same_batch.feedback}) == 1
+        assert [fb.subject for fb in same_batch.feedback] == ["VSC7000004"] * 3
+        assert len({fb.id for fb in same_batch.feedback}) == 1
         assert set(service.contracts.load([f"VSC700000{i}" for i in range(1, 6)], {}).contracts) == {
             "VSC7000001", "VSC7000004"}
 
@@ -53,7 +53,7 @@ class RealtimeStorageContract(ABC):
         waiting = service.realtime.process(messages("cancellations", requests))
         assert waiting.held == 10 and len(waiting.feedback) == 40
         arrival = service.realtime.process(messages("contracts", [events.contract("VSC7000010")], start=60))
-        assert [fb["data"]["status"] for fb in arrival.feedback][:1] == ["ACCEPTED"]
+        assert [fb.decision.status for fb in arrival.feedback][:1] == ["ACCEPTED"]
         assert len(arrival.feedback) == 11
         assert service.contracts.held_before(T0 + timedelta(days=30)) == []
 

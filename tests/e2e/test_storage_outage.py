@@ -63,9 +63,9 @@ def test_storage_outage_mid_batch_then_redelivery(storage: Azurite) -> None:
 
     storage.restart()
     redelivered = exchange.realtime.process(batch)
-    statuses = [fb["data"]["status"] for fb in redelivered.feedback]
+    statuses = [fb.decision.status for fb in redelivered.feedback]
     assert statuses == ["ACCEPTED"] * 7 + ["REJECTED"]
-    assert redelivered.feedback[4]["data"]["in_reply_to"] == "D10442-VSC0000003-cancel"
+    assert redelivered.feedback[4].in_reply_to == "D10442-VSC0000003-cancel"
     assert redelivered.redelivered == 7  # the six contracts and the malformed body, all recorded once
     facts = list(exchange.journal.read(date(2026, 3, 2)))
     assert len(facts) == 7

@@ -56,8 +56,8 @@ def test_cancellation_held_by_one_instance_while_the_other_creates_the_contract(
     report = first.realtime.process(messages("contracts", [contract("VSC6000001")], start=9))
     assert held == [1]
     assert store.saves == 2, "the optimistic create lost the race and was decided again"
-    assert [f["data"]["status"] for f in report.feedback] == ["ACCEPTED", "ACCEPTED"]
-    assert report.feedback[1]["data"]["refund"]["customer_refund"] == "1675.71"
+    assert [f.decision.status for f in report.feedback] == ["ACCEPTED", "ACCEPTED"]
+    assert report.feedback[1].to_json()["data"]["refund"]["customer_refund"] == "1675.71"
     assert len(list(first.journal.read(date(2026, 3, 2)))) == 2
 
 
@@ -73,8 +73,8 @@ def test_a_cancellation_decided_on_a_stale_read_is_decided_again(storage_setting
     first, store = instance_with(storage_settings, other_cancellation_meanwhile)
     report = first.realtime.process(messages("cancellations", [cancellation("VSC6000002")], start=7))
     assert store.saves == 2
-    assert [r["code"] for r in report.feedback[0]["data"]["reasons"]] == ["ALREADY_CANCELLED"]
+    assert [r.code for r in report.feedback[0].decision.reasons] == ["ALREADY_CANCELLED"]
     stored = first.contracts.load(["VSC6000002"], {}).contracts["VSC6000002"].record
-    assert stored.cancellation is not None and stored.cancellation["event_id"] == "other-request"
+    assert stored.cancellation is not None and stored.cancellation.event_id == "other-request"
     cancelled = [f for f in first.journal.read(date(2026, 3, 2)) if f.kind.value == "CONTRACT_CANCELLED"]
     assert len(cancelled) == 1

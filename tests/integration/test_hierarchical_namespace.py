@@ -17,6 +17,7 @@ from function_app.adapters.delivery.partner_blobs import BlobPartnerFiles
 from function_app.adapters.delivery.partner_sas import BlobAckInbox
 from function_app.adapters.kernel.blobs import BlobDeadLetters, ensure_container
 from function_app.config import Settings
+from function_app.domain.kernel.feedback import Reason, ReasonCode
 from function_app.service_layer.kernel.ports import DeadLetter
 from tests.conftest import blob_service
 from tests.integration.hierarchical import directories_of, hierarchical
@@ -38,7 +39,7 @@ def hns(azurite_blobs: BlobServiceClient) -> BlobServiceClient:
 
 def letter(name: str, day: date = date(2026, 3, 2)) -> DeadLetter:
     return DeadLetter("contracts", day, name, "k-" + name, "id-" + name, "urn:dealer:D1", "0", 7,
-                      datetime(2026, 3, 2, 15, tzinfo=UTC), ({"code": "MALFORMED", "field": None, "message": "m"},),
+                      datetime(2026, 3, 2, 15, tzinfo=UTC), (Reason(ReasonCode.MALFORMED, None, "m"),),
                       b"{}")
 
 

@@ -37,9 +37,9 @@ from function_app.domain.delivery.fields import FIELDS
 from function_app.domain.kernel.feedback import encode_feedback, feedback_id
 from function_app.domain.kernel.journal import JournalFact
 from function_app.domain.kernel.messages import InboundMessage
-from function_app.domain.realtime.events import parse_message
+from function_app.domain.realtime.parsing import parse_message
 from function_app.service_layer.delivery.service import DeliveryJob
-from function_app.service_layer.realtime.service import BatchReport
+from function_app.service_layer.realtime.report import BatchReport
 from tests.conftest import fresh_namespace
 from tests.events import cancellation, contract
 from tests.partners import DAY, NOON, Clock, config, feed
@@ -213,7 +213,7 @@ def check_answers(report: BatchReport, messages: list[InboundMessage]) -> None:
         if answer is None:
             assert report.held, "only a held cancellation waits without an answer"
         else:
-            assert answer["id"] == feedback_id(event.input_key)
+            assert answer.id == feedback_id(event.input_key)
     for fb in report.feedback:
         encode_feedback(fb).encode("utf-8")
 

@@ -18,7 +18,7 @@ from function_app.domain.delivery.fields import FIELDS
 from function_app.domain.kernel import bounds
 from function_app.domain.kernel.feedback import ReasonCode
 from function_app.domain.kernel.messages import InboundMessage
-from function_app.domain.realtime.events import ParsedEvent, parse_message
+from function_app.domain.realtime.parsing import ParsedEvent, parse_message
 from tests.events import T0, body, cancellation, contract, messages
 from tests.unit.test_event_contract import CANCELLATION, CONTRACT, ENQUEUED
 
@@ -218,9 +218,9 @@ def many_cancellations(number: str, count: int) -> list[dict[str, Any]]:
 def test_at_most_ten_requests_wait_for_one_contract(exchange: Exchange) -> None:
     report = exchange.realtime.process(messages("cancellations", many_cancellations("VSC0000001", 50)))
     assert report.held == bounds.MAX_HELD_PER_CONTRACT
-    refused = [fb["data"] for fb in report.feedback]
+    refused = [fb.decision for fb in report.feedback]
     assert len(refused) == 40
-    assert {r["reasons"][0]["code"] for r in refused} == {"CONTRACT_NOT_FOUND"}
+    assert {r.reasons[0].code for r in refused} == {"CONTRACT_NOT_FOUND"}
     arrival = exchange.realtime.process(messages("contracts", [contract("VSC0000001")], start=100))
     assert len(arrival.feedback) == 1 + bounds.MAX_HELD_PER_CONTRACT
 
@@ -248,7 +248,7 @@ def test_replay_answers_a_body_nested_100000_deep_as_the_trigger_does(exchange: 
     deep = b"[" * 100_000 + b"]" * 100_000
     message = InboundMessage("contracts", deep, "replay", 1, event_time(deep, T0))
     report = exchange.realtime.process([message])
-    assert [fb["data"]["reasons"][0]["code"] for fb in report.feedback] == ["MALFORMED"]
+    assert [fb.decision.reasons[0].code for fb in report.feedback] == ["MALFORMED"]
 
 
 def test_bounds_are_documented_with_what_they_protect() -> None:

@@ -31,9 +31,9 @@ from function_app.domain.change_feed.changes import (
 from function_app.domain.kernel.feedback import ReasonCode
 from function_app.domain.kernel.journal import FactKind, JournalFact
 from function_app.domain.kernel.messages import InboundMessage
-from function_app.domain.realtime.events import CHANGE_FEED_SOURCE, parse_message
+from function_app.domain.realtime.parsing import CHANGE_FEED_SOURCE, parse_message
 from function_app.service_layer.kernel.ports import StoredContract
-from function_app.service_layer.realtime.service import BatchReport
+from function_app.service_layer.realtime.report import BatchReport
 from tests.events import LOCAL_SPEC, SPEC, T0, cancellation, contract, messages
 from tests.partners import memory_exchange
 
@@ -537,7 +537,7 @@ def test_a_paid_claim_deleted_is_not_deducted_from_a_refund() -> None:
     exchange.realtime.process(messages("contracts", [contract(NUMBER)]))
     feed(exchange, [debezium("claims", "c", claim_row(), 0x20), debezium("claims", "d", claim_row(), 0x21)], start=1)
     report = exchange.realtime.process(messages("cancellations", [cancellation(NUMBER)], start=5))
-    refund = report.feedback[0]["data"]["refund"]
+    refund = report.feedback[0].to_json()["data"]["refund"]
     assert (refund["claims_deducted"], refund["customer_refund"]) == ("0.00", "1675.71")  # REFUNDS.md, mid-term
 
 
@@ -636,8 +636,8 @@ def test_a_paid_claim_is_deducted_from_the_refund_of_a_later_cancellation() -> N
     exchange.realtime.process(messages("contracts", [contract(NUMBER)]))
     feed(exchange, [spec_change()], start=1)
     report = exchange.realtime.process(messages("cancellations", [cancellation(NUMBER)], start=2))
-    assert report.feedback[0]["data"]["status"] == "ACCEPTED"
-    assert report.feedback[0]["data"]["refund"] == MID_TERM_WITH_CLAIM
+    assert report.feedback[0].decision.status == "ACCEPTED"
+    assert report.feedback[0].to_json()["data"]["refund"] == MID_TERM_WITH_CLAIM
 
 
 def test_a_paid_claim_forfeits_the_free_look() -> None:
@@ -648,7 +648,8 @@ def test_a_paid_claim_forfeits_the_free_look() -> None:
     exchange.realtime.process(messages("contracts", [contract(NUMBER)]))
     feed(exchange, [spec_change()], start=1)
     request = cancellation(NUMBER, cancel_date="2025-03-01", odometer=13_000)
-    refund = exchange.realtime.process(messages("cancellations", [request], start=2)).feedback[0]["data"]["refund"]
+    answer = exchange.realtime.process(messages("cancellations", [request], start=2)).feedback[0]
+    refund = answer.to_json()["data"]["refund"]
     assert refund == {
         "method": "PRO_RATA", "unearned_fraction": "0.975356", "days_used": 45, "miles_used": 1000,
         "gross_refund": "2433.51", "cancellation_fee": "50.00", "claims_deducted": "412.37",
@@ -661,10 +662,10 @@ def test_a_claim_paid_before_the_exchange_has_seen_the_contract_is_kept_and_dedu
     feed(exchange, [spec_change()])
     assert source_of_record(exchange).claims_paid == Decimal("412.37")
     submitted = exchange.realtime.process(messages("contracts", [contract(NUMBER)], start=1))
-    assert [fb["data"]["status"] for fb in submitted.feedback] == ["ACCEPTED"]
+    assert [fb.decision.status for fb in submitted.feedback] == ["ACCEPTED"]
     assert source_of_record(exchange).claims_paid == Decimal("412.37")
     report = exchange.realtime.process(messages("cancellations", [cancellation(NUMBER)], start=2))
-    assert report.feedback[0]["data"]["refund"] == MID_TERM_WITH_CLAIM
+    assert report.feedback[0].to_json()["data"]["refund"] == MID_TERM_WITH_CLAIM
 
 
 def test_a_held_cancellation_released_by_its_contract_deducts_a_claim_paid_meanwhile() -> None:
@@ -672,8 +673,8 @@ def test_a_held_cancellation_released_by_its_contract_deducts_a_claim_paid_meanw
     assert exchange.realtime.process(messages("cancellations", [cancellation(NUMBER)])).held == 1
     feed(exchange, [spec_change()], start=1)
     report = exchange.realtime.process(messages("contracts", [contract(NUMBER)], start=2))
-    assert [fb["data"]["status"] for fb in report.feedback] == ["ACCEPTED", "ACCEPTED"]
-    assert report.feedback[1]["data"]["refund"] == MID_TERM_WITH_CLAIM
+    assert [fb.decision.status for fb in report.feedback] == ["ACCEPTED", "ACCEPTED"]
+    assert report.feedback[1].to_json()["data"]["refund"] == MID_TERM_WITH_CLAIM
 
 
 def test_only_paid_claims_count() -> None:
@@ -709,10 +710,10 @@ def test_malformed_changes_are_dead_lettered_with_their_reason_and_the_batch_goe
     assert sorted(names) == sorted(report.dead_letters)
     letters = {exchange.dead_letters.get(name).body: exchange.dead_letters.get(name) for name in names}
     assert set(letters) == {not_json, op_x, bad_status}
-    assert [(r["code"], r["field"]) for r in letters[not_json].reasons] == [("MALFORMED", None)]
-    assert [(r["code"], r["field"]) for r in letters[op_x].reasons] == [("SCHEMA_INVALID", "payload.op")]
-    assert [(r["code"], r["field"]) for r in letters[bad_status].reasons] == [("SCHEMA_INVALID", "status")]
-    assert all(r["message"] for letter in letters.values() for r in letter.reasons)
+    assert [(r.code, r.field) for r in letters[not_json].reasons] == [("MALFORMED", None)]
+    assert [(r.code, r.field) for r in letters[op_x].reasons] == [("SCHEMA_INVALID", "payload.op")]
+    assert [(r.code, r.field) for r in letters[bad_status].reasons] == [("SCHEMA_INVALID", "status")]
+    assert all(r.message for letter in letters.values() for r in letter.reasons)
     assert {(letter.hub, letter.partition) for letter in letters.values()} == {(CDC, "0")}
     assert letters[op_x].sequence_number == 2
 

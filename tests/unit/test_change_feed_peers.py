@@ -24,8 +24,8 @@ from function_app.domain.change_feed.changes import SideRecord, parse_change, re
 from function_app.domain.change_feed.debezium import Column, ColumnType, Unreadable, decode, decode_date, decode_money
 from function_app.domain.kernel.journal import FactKind
 from function_app.domain.kernel.messages import InboundMessage
-from function_app.domain.realtime.events import parse_message
-from function_app.service_layer.realtime.service import BatchReport
+from function_app.domain.realtime.parsing import parse_message
+from function_app.service_layer.realtime.report import BatchReport
 from tests.events import T0, cancellation, contract, messages
 from tests.partners import memory_exchange
 from tests.peers.debezium import CLAIMS, CONTRACTS, Connector, DecimalMode, Position, SqlColumn, unscaled_base64
@@ -262,8 +262,8 @@ def test_a_100_kb_value_in_a_used_column_is_refused_and_the_batch_goes_on() -> N
     assert list(stored_claims(exchange)) == [CLAIM]
     [letter] = [exchange.dead_letters.get(name) for name in report.dead_letters]
     assert letter.body == huge
-    assert [(r["code"], r["field"]) for r in letter.reasons] == [("SCHEMA_INVALID", "status")]
-    assert "100000 characters" in letter.reasons[0]["message"] and len(letter.reasons[0]["message"]) < 200
+    assert [(r.code, r.field) for r in letter.reasons] == [("SCHEMA_INVALID", "status")]
+    assert "100000 characters" in letter.reasons[0].message and len(letter.reasons[0].message) < 200
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -339,8 +339,8 @@ def test_a_truncate_is_dead_lettered_with_its_own_reason(schemas: bool) -> None:
     assert report.reasons == {"TABLE_TRUNCATED": 1}
     [letter] = [exchange.dead_letters.get(name) for name in report.dead_letters]
     assert letter.body == truncate
-    assert [(r["code"], r["field"]) for r in letter.reasons] == [("TABLE_TRUNCATED", "payload.op")]
-    assert "'claims'" in letter.reasons[0]["message"]
+    assert [(r.code, r.field) for r in letter.reasons] == [("TABLE_TRUNCATED", "payload.op")]
+    assert "'claims'" in letter.reasons[0].message
     assert stored_claims(exchange)[CLAIM] is not None  # nothing deleted
 
 
@@ -406,8 +406,8 @@ def cancel_after(exchange: Exchange, stream: list[bytes]) -> dict[str, Any]:
     report = feed(exchange, stream, start=1)
     assert report.dead_letters == []
     answered = exchange.realtime.process(messages("cancellations", [cancellation(NUMBER)], start=100))
-    assert answered.feedback[0]["data"]["status"] == "ACCEPTED"
-    refund: dict[str, Any] = answered.feedback[0]["data"]["refund"]
+    assert answered.feedback[0].decision.status == "ACCEPTED"
+    refund: dict[str, Any] = answered.feedback[0].to_json()["data"]["refund"]
     return refund
 
 

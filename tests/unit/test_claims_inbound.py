@@ -22,9 +22,10 @@ from function_app.domain.claims.origin import ClaimOrigin, ClaimRecord
 from function_app.domain.claims.reasons import ClaimReason, ClaimsFileError
 from function_app.domain.claims.results import ResultsWriter
 from function_app.domain.claims.rows import COLUMNS, ClaimRow, RowProblem, content_hash
-from function_app.domain.kernel.feedback import Status
-from function_app.domain.realtime.contracts import ContractRecord, ContractStatus
-from function_app.domain.realtime.events import CancellationRequest, ContractSubmission
+from function_app.domain.kernel.catalogue import RefundMethod
+from function_app.domain.kernel.feedback import Payee, Refund, Status
+from function_app.domain.realtime.contracts import Cancellation, ContractRecord, ContractStatus
+from function_app.domain.realtime.payloads import CancellationRequest, ContractSubmission
 from tests.events import example_cancellation, example_contract
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "claims"
@@ -77,13 +78,15 @@ def found(item: RowProblem) -> set[tuple[str, str | None]]:
 
 def active_contract(**changes: object) -> ContractRecord:
     data = {**example_contract()["data"], **changes}
-    submission = ContractSubmission.model_validate(data).model_dump(mode="json")
+    submission = ContractSubmission.model_validate(data)
     return ContractRecord(data["contract_number"], ContractStatus.ACTIVE, submission, revision=1, dealer_code="D10442")
 
 
 def cancelled_contract(cancel_date: str = "2026-03-02") -> ContractRecord:
     request = CancellationRequest.model_validate({**example_cancellation()["data"], "cancel_date": cancel_date})
-    cancellation = {"content_hash": "c" * 64, "request": request.model_dump(mode="json"), "refund": {}}
+    nil = Decimal("0.00")
+    refund = Refund(RefundMethod.PRO_RATA, Decimal("1.000000"), 0, 0, nil, nil, nil, nil, nil, nil, Payee.CUSTOMER)
+    cancellation = Cancellation("c" * 64, "x", "urn:dealer:D10442", request, refund)
     return replace(active_contract(), status=ContractStatus.CANCELLED, cancellation=cancellation)
 
 
@@ -622,7 +625,7 @@ def test_a_contract_or_earlier_claim_for_another_number_is_a_caller_error() -> N
 
 
 def test_a_cancelled_contract_without_its_cancel_date_is_corrupt_state() -> None:
-    broken = replace(cancelled_contract(), cancellation={"request": {}})
+    broken = replace(cancelled_contract(), cancellation=None)
     with pytest.raises(ValueError, match="holds no cancel_date"):
         decide(claim(), broken)
 

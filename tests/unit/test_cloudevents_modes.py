@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 from function_app.adapters.memory_storage import memory_storage
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import load_settings
-from function_app.domain.kernel.feedback import ReasonCode
+from function_app.domain.kernel.feedback import Feedback, ReasonCode
 from function_app.domain.kernel.messages import MAX_BODY_BYTES
 from function_app.domain.realtime.cloudevents import EVENT_HUBS_MAX_BODY_BYTES, is_json_media_type, read_event
-from function_app.domain.realtime.events import CancellationRequest, ContractSubmission, ParsedEvent, parse_message
+from function_app.domain.realtime.parsing import ParsedEvent, parse_message
+from function_app.domain.realtime.payloads import CancellationRequest, ContractSubmission
 from tests.events import Event, cancellation, contract
 from tests.peers.cloudevents_sender import SentMessage, binary, received, sdk_event, structured
 
@@ -114,9 +115,9 @@ def day() -> list[tuple[str, Event]]:
     ]
 
 
-def run(send: Send) -> list[dict[str, object]]:
+def run(send: Send) -> list[Feedback]:
     ex = exchange()
-    feedback: list[dict[str, object]] = []
+    feedback: list[Feedback] = []
     for sequence, (hub, event) in enumerate(day()):
         report = ex.realtime.process([send(event).inbound(hub, sequence)])
         feedback.extend(report.feedback)
@@ -137,7 +138,7 @@ def test_a_day_in_any_mode_gets_the_feedback_of_the_structured_day(send: Send) -
     structured_day = run(as_structured)
 
     assert run(send) == structured_day
-    statuses = [fb["data"]["status"] for fb in structured_day]  # type: ignore[index]
+    statuses = [fb.decision.status for fb in structured_day]
     assert {"ACCEPTED", "REJECTED", "DUPLICATE"} <= set(statuses)
 
 
@@ -159,7 +160,7 @@ def test_redelivery_across_modes_is_the_same_event(first: Send, again: Send) -> 
     redelivered = ex.realtime.process([again(event).inbound("contracts", 7)])
 
     assert redelivered.feedback == answer.feedback
-    assert answer.feedback[0]["data"]["status"] == "ACCEPTED"
+    assert answer.feedback[0].decision.status == "ACCEPTED"
     assert redelivered.redelivered == 1
     assert ex.journal.facts == journal  # type: ignore[attr-defined]
 
@@ -316,9 +317,9 @@ def test_binary_mode_body_that_is_not_json_is_answered_with_the_id_from_properti
     assert parsed.input_key == f"{event['source']}\n{event['id']}"
 
     report = exchange().realtime.process([sent.inbound("contracts")])
-    assert report.feedback[0]["data"]["in_reply_to"] == event["id"]
-    assert report.feedback[0]["data"]["status"] == "REJECTED"
-    assert report.feedback[0]["subject"] == event["subject"]
+    assert report.feedback[0].in_reply_to == event["id"]
+    assert report.feedback[0].decision.status == "REJECTED"
+    assert report.feedback[0].subject == event["subject"]
 
 
 @pytest.mark.parametrize("body", [b"not json", b"[]", b"{" + b" " * EVENT_HUBS_MAX_BODY_BYTES + b"}"])
@@ -352,12 +353,12 @@ def test_oversized_but_readable_body_is_answered_with_its_id(send: Send, size: i
     body = sent.body[:-1] + b" " * (size - len(sent.body)) + sent.body[-1:]
 
     report = exchange().realtime.process([SentMessage(body, sent.properties).inbound("contracts")])
-    data = report.feedback[0]["data"]
-    assert data["in_reply_to"] == event["id"]
-    assert data["status"] == "REJECTED"
-    assert [(r["code"], r["field"]) for r in data["reasons"]] == [("MALFORMED", None)]
-    assert f"{size} bytes" in data["reasons"][0]["message"]
-    assert report.feedback[0]["subject"] == "VSC0000001"
+    answer = report.feedback[0]
+    assert answer.in_reply_to == event["id"]
+    assert answer.decision.status == "REJECTED"
+    assert [(r.code, r.field) for r in answer.decision.reasons] == [("MALFORMED", None)]
+    assert f"{size} bytes" in answer.decision.reasons[0].message
+    assert report.feedback[0].subject == "VSC0000001"
 
 
 def test_body_over_1MiB_is_not_read_but_binary_mode_still_names_the_event() -> None:

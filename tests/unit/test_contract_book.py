@@ -12,12 +12,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from function_app.domain.kernel.catalogue import DEFAULT_CATALOGUE
-from function_app.domain.kernel.feedback import Decision, ReasonCode, Status
+from function_app.domain.kernel.feedback import Decision, ReasonCode, Refund, Status
 from function_app.domain.kernel.journal import FactKind, JournalFact
 from function_app.domain.kernel.messages import InboundMessage
 from function_app.domain.realtime.contracts import ContractRecord, ContractStatus, EventContext, HeldRequest, Outcome
 from function_app.domain.realtime.decisions import ContractBook
-from function_app.domain.realtime.events import CancellationRequest, ContractSubmission, ParsedEvent, parse_message
+from function_app.domain.realtime.parsing import ParsedEvent, parse_message
+from function_app.domain.realtime.payloads import CancellationRequest, ContractSubmission
 
 Event = dict[str, Any]
 
@@ -192,6 +193,12 @@ def verdict(decision: Decision | None) -> list[tuple[Status, ReasonCode, str | N
     return [(decision.status, reason.code, reason.field) for reason in decision.reasons]
 
 
+def refund_json(outcome: Outcome) -> dict[str, Any]:
+    """The refund as the dealer reads it in the feedback."""
+    assert outcome.decision is not None and outcome.decision.refund is not None
+    return outcome.decision.refund.to_json()
+
+
 def assert_accepted(outcome: Outcome) -> JournalFact:
     assert outcome.decision is not None
     assert outcome.decision.status is Status.ACCEPTED
@@ -215,14 +222,15 @@ def test_first_submission_is_accepted_as_an_active_contract() -> None:
     assert record.exists
     assert (record.revision, record.dealer_code, record.cancellation, record.held) == (1, "D10442", None, ())
     assert record.submission is not None
-    assert record.submission["pricing"] == {"retail_price": "2495.00", "dealer_cost": "1100.00", "currency": "USD"}
-    assert record.submission["customer"]["first_name"] == "María"
+    pricing = record.submission.pricing.model_dump(mode="json")
+    assert pricing == {"retail_price": "2495.00", "dealer_cost": "1100.00", "currency": "USD"}
+    assert record.submission.customer.first_name == "María"
     assert record.content_hash
     assert fact.kind is FactKind.CONTRACT_ACCEPTED
     assert (fact.contract_number, fact.revision, fact.dealer_code) == (NUMBER, 1, "D10442")
     assert (fact.product_type, fact.oem, fact.administrator) == ("VSC", "TOYOTA", "ADM-01")
     assert (fact.event_id, fact.source) == ("D10442-000187", "urn:dealer:D10442")
-    assert fact.data == {"contract": record.submission}
+    assert fact.data == {"contract": record.contract_json()}
 
 
 @pytest.mark.parametrize("revision", [2, 9])
@@ -238,8 +246,8 @@ def test_higher_revision_replaces_the_active_contract(revision: int) -> None:
     assert fact.event_id == "D10442-000190"
     assert record.status is ContractStatus.ACTIVE
     assert record.revision == revision
-    assert record.submission is not None and record.submission["vehicle"]["model"] == "Corolla"
-    assert fact.data == {"contract": record.submission}
+    assert record.submission is not None and record.submission.vehicle.model == "Corolla"
+    assert fact.data == {"contract": record.contract_json()}
     assert record.content_hash != before.content_hash
 
 
@@ -337,19 +345,19 @@ def test_cancellation_of_the_worked_example(changes: dict[str, object], refund: 
 
     fact = assert_accepted(outcome)
     assert outcome.decision is not None
-    assert outcome.decision.refund == refund
+    assert refund_json(outcome) == refund
     assert (outcome.input_key, outcome.event_id, outcome.contract_number) == (ctx.input_key, event["id"], NUMBER)
     assert record.status is ContractStatus.CANCELLED
     assert (record.revision, record.submission, record.content_hash) == (1, before.submission, before.content_hash)
     assert record.cancellation is not None
-    assert record.cancellation["refund"] == refund
-    assert record.cancellation["request"] == event["data"]
-    assert (record.cancellation["event_id"], record.cancellation["source"]) == (event["id"], event["source"])
+    assert record.cancellation.refund.to_json() == refund
+    assert record.cancellation.request.model_dump(mode="json") == event["data"]
+    assert (record.cancellation.event_id, record.cancellation.source) == (event["id"], event["source"])
     assert fact.kind is FactKind.CONTRACT_CANCELLED
     assert (fact.contract_number, fact.revision, fact.dealer_code) == (NUMBER, 1, "D10442")
     assert (fact.product_type, fact.oem, fact.administrator) == ("VSC", "TOYOTA", "ADM-01")
     assert (fact.event_id, fact.source) == (event["id"], event["source"])
-    assert fact.data == {"contract": before.submission, "cancellation": event["data"], "refund": refund}
+    assert fact.data == {"contract": before.contract_json(), "cancellation": event["data"], "refund": refund}
 
 
 @pytest.mark.parametrize(
@@ -370,8 +378,8 @@ def test_refund_payee_follows_the_reason_and_the_lienholder(reason: str, payee: 
 
     assert with_lien.decision is not None and with_lien.decision.refund is not None
     assert without_lien.decision is not None and without_lien.decision.refund is not None
-    assert with_lien.decision.refund == {**MID_TERM_REFUND, "payee": payee}
-    assert without_lien.decision.refund == MID_TERM_REFUND
+    assert refund_json(with_lien) == {**MID_TERM_REFUND, "payee": payee}
+    assert refund_json(without_lien) == MID_TERM_REFUND
 
 
 def test_cancellation_uses_the_latest_accepted_revision() -> None:
@@ -383,9 +391,9 @@ def test_cancellation_uses_the_latest_accepted_revision() -> None:
     assert fact.revision == 2
     assert outcome.decision is not None and outcome.decision.refund is not None
     # 2995.00 × 41500/60000 = 2071.541666… → 2071.54; cost and mileage as in the worked example
-    assert outcome.decision.refund["gross_refund"] == "2071.54"
-    assert outcome.decision.refund["customer_refund"] == "2021.54"
-    assert outcome.decision.refund["provider_refund"] == "760.83"
+    assert refund_json(outcome)["gross_refund"] == "2071.54"
+    assert refund_json(outcome)["customer_refund"] == "2021.54"
+    assert refund_json(outcome)["provider_refund"] == "760.83"
     assert record.revision == 2
 
 
@@ -403,7 +411,7 @@ def test_gap_cancellation_uses_rule_of_78_with_month_end_clamping() -> None:
     fact = assert_accepted(outcome)
     # 2025-05-31 + 9 months = 2026-02-28 ≤ 2026-03-02 < 2026-03-31: k = 9; unearned = 63·64 / (72·73) = 56/73
     assert outcome.decision is not None
-    assert outcome.decision.refund == {
+    assert refund_json(outcome) == {
         "method": "RULE_OF_78",
         "unearned_fraction": "0.767123",
         "days_used": 275,
@@ -507,9 +515,9 @@ def test_cancellation_on_the_sale_date_at_the_sale_odometer_is_accepted() -> Non
 
     assert_accepted(outcome)
     assert outcome.decision is not None and outcome.decision.refund is not None
-    assert outcome.decision.refund["days_used"] == 0
-    assert outcome.decision.refund["miles_used"] == 0
-    assert outcome.decision.refund["customer_refund"] == "2495.00"
+    assert refund_json(outcome)["days_used"] == 0
+    assert refund_json(outcome)["miles_used"] == 0
+    assert refund_json(outcome)["customer_refund"] == "2495.00"
 
 
 # --- held cancellations -----------------------------------------------------------------------------------
@@ -530,7 +538,7 @@ def test_cancellation_for_an_absent_contract_is_held() -> None:
             input_key=ctx.input_key,
             event_id=event["id"],
             source=event["source"],
-            request=event["data"],
+            request=CancellationRequest.model_validate(event["data"]),
             content_hash=record.held[0].content_hash,
             received_at=CANCEL_AT,
             position=ctx.position,
@@ -561,7 +569,7 @@ def test_arriving_contract_releases_the_held_cancellation() -> None:
     cancelled_fact = assert_accepted(outcomes[1])
     assert outcomes[0].input_key == ctx.input_key
     assert outcomes[0].decision == Decision.accepted()
-    assert outcomes[1].decision == Decision.accepted(MID_TERM_REFUND)
+    assert outcomes[1].decision == Decision.accepted(Refund.from_json(MID_TERM_REFUND))
     assert (outcomes[1].input_key, outcomes[1].event_id) == (waiting.input_key, waiting.event_id)
     assert outcomes[1].held == waiting
     assert (accepted_fact.kind, cancelled_fact.kind) == (FactKind.CONTRACT_ACCEPTED, FactKind.CONTRACT_CANCELLED)
@@ -569,7 +577,7 @@ def test_arriving_contract_releases_the_held_cancellation() -> None:
     assert cancelled_fact.data["refund"] == MID_TERM_REFUND
     assert record.held == ()
     assert record.status is ContractStatus.CANCELLED
-    assert record.cancellation is not None and record.cancellation["event_id"] == waiting.event_id
+    assert record.cancellation is not None and record.cancellation.event_id == waiting.event_id
 
 
 @pytest.mark.parametrize("arrival", ["earlier-position-held-first", "earlier-position-held-second"])
@@ -593,10 +601,10 @@ def test_of_two_held_requests_the_first_by_position_wins(arrival: str) -> None:
         ("D10442-000951", rejected(ReasonCode.ALREADY_CANCELLED, "contract_number")),
     ]
     assert outcomes[1].decision is not None and outcomes[1].decision.status is Status.ACCEPTED
-    assert outcomes[1].decision.refund is not None and outcomes[1].decision.refund["miles_used"] == 18000
+    assert outcomes[1].decision.refund is not None and refund_json(outcomes[1])["miles_used"] == 18000
     assert [len(o.facts) for o in outcomes] == [1, 1, 0]
     assert record.held == ()
-    assert record.cancellation is not None and record.cancellation["event_id"] == "D10442-000950"
+    assert record.cancellation is not None and record.cancellation.event_id == "D10442-000950"
 
 
 @pytest.mark.parametrize(

@@ -57,13 +57,8 @@ from fnix.dev.demo_day import (
 from function_app.domain.kernel.catalogue import DEFAULT_CATALOGUE, ProductType
 from function_app.domain.kernel.messages import InboundMessage
 from function_app.domain.kernel.vin import vin_is_valid
-from function_app.domain.realtime.events import (
-    US_STATES,
-    CancellationRequest,
-    ContractSubmission,
-    ParsedEvent,
-    parse_message,
-)
+from function_app.domain.realtime.parsing import ParsedEvent, parse_message
+from function_app.domain.realtime.payloads import US_STATES, CancellationRequest, ContractSubmission
 
 ZONE = ZoneInfo("America/Chicago")
 BUSINESS_DATE = date(2025, 3, 14)

@@ -16,7 +16,8 @@ from function_app.domain.kernel.feedback import ReasonCode
 from function_app.domain.kernel.messages import MAX_BODY_BYTES, InboundMessage
 from function_app.domain.kernel.vin import with_check_digit
 from function_app.domain.realtime.cloudevents import EVENT_HUBS_MAX_BODY_BYTES
-from function_app.domain.realtime.events import CancellationRequest, ContractSubmission, ParsedEvent, parse_message
+from function_app.domain.realtime.parsing import ParsedEvent, parse_message
+from function_app.domain.realtime.payloads import CancellationRequest, ContractSubmission
 
 Event = dict[str, Any]
 Mutation = Callable[[Event], None]

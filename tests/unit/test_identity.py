@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
@@ -11,6 +10,7 @@ from function_app.adapters.kernel.memory import MemoryContractStore
 from function_app.adapters.memory_storage import memory_storage
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import load_settings
+from function_app.domain.kernel.feedback import Feedback
 from function_app.service_layer.kernel.ports import ConcurrencyConflict, IdentityClaim
 from tests.events import T0, contract, messages
 
@@ -25,8 +25,8 @@ def recorded(exchange: Exchange, number: str) -> bool:
     return number in exchange.contracts.load([number], {}).contracts
 
 
-def subjects(feedback: list[dict[str, Any]]) -> list[str]:
-    return [fb["subject"] for fb in feedback]
+def subjects(feedback: list[Feedback]) -> list[str | None]:
+    return [fb.subject for fb in feedback]
 
 
 def test_an_id_reused_for_another_contract_gets_the_first_answer(exchange: Exchange) -> None:
@@ -57,14 +57,14 @@ def test_the_same_id_from_another_source_is_another_event(exchange: Exchange) ->
                                    contract("VSC0000002", dealer="D20117", event_id="x1")])
     report = exchange.realtime.process(batch)
     assert subjects(report.feedback) == ["VSC0000001", "VSC0000002"]
-    assert [fb["data"]["status"] for fb in report.feedback] == ["ACCEPTED", "ACCEPTED"]
-    assert report.feedback[0]["id"] != report.feedback[1]["id"]
+    assert [fb.decision.status for fb in report.feedback] == ["ACCEPTED", "ACCEPTED"]
+    assert report.feedback[0].id != report.feedback[1].id
 
 
 def test_feedback_ids_are_unique_per_answer(exchange: Exchange) -> None:
     events = [contract(f"VSC00000{i:02d}", event_id=f"e{i}") for i in range(30)]
     report = exchange.realtime.process(messages("contracts", [*events, events[3]]))
-    ids = [fb["id"] for fb in report.feedback]
+    ids = [fb.id for fb in report.feedback]
     assert len(set(ids)) == 30 and ids[-1] == ids[3]
 
 
@@ -83,7 +83,7 @@ def test_a_claim_older_than_any_invocation_is_taken_over(exchange: Exchange) -> 
     store = exchange.contracts
     store.claim([IdentityClaim("urn:dealer:D10442\nx1", "VSC0000009", T0 - timedelta(hours=1))])
     report = exchange.realtime.process(messages("contracts", [contract("VSC0000001", event_id="x1")]))
-    assert [fb["data"]["status"] for fb in report.feedback] == ["ACCEPTED"]
+    assert [fb.decision.status for fb in report.feedback] == ["ACCEPTED"]
     assert recorded(exchange, "VSC0000001")
     # the first claimant, redelivered at last, gets the answer that stands
     late = exchange.realtime.process(messages("contracts", [contract("VSC0000009", event_id="x1")], start=9))

@@ -11,6 +11,7 @@ from function_app.adapters.kernel.memory import MemoryJournal
 from function_app.adapters.memory_storage import memory_storage
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import load_settings
+from function_app.domain.kernel.feedback import Feedback
 from function_app.domain.kernel.journal import FactKind, JournalFact
 from tests.events import T0, cancellation, contract, messages
 
@@ -21,15 +22,15 @@ def exchange() -> Exchange:
         load_settings({}), storage=memory_storage())
 
 
-def statuses(feedback: list[dict[str, object]]) -> list[str]:
-    return [fb["data"]["status"] for fb in feedback]  # type: ignore[index]
+def statuses(feedback: list[Feedback]) -> list[str]:
+    return [fb.decision.status for fb in feedback]
 
 
 def test_every_input_gets_exactly_one_feedback_in_input_order(exchange: Exchange) -> None:
     batch = messages("contracts", [contract("VSC0000001"), b"not json", contract("VSC0000002")])
     report = exchange.realtime.process(batch)
     assert statuses(report.feedback) == ["ACCEPTED", "REJECTED", "ACCEPTED"]
-    assert [fb["data"]["in_reply_to"] for fb in report.feedback] == ["D10442-VSC0000001-r1", None,
+    assert [fb.in_reply_to for fb in report.feedback] == ["D10442-VSC0000001-r1", None,
                                                                      "D10442-VSC0000002-r1"]
 
 
@@ -60,7 +61,7 @@ def test_poison_event_in_the_middle_does_not_stop_the_batch(exchange: Exchange) 
     assert len(report.dead_letters) == 1
     letter = exchange.dead_letters.get(report.dead_letters[0])
     assert letter.body == b"\xff\xfe garbage"
-    assert letter.reasons[0]["code"] == "MALFORMED"
+    assert letter.reasons[0].code == "MALFORMED"
 
 
 def test_cancellation_before_its_contract_is_held_then_decided_with_refund(exchange: Exchange) -> None:
@@ -68,9 +69,9 @@ def test_cancellation_before_its_contract_is_held_then_decided_with_refund(excha
     assert held.feedback == [] and held.held == 1
     arrived = exchange.realtime.process(messages("contracts", [contract("VSC2501150001")], at=T0 + timedelta(hours=1)))
     assert statuses(arrived.feedback) == ["ACCEPTED", "ACCEPTED"]
-    refund = arrived.feedback[1]["data"]["refund"]
+    refund = arrived.feedback[1].to_json()["data"]["refund"]
     assert refund["customer_refund"] == "1675.71"
-    assert arrived.feedback[1]["data"]["in_reply_to"] == "D10442-VSC2501150001-cancel"
+    assert arrived.feedback[1].in_reply_to == "D10442-VSC2501150001-cancel"
     kinds = [f.kind for f in exchange.journal.read(date(2026, 3, 2))]
     assert kinds == [FactKind.CONTRACT_ACCEPTED, FactKind.CONTRACT_CANCELLED]
 
@@ -88,7 +89,7 @@ def test_held_cancellation_expires_after_the_hold(exchange: Exchange) -> None:
     assert exchange.holds.run(T0 + timedelta(hours=71)).feedback == []
     expired = exchange.holds.run(T0 + timedelta(hours=73))
     assert statuses(expired.feedback) == ["REJECTED"]
-    assert expired.feedback[0]["data"]["reasons"][0]["code"] == "CONTRACT_NOT_FOUND"
+    assert expired.feedback[0].decision.reasons[0].code == "CONTRACT_NOT_FOUND"
     assert len(expired.dead_letters) == 1
     assert exchange.holds.run(T0 + timedelta(hours=80)).feedback == []
     late = exchange.realtime.process(messages("contracts", [contract("VSC9999999")]))
@@ -136,7 +137,7 @@ def test_dead_letter_replay_redecides_the_input(exchange: Exchange) -> None:
     message = InboundMessage(letter.hub, letter.body, letter.partition, letter.sequence_number, letter.enqueued_time)
     replayed = exchange.realtime.process([message], redecide=frozenset({letter.input_key}))
     assert statuses(replayed.feedback) == ["ACCEPTED"]
-    assert replayed.feedback[0]["data"]["refund"]["method"] == "PRO_RATA"
+    assert replayed.feedback[0].to_json()["data"]["refund"]["method"] == "PRO_RATA"
 
 
 def test_many_events_for_one_contract_in_one_batch_are_decided_in_order(exchange: Exchange) -> None:

@@ -17,11 +17,11 @@ from function_app.domain.kernel.catalogue import (
     RefundMethod,
     catalogue_from_overrides,
 )
+from function_app.domain.kernel.feedback import Payee
 from function_app.domain.kernel.money import money_str, parse_money, round_cents
 from function_app.domain.realtime.refunds import (
     CANCEL_REASONS,
     CancellationFacts,
-    Payee,
     RefundQuote,
     RefundTerms,
     add_months,

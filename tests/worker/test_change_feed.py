@@ -75,8 +75,8 @@ def test_change_feed_batch_is_applied_once_and_malformed_changes_are_dead_letter
     assert all(name.startswith(f"{CDC}/{DAY.isoformat()}/") for name in names)
     letters = {exchange.dead_letters.get(name).body: exchange.dead_letters.get(name) for name in names}
     assert set(letters) == {not_json, encoded(op_x)}
-    assert [r["code"] for r in letters[not_json].reasons] == ["MALFORMED"]
-    assert [(r["code"], r["field"]) for r in letters[encoded(op_x)].reasons] == [("SCHEMA_INVALID", "payload.op")]
+    assert [r.code for r in letters[not_json].reasons] == ["MALFORMED"]
+    assert [(r.code, r.field) for r in letters[encoded(op_x)].reasons] == [("SCHEMA_INVALID", "payload.op")]
     assert {(letter.hub, letter.partition) for letter in letters.values()} == {(CDC, "3")}
     assert letters[not_json].sequence_number == 102
 
@@ -129,9 +129,9 @@ def test_a_default_configured_connector_stream_feeds_refunds_and_dead_letters_on
                                                  "status": "PAID", "paid_amount": "412.37", "paid_date": "2025-09-03"}
     assert state.claims_paid == Decimal("412.37")
     letters = [exchange.dead_letters.get(name) for name in exchange.dead_letters.names(f"{CDC}/")]
-    assert sorted((letter.body == truncate, [r["code"] for r in letter.reasons]) for letter in letters) == [
+    assert sorted((letter.body == truncate, [r.code for r in letter.reasons]) for letter in letters) == [
         (False, ["SCHEMA_INVALID"]), (True, ["TABLE_TRUNCATED"])]
-    assert [letter.reasons[0]["field"] for letter in letters if letter.body == too_long] == ["status"]
+    assert [letter.reasons[0].field for letter in letters if letter.body == too_long] == ["status"]
 
     feedback = deliver(host, "contract_submissions", "contracts",
                        [EventHubMessage(body(contract(number)), partition_key="D10442")], first_sequence=300)
@@ -158,7 +158,7 @@ def test_a_hostile_change_feed_batch_is_applied_or_dead_lettered_input_by_input_
     exchange = bootstrap(storage_settings)
     names = list(exchange.dead_letters.names(f"{CDC}/"))
     assert len(names) == 3
-    assert {exchange.dead_letters.get(n).reasons[0]["code"] for n in names} == {"MALFORMED"}
+    assert {exchange.dead_letters.get(n).reasons[0].code for n in names} == {"MALFORMED"}
     stored = exchange.contracts.load([NUMBER], {}).contracts[NUMBER].record
     assert deliver(host, "policy_admin_changes", CDC, batch, enqueued=ENQUEUED) == []
     assert list(exchange.dead_letters.names(f"{CDC}/")) == names

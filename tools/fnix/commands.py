@@ -18,9 +18,9 @@ from fnix.progress import Progress
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import ConfigError, Settings, load_settings
 from function_app.domain.change_feed.changes import read_record
-from function_app.domain.kernel.feedback import encode_feedback
+from function_app.domain.kernel.feedback import Feedback, encode_feedback
 from function_app.domain.kernel.messages import InboundMessage
-from function_app.service_layer.realtime.service import BatchReport
+from function_app.service_layer.realtime.report import BatchReport
 
 __all__ = ["ConfigError", "UsageError"]
 
@@ -254,7 +254,7 @@ def _feedback_sink(path: str | None) -> Iterator[TextIO | None]:
         yield sink
 
 
-def write_feedback(sink: TextIO | None, feedback: Sequence[dict[str, Any]]) -> None:
+def write_feedback(sink: TextIO | None, feedback: Sequence[Feedback]) -> None:
     if sink is None:
         return
     for event in feedback:
@@ -314,7 +314,7 @@ def deadletters_list(args: argparse.Namespace) -> int:
             prefix = f"{hub}/" + (f"{day.isoformat()}/" if day else "")
             for name in exchange.dead_letters.names(prefix):
                 letter = exchange.dead_letters.get(name)
-                codes = sorted({r["code"] for r in letter.reasons})
+                codes = sorted({r.code.value for r in letter.reasons})
                 rows.append({"name": name, "hub": letter.hub, "business_date": letter.business_date.isoformat(),
                              "reasons": ",".join(codes), "event_id": letter.event_id})
     output.listing(args, ["name", "reasons", "event_id"], rows)

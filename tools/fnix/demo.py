@@ -15,7 +15,7 @@ from fnix.progress import Progress
 from function_app.bootstrap import Exchange
 from function_app.domain.kernel.journal import JournalFact
 from function_app.domain.kernel.messages import InboundMessage
-from function_app.service_layer.realtime.service import BatchReport
+from function_app.service_layer.realtime.report import BatchReport
 
 BATCH_SIZE = 100
 BATCH_WINDOW = timedelta(minutes=5)  # a hub's batch closes when full or when this much event time has passed

@@ -81,7 +81,7 @@ def _dead_letters(exchange: Exchange, now: datetime) -> list[dict[str, Any]]:
     for hub in HUBS:
         for name in exchange.dead_letters.names(f"{hub}/{today}/"):
             letter = exchange.dead_letters.get(name)
-            for code in sorted({r["code"] for r in letter.reasons}) or ["-"]:
+            for code in sorted({r.code.value for r in letter.reasons}) or ["-"]:
                 counts[(hub, code)] += 1
     return [{"hub": hub, "reason": code, "letters": n} for (hub, code), n in sorted(counts.items())]
 

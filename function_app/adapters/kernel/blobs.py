@@ -13,6 +13,7 @@ from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
 
 from function_app.adapters.delivery.partner_blobs import is_file
+from function_app.domain.kernel.feedback import Reason
 from function_app.service_layer.kernel.ports import DeadLetter, DeadLetterStore
 from function_app.service_layer.reconciliation.ports import ReportStore
 
@@ -36,7 +37,7 @@ def letter_document(letter: DeadLetter) -> dict[str, Any]:
         "partition": letter.partition,
         "sequence_number": letter.sequence_number,
         "enqueued_time": letter.enqueued_time.isoformat(),
-        "reasons": list(letter.reasons),
+        "reasons": [r.to_json() for r in letter.reasons],
         "partition_key": letter.partition_key,
         "properties": {name: _json_value(value) for name, value in letter.properties.items()},
     }
@@ -59,7 +60,7 @@ def letter_from_document(name: str, document: dict[str, Any]) -> DeadLetter:
         partition=document["partition"],
         sequence_number=int(document["sequence_number"]),
         enqueued_time=datetime.fromisoformat(document["enqueued_time"]),
-        reasons=tuple(document["reasons"]),
+        reasons=tuple(Reason.from_json(r) for r in document["reasons"]),
         body=body,
         partition_key=document.get("partition_key"),
         properties=document.get("properties") or {},

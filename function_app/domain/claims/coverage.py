@@ -21,20 +21,20 @@ class Coverage:
 
 def coverage_of(contract: ContractRecord) -> Coverage:
     """What an accepted contract covers, read from its submission (and cancellation)."""
-    submission = contract.submission or {}
-    effective = date.fromisoformat(submission.get("effective_date") or submission["sale_date"])
-    miles = submission.get("term_miles")
-    limit = None if miles is None else int(submission["vehicle"]["odometer"]) + int(miles)
-    return Coverage(effective, add_months(effective, int(submission["term_months"])), _cancel_date(contract), limit)
+    submission = contract.submission
+    if submission is None:
+        raise ValueError(f"contract {contract.contract_number} holds no submission")
+    effective, miles = submission.effective, submission.term_miles
+    limit = None if miles is None else submission.vehicle.odometer + miles
+    return Coverage(effective, add_months(effective, submission.term_months), _cancel_date(contract), limit)
 
 
 def _cancel_date(contract: ContractRecord) -> date | None:
     if contract.status is not ContractStatus.CANCELLED:
         return None
-    request = (contract.cancellation or {}).get("request") or {}
-    if "cancel_date" not in request:
+    if contract.cancellation is None:
         raise ValueError(f"contract {contract.contract_number} is cancelled but holds no cancel_date")
-    return date.fromisoformat(request["cancel_date"])
+    return contract.cancellation.request.cancel_date
 
 
 def coverage_problems(row: ClaimRow, coverage: Coverage) -> list[Reason]:

@@ -42,7 +42,7 @@ def decide_claim(
     """One well-formed row against the contract it names and the claim accepted before under its number."""
     _check_inputs(row, contract, earlier)
     if contract is None or not contract.exists or contract.submission is None \
-            or contract.submission.get("administrator") != administrator_code:
+            or contract.submission.administrator != administrator_code:
         return _rejected(ClaimReason.CONTRACT_NOT_FOUND, "contract_number",
                          f"no contract {row.contract_number} at the exchange")
     same_content = earlier is not None and earlier.content_hash == content_hash(row)

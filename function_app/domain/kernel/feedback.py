@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+
+from function_app.domain.kernel.catalogue import RefundMethod
+from function_app.domain.kernel.money import money_str
 
 FEEDBACK_SOURCE = "urn:fni:exchange"
 FEEDBACK_TYPE = "fni.feedback.v1"
@@ -25,6 +30,11 @@ class ReasonCode(StrEnum):
     ALREADY_CANCELLED = "ALREADY_CANCELLED"
     CONTRACT_NOT_FOUND = "CONTRACT_NOT_FOUND"
     TABLE_TRUNCATED = "TABLE_TRUNCATED"  # change feed only: a truncate is not applied row by row (EVENTS.md)
+
+
+class Payee(StrEnum):
+    CUSTOMER = "CUSTOMER"
+    LIENHOLDER = "LIENHOLDER"
 
 
 class Status(StrEnum):
@@ -48,15 +58,64 @@ class Reason:
 
 
 @dataclass(frozen=True)
+class Refund:
+    """The feedback's `refund` object (spec/REFUNDS.md): each figure as the dealer reads it, rounded once."""
+
+    method: RefundMethod
+    unearned_fraction: Decimal  # six places
+    days_used: int
+    miles_used: int | None
+    gross_refund: Decimal
+    cancellation_fee: Decimal
+    claims_deducted: Decimal
+    customer_refund: Decimal
+    provider_refund: Decimal
+    dealer_chargeback: Decimal
+    payee: Payee
+
+    def to_json(self) -> dict[str, str | int | None]:
+        return {
+            "method": self.method.value,
+            "unearned_fraction": f"{self.unearned_fraction:f}",
+            "days_used": self.days_used,
+            "miles_used": self.miles_used,
+            "gross_refund": money_str(self.gross_refund),
+            "cancellation_fee": money_str(self.cancellation_fee),
+            "claims_deducted": money_str(self.claims_deducted),
+            "customer_refund": money_str(self.customer_refund),
+            "provider_refund": money_str(self.provider_refund),
+            "dealer_chargeback": money_str(self.dealer_chargeback),
+            "payee": self.payee.value,
+        }
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Refund:
+        miles = raw["miles_used"]
+        return cls(
+            method=RefundMethod(raw["method"]),
+            unearned_fraction=Decimal(raw["unearned_fraction"]),
+            days_used=int(raw["days_used"]),
+            miles_used=None if miles is None else int(miles),
+            gross_refund=Decimal(raw["gross_refund"]),
+            cancellation_fee=Decimal(raw["cancellation_fee"]),
+            claims_deducted=Decimal(raw["claims_deducted"]),
+            customer_refund=Decimal(raw["customer_refund"]),
+            provider_refund=Decimal(raw["provider_refund"]),
+            dealer_chargeback=Decimal(raw["dealer_chargeback"]),
+            payee=Payee(raw["payee"]),
+        )
+
+
+@dataclass(frozen=True)
 class Decision:
     """What the exchange answers to one input event."""
 
     status: Status
     reasons: tuple[Reason, ...] = ()
-    refund: dict[str, Any] | None = field(default=None)
+    refund: Refund | None = None
 
     @classmethod
-    def accepted(cls, refund: dict[str, Any] | None = None) -> Decision:
+    def accepted(cls, refund: Refund | None = None) -> Decision:
         return cls(Status.ACCEPTED, (), refund)
 
     @classmethod
@@ -70,13 +129,14 @@ class Decision:
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {"status": self.status.value, "reasons": [r.to_json() for r in self.reasons]}
         if self.refund is not None:
-            body["refund"] = self.refund
+            body["refund"] = self.refund.to_json()
         return body
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Decision:
         reasons = tuple(Reason.from_json(r) for r in raw.get("reasons", []))
-        return cls(Status(raw["status"]), reasons, raw.get("refund"))
+        refund = raw.get("refund")
+        return cls(Status(raw["status"]), reasons, None if refund is None else Refund.from_json(refund))
 
 
 def feedback_id(input_key: str) -> str:
@@ -84,25 +144,43 @@ def feedback_id(input_key: str) -> str:
     return "fb-" + hashlib.sha256(input_key.encode("utf-8")).hexdigest()[:32]
 
 
-def feedback_event(
-    *, input_key: str, in_reply_to: str | None, subject: str | None, decision: Decision, time: str
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Feedback:
     """The CloudEvent sent to `dealer-feedback` for one decided input."""
-    data: dict[str, Any] = {"in_reply_to": in_reply_to, **decision.to_json()}
-    event: dict[str, Any] = {
-        "specversion": "1.0",
-        "id": feedback_id(input_key),
-        "source": FEEDBACK_SOURCE,
-        "type": FEEDBACK_TYPE,
-        "time": time,
-        "datacontenttype": "application/json",
-        "data": data,
-    }
-    if subject:
-        event["subject"] = subject
-    return event
+
+    id: str
+    time: datetime
+    in_reply_to: str | None
+    subject: str | None
+    decision: Decision
+
+    @classmethod
+    def answering(
+        cls, input_key: str, *, in_reply_to: str | None, subject: str | None, decision: Decision, time: datetime
+    ) -> Feedback:
+        return cls(feedback_id(input_key), time.astimezone(UTC), in_reply_to, subject, decision)
+
+    def to_json(self) -> dict[str, Any]:
+        event: dict[str, Any] = {
+            "specversion": "1.0",
+            "id": self.id,
+            "source": FEEDBACK_SOURCE,
+            "type": FEEDBACK_TYPE,
+            "time": self.time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "datacontenttype": "application/json",
+            "data": {"in_reply_to": self.in_reply_to, **self.decision.to_json()},
+        }
+        if self.subject:
+            event["subject"] = self.subject
+        return event
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Feedback:
+        data = raw["data"]
+        return cls(raw["id"], datetime.fromisoformat(raw["time"]), data["in_reply_to"], raw.get("subject"),
+                   Decision.from_json(data))
 
 
-def encode_feedback(event: dict[str, Any]) -> str:
+def encode_feedback(feedback: Feedback) -> str:
     """One canonical text per feedback event, so a re-sent answer is byte-for-byte the first one."""
-    return json.dumps(event, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return json.dumps(feedback.to_json(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))

@@ -10,8 +10,9 @@ from enum import StrEnum
 from typing import Any
 
 from function_app.domain.change_feed.changes import SourceOfRecord
-from function_app.domain.kernel.feedback import Decision
+from function_app.domain.kernel.feedback import Decision, Feedback, Refund
 from function_app.domain.kernel.journal import JournalFact
+from function_app.domain.realtime.payloads import CancellationRequest, ContractSubmission
 
 
 class ContractStatus(StrEnum):
@@ -26,7 +27,7 @@ class HeldRequest:
     input_key: str
     event_id: str
     source: str
-    request: dict[str, Any]
+    request: CancellationRequest
     content_hash: str
     received_at: datetime
     position: str
@@ -36,7 +37,7 @@ class HeldRequest:
             "input_key": self.input_key,
             "event_id": self.event_id,
             "source": self.source,
-            "request": self.request,
+            "request": self.request.model_dump(mode="json"),
             "content_hash": self.content_hash,
             "received_at": self.received_at.isoformat(),
             "position": self.position,
@@ -48,10 +49,40 @@ class HeldRequest:
             input_key=raw["input_key"],
             event_id=raw["event_id"],
             source=raw["source"],
-            request=raw["request"],
+            request=CancellationRequest.model_validate(raw["request"]),
             content_hash=raw["content_hash"],
             received_at=datetime.fromisoformat(raw["received_at"]),
             position=raw["position"],
+        )
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    """The accepted cancellation of a contract: the request, who sent it and the refund answered."""
+
+    content_hash: str
+    event_id: str
+    source: str
+    request: CancellationRequest
+    refund: Refund
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "content_hash": self.content_hash,
+            "event_id": self.event_id,
+            "source": self.source,
+            "request": self.request.model_dump(mode="json"),
+            "refund": self.refund.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Cancellation:
+        return cls(
+            content_hash=raw["content_hash"],
+            event_id=raw["event_id"],
+            source=raw["source"],
+            request=CancellationRequest.model_validate(raw["request"]),
+            refund=Refund.from_json(raw["refund"]),
         )
 
 
@@ -61,11 +92,11 @@ class ContractRecord:
 
     contract_number: str
     status: ContractStatus | None = None
-    submission: dict[str, Any] | None = None
+    submission: ContractSubmission | None = None
     revision: int = 0
     content_hash: str = ""
     dealer_code: str = ""
-    cancellation: dict[str, Any] | None = None
+    cancellation: Cancellation | None = None
     held: tuple[HeldRequest, ...] = ()
     source_of_record: SourceOfRecord = field(default_factory=SourceOfRecord)
 
@@ -85,30 +116,34 @@ class ContractRecord:
         gone = set(keys)
         return replace(self, held=tuple(h for h in self.held if h.input_key not in gone))
 
+    def contract_json(self) -> dict[str, Any] | None:
+        """The accepted submission as journal facts carry it (None: the exchange has not seen the contract)."""
+        return None if self.submission is None else self.submission.model_dump(mode="json")
+
     def to_json(self) -> dict[str, Any]:
         return {
             "contract_number": self.contract_number,
             "status": self.status.value if self.status else None,
-            "submission": self.submission,
+            "submission": self.contract_json(),
             "revision": self.revision,
             "content_hash": self.content_hash,
             "dealer_code": self.dealer_code,
-            "cancellation": self.cancellation,
+            "cancellation": self.cancellation.to_json() if self.cancellation else None,
             "held": [h.to_json() for h in self.held],
             "source_of_record": self.source_of_record.to_json(),
         }
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> ContractRecord:
-        status = raw.get("status")
+        status, submission, cancellation = raw.get("status"), raw.get("submission"), raw.get("cancellation")
         return cls(
             contract_number=raw["contract_number"],
             status=ContractStatus(status) if status else None,
-            submission=raw.get("submission"),
+            submission=None if submission is None else ContractSubmission.model_validate(submission),
             revision=int(raw.get("revision", 0)),
             content_hash=raw.get("content_hash", ""),
             dealer_code=raw.get("dealer_code", ""),
-            cancellation=raw.get("cancellation"),
+            cancellation=None if cancellation is None else Cancellation.from_json(cancellation),
             held=tuple(HeldRequest.from_json(h) for h in raw.get("held", [])),
             source_of_record=SourceOfRecord.from_json(raw.get("source_of_record")),
         )
@@ -138,3 +173,10 @@ class Outcome:
     decided_at: datetime
     facts: list[JournalFact] = field(default_factory=list)
     held: HeldRequest | None = None
+
+    def feedback(self) -> Feedback:
+        """What the dealer is answered; an input without an id (unreadable envelope) is answered without subject."""
+        assert self.decision is not None, "a held request is answered when it is decided"
+        subject = self.contract_number if self.event_id else None
+        return Feedback.answering(self.input_key, in_reply_to=self.event_id or None, subject=subject,
+                                  decision=self.decision, time=self.decided_at)

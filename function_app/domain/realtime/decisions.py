@@ -8,11 +8,18 @@ from typing import Any
 from function_app.domain.change_feed.changes import Applied, RowChange, apply_change
 from function_app.domain.kernel import bounds
 from function_app.domain.kernel.catalogue import Catalogue, ProductType
-from function_app.domain.kernel.feedback import Decision, Reason, ReasonCode
+from function_app.domain.kernel.feedback import Decision, Reason, ReasonCode, Refund
 from function_app.domain.kernel.journal import FactKind, JournalFact
 from function_app.domain.kernel.messages import short_hash
-from function_app.domain.realtime.contracts import ContractRecord, ContractStatus, EventContext, HeldRequest, Outcome
-from function_app.domain.realtime.events import CancellationRequest, ContractSubmission
+from function_app.domain.realtime.contracts import (
+    Cancellation,
+    ContractRecord,
+    ContractStatus,
+    EventContext,
+    HeldRequest,
+    Outcome,
+)
+from function_app.domain.realtime.payloads import CancellationRequest, ContractSubmission
 from function_app.domain.realtime.refunds import CancellationFacts, RefundTerms, quote_refund
 
 
@@ -29,16 +36,15 @@ class ContractBook:
         if rejection is not None:
             return record, [_outcome(ctx, record, rejection)]
         kind = FactKind.CONTRACT_REVISED if record.exists else FactKind.CONTRACT_ACCEPTED
-        submission = contract.model_dump(mode="json")
         updated = replace(
             record,
             status=ContractStatus.ACTIVE,
-            submission=submission,
+            submission=contract,
             revision=contract.revision,
             content_hash=content_hash,
             dealer_code=contract.dealer_code,
         )
-        fact = _fact(kind, updated, ctx, {"contract": submission})
+        fact = _fact(kind, updated, ctx, {"contract": updated.contract_json()})
         outcomes = [_outcome(ctx, updated, Decision.accepted(), fact)]
         if kind is FactKind.CONTRACT_ACCEPTED:
             updated = self._release_held(updated, ctx, outcomes)
@@ -53,15 +59,10 @@ class ContractBook:
         if rejection is not None:
             return record, _outcome(ctx, record, rejection)
         refund = self.quote(record, request)
-        cancellation = {
-            "content_hash": content_hash,
-            "event_id": ctx.event_id,
-            "source": ctx.source,
-            "request": request.model_dump(mode="json"),
-            "refund": refund,
-        }
+        cancellation = Cancellation(content_hash, ctx.event_id, ctx.source, request, refund)
         updated = replace(record, status=ContractStatus.CANCELLED, cancellation=cancellation)
-        data = {"contract": record.submission, "cancellation": cancellation["request"], "refund": refund}
+        data = {"contract": record.contract_json(), "cancellation": request.model_dump(mode="json"),
+                "refund": refund.to_json()}
         fact = _fact(FactKind.CONTRACT_CANCELLED, updated, ctx, data)
         return updated, _outcome(ctx, updated, Decision.accepted(refund), fact)
 
@@ -96,15 +97,15 @@ class ContractBook:
                 business_date=ctx.business_date,
                 received_at=ctx.received_at,
             )
-            request = CancellationRequest.model_validate(held.request)
-            record, outcome = self.cancel(record, request, held.content_hash, held_ctx)
+            record, outcome = self.cancel(record, held.request, held.content_hash, held_ctx)
             outcome.held = held
             outcomes.append(outcome)
         return record
 
-    def quote(self, record: ContractRecord, request: CancellationRequest) -> dict[str, Any]:
+    def quote(self, record: ContractRecord, request: CancellationRequest) -> Refund:
         """REFUNDS.md for this contract and request, with the claims the record holds as paid."""
-        contract = ContractSubmission.model_validate(record.submission)
+        contract = record.submission
+        assert contract is not None, "only an accepted contract is quoted"
         terms = RefundTerms(
             product_type=ProductType(contract.product.type),
             retail=contract.pricing.retail_price,
@@ -117,21 +118,22 @@ class ContractBook:
             has_lienholder=contract.lienholder is not None,
         )
         cancel = CancellationFacts(request.cancel_date, request.odometer, request.reason, record.claims_paid)
-        return dict(quote_refund(terms, cancel, self.catalogue).to_json())
+        return quote_refund(terms, cancel, self.catalogue).refund()
 
 
 def _back_office_fact(
     record: ContractRecord, change: RowChange, applied: Applied, ctx: EventContext
 ) -> JournalFact | None:
     before, after = applied.before or {}, applied.after or {}
+    contract = record.contract_json()
     if change.table == "contracts" and after and before.get("status") != after["status"]:
         back_office = {"status": after["status"], "previous_status": before.get("status")}
-        return _fact(FactKind.STATUS_CHANGED, record, ctx, {"contract": record.submission, "back_office": back_office})
+        return _fact(FactKind.STATUS_CHANGED, record, ctx, {"contract": contract, "back_office": back_office})
     paid = after.get("status") == "PAID"
     newly = before.get("status") != "PAID" or before.get("paid_amount") != after.get("paid_amount")
     if change.table == "claims" and paid and newly:
         claim = {k: after.get(k) for k in ("claim_number", "status", "paid_amount", "paid_date")}
-        data = {"contract": record.submission, "claim": claim, "claims_paid": str(record.claims_paid)}
+        data = {"contract": contract, "claim": claim, "claims_paid": str(record.claims_paid)}
         return _fact(FactKind.CLAIM_PAID, record, ctx, data)
     return None
 
@@ -160,16 +162,16 @@ def _cancellation_rejection(
     if request.dealer_code != record.dealer_code:
         return _reject(ReasonCode.NOT_AUTHORIZED, "dealer_code", "the contract belongs to another dealer")
     if record.status is ContractStatus.CANCELLED:
-        if record.cancellation and record.cancellation.get("content_hash") == content_hash:
+        if record.cancellation and record.cancellation.content_hash == content_hash:
             return Decision.duplicate()
         return _reject(ReasonCode.ALREADY_CANCELLED, "contract_number", "the contract is already cancelled")
     assert record.submission is not None
-    sale_date = record.submission["sale_date"]
+    sale_date = record.submission.sale_date
     reasons = []
-    if request.cancel_date.isoformat() < sale_date:
+    if request.cancel_date < sale_date:
         message = f"cancel_date {request.cancel_date} is before the contract's sale_date {sale_date}"
         reasons.append(Reason(ReasonCode.DATE_INCONSISTENT, "cancel_date", message))
-    sale_odometer = int(record.submission["vehicle"]["odometer"])
+    sale_odometer = record.submission.vehicle.odometer
     if request.odometer < sale_odometer:
         message = f"odometer {request.odometer} is below the contract's sale odometer {sale_odometer}"
         reasons.append(Reason(ReasonCode.SCHEMA_INVALID, "odometer", message))
@@ -189,7 +191,7 @@ def _hold(
         input_key=ctx.input_key,
         event_id=ctx.event_id,
         source=ctx.source,
-        request=request.model_dump(mode="json"),
+        request=request,
         content_hash=content_hash,
         received_at=ctx.received_at,
         position=ctx.position,
@@ -211,7 +213,7 @@ def _outcome(
 def _fact(kind: FactKind, record: ContractRecord, ctx: EventContext, data: dict[str, Any]) -> JournalFact:
     """Facts carry the contract's identifying fields; a back-office fact about a contract the exchange has not
     seen carries empty ones (no partner filter matches it; reconciliation reports it)."""
-    submission = record.submission or {"product": {"type": ""}, "administrator": ""}
+    submission = record.submission
     return JournalFact(
         business_date=ctx.business_date,
         position=f"{ctx.position}-{short_hash(ctx.input_key, 8)}",
@@ -219,9 +221,9 @@ def _fact(kind: FactKind, record: ContractRecord, ctx: EventContext, data: dict[
         contract_number=record.contract_number,
         revision=record.revision,
         dealer_code=record.dealer_code,
-        product_type=submission["product"]["type"],
-        oem=submission.get("oem"),
-        administrator=submission["administrator"],
+        product_type=submission.product.type.value if submission else "",
+        oem=submission.oem if submission else None,
+        administrator=submission.administrator if submission else "",
         event_id=ctx.event_id,
         source=ctx.source,
         data=data,

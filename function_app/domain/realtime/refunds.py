@@ -4,7 +4,6 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 from fractions import Fraction
 
 from function_app.domain.kernel.catalogue import (
@@ -14,16 +13,12 @@ from function_app.domain.kernel.catalogue import (
     ProductType,
     RefundMethod,
 )
-from function_app.domain.kernel.money import money_str, round_cents, round_half_up
+from function_app.domain.kernel.feedback import Payee, Refund
+from function_app.domain.kernel.money import round_cents, round_half_up
 
 CANCEL_REASONS = ("CUSTOMER_REQUEST", "LOAN_PAYOFF", "TOTAL_LOSS", "REPOSSESSION", "TRADE_IN")
 _LIENHOLDER_REASONS = frozenset({"TOTAL_LOSS", "REPOSSESSION"})
 _NO_FEE = Decimal("0.00")
-
-
-class Payee(StrEnum):
-    CUSTOMER = "CUSTOMER"
-    LIENHOLDER = "LIENHOLDER"
 
 
 def add_months(day: date, months: int) -> date:
@@ -68,21 +63,24 @@ class RefundQuote:
     dealer_chargeback: Decimal
     payee: Payee
 
+    def refund(self) -> Refund:
+        """The feedback's `refund` object: the unearned fraction to six places."""
+        return Refund(
+            method=self.method,
+            unearned_fraction=round_half_up(self.unearned_fraction, 6),
+            days_used=self.days_used,
+            miles_used=self.miles_used,
+            gross_refund=self.gross_refund,
+            cancellation_fee=self.cancellation_fee,
+            claims_deducted=self.claims_deducted,
+            customer_refund=self.customer_refund,
+            provider_refund=self.provider_refund,
+            dealer_chargeback=self.dealer_chargeback,
+            payee=self.payee,
+        )
+
     def to_json(self) -> dict[str, str | int | None]:
-        """The feedback's `refund` object."""
-        return {
-            "method": self.method.value,
-            "unearned_fraction": f"{round_half_up(self.unearned_fraction, 6):f}",
-            "days_used": self.days_used,
-            "miles_used": self.miles_used,
-            "gross_refund": money_str(self.gross_refund),
-            "cancellation_fee": money_str(self.cancellation_fee),
-            "claims_deducted": money_str(self.claims_deducted),
-            "customer_refund": money_str(self.customer_refund),
-            "provider_refund": money_str(self.provider_refund),
-            "dealer_chargeback": money_str(self.dealer_chargeback),
-            "payee": self.payee.value,
-        }
+        return self.refund().to_json()
 
 
 def quote_refund(

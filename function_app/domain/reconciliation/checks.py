@@ -22,11 +22,11 @@ from function_app.domain.delivery.formats import cents, writer_for
 from function_app.domain.delivery.parsing import Row, file_totals, parse_rows
 from function_app.domain.delivery.records import PiiLevel, record
 from function_app.domain.kernel.catalogue import Catalogue
+from function_app.domain.kernel.feedback import Refund
 from function_app.domain.kernel.journal import FactKind, JournalFact
 from function_app.domain.kernel.partners import Feed
 from function_app.domain.realtime.contracts import ContractRecord, ContractStatus
 from function_app.domain.realtime.decisions import ContractBook
-from function_app.domain.realtime.events import CancellationRequest
 from function_app.domain.reconciliation.model import Break, BreakKind, FeedReconciliation, Side
 
 SOURCE_OF_RECORD = "source-of-record"
@@ -439,10 +439,9 @@ def _active_status(day: date, fact: JournalFact, current: ContractRecord, back_o
 
 def _refund_breaks(day: date, current: ContractRecord, catalogue: Catalogue) -> list[Break]:
     """The refund the exchange sent against the one due with the claims the back office now reports paid."""
-    sent = (current.cancellation or {}).get("refund")
-    if not isinstance(sent, dict) or current.submission is None:
+    if current.cancellation is None or current.submission is None:
         return []
-    due = refund_due(current, catalogue)
+    sent, due = current.cancellation.refund.to_json(), refund_due(current, catalogue).to_json()
     differences = [f"{name} {sent.get(name)} sent, {due_now} due" for name, due_now in due.items()
                    if sent.get(name) != due_now]
     if not differences:
@@ -453,11 +452,10 @@ def _refund_breaks(day: date, current: ContractRecord, catalogue: Catalogue) -> 
     return [Break(BreakKind.AMOUNT_MISMATCH, day, SOURCE_OF_RECORD, number, number, detail)]
 
 
-def refund_due(current: ContractRecord, catalogue: Catalogue) -> dict[str, Any]:
+def refund_due(current: ContractRecord, catalogue: Catalogue) -> Refund:
     """The refund a cancelled contract's cancellation should carry now, with the claims its record holds as paid."""
     assert current.submission is not None and current.cancellation is not None
-    request = CancellationRequest.model_validate(current.cancellation["request"])
-    return ContractBook(catalogue).quote(current, request)
+    return ContractBook(catalogue).quote(current, current.cancellation.request)
 
 
 # --- across runs ----------------------------------------------------------------------------------------------

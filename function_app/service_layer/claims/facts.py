@@ -22,7 +22,9 @@ def claim_fact(
     """CLAIM_SUBMITTED, positioned by the chunk's stamp (the checkpoint before it), file and row: the same on a
     retry, and a range of positions no other writer shares (the journal may store the chunk's facts as one)."""
     decided = datetime.fromisoformat(progress.checkpoint_at or progress.started_at)
-    submission = contract.submission or {}
+    submission = contract.submission
+    if submission is None:  # decide_claim accepts no claim against a contract the exchange has not seen
+        raise ValueError(f"claim {claim.origin} names contract {contract.contract_number}, which holds no submission")
     stamp = decided.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     return JournalFact(
         business_date=decided.astimezone(zone).date(),
@@ -31,11 +33,11 @@ def claim_fact(
         contract_number=claim.contract_number,
         revision=contract.revision,
         dealer_code=contract.dealer_code,
-        product_type=submission.get("product", {}).get("type", ""),
-        oem=submission.get("oem"),
-        administrator=submission.get("administrator", ""),
+        product_type=submission.product.type,
+        oem=submission.oem,
+        administrator=submission.administrator,
         event_id=str(claim.origin),
         source=f"urn:partner:{progress.partner}",
-        data={"contract": submission, "claim": row.to_json() | {"status": "SUBMITTED"},
+        data={"contract": contract.contract_json(), "claim": row.to_json() | {"status": "SUBMITTED"},
               "file": progress.name},
     )

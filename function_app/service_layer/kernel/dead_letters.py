@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from typing import Any
 from zoneinfo import ZoneInfo
 
+from function_app.domain.kernel.feedback import Reason
 from function_app.domain.realtime.contracts import HeldRequest, Outcome
-from function_app.domain.realtime.events import CANCEL_REQUESTED, ParsedEvent
+from function_app.domain.realtime.envelope import CANCEL_REQUESTED
+from function_app.domain.realtime.parsing import ParsedEvent
 from function_app.service_layer.kernel.ports import DeadLetter
 
 READABLE_CHARS = 64
@@ -26,7 +27,7 @@ def letter_name(event_id: str | None, input_key: str) -> str:
     return f"{safe}.{digest}"
 
 
-def event_letter(event: ParsedEvent, reasons: Sequence[dict[str, Any]], zone: ZoneInfo) -> DeadLetter:
+def event_letter(event: ParsedEvent, reasons: Sequence[Reason], zone: ZoneInfo) -> DeadLetter:
     message = event.message
     return DeadLetter(
         hub=message.hub,
@@ -45,7 +46,7 @@ def event_letter(event: ParsedEvent, reasons: Sequence[dict[str, Any]], zone: Zo
     )
 
 
-def held_letter(held: HeldRequest, reasons: Sequence[dict[str, Any]], zone: ZoneInfo) -> DeadLetter:
+def held_letter(held: HeldRequest, reasons: Sequence[Reason], zone: ZoneInfo) -> DeadLetter:
     """A held cancellation refused later: its body is rebuilt from the request the exchange kept."""
     _stamp, hub, partition, sequence = held.position.rsplit("-", 3)
     body = json.dumps(
@@ -55,8 +56,8 @@ def held_letter(held: HeldRequest, reasons: Sequence[dict[str, Any]], zone: Zone
             "source": held.source,
             "type": CANCEL_REQUESTED,
             "time": held.received_at.isoformat(),
-            "subject": held.request["contract_number"],
-            "data": held.request,
+            "subject": held.request.contract_number,
+            "data": held.request.model_dump(mode="json"),
         },
         ensure_ascii=False,
     ).encode("utf-8")
@@ -77,7 +78,7 @@ def held_letter(held: HeldRequest, reasons: Sequence[dict[str, Any]], zone: Zone
 
 def outcome_letter(outcome: Outcome, event: ParsedEvent | None, zone: ZoneInfo) -> DeadLetter:
     assert outcome.decision is not None
-    reasons = [r.to_json() for r in outcome.decision.reasons]
+    reasons = outcome.decision.reasons
     if event is not None:
         return event_letter(event, reasons, zone)
     assert outcome.held is not None, "a decision without its input must come from a held request"

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from function_app import telemetry
-from function_app.domain.realtime.events import ParsedEvent
+from function_app.domain.kernel.feedback import Feedback
+from function_app.domain.realtime.parsing import ParsedEvent
 
 if TYPE_CHECKING:
-    from function_app.service_layer.realtime.service import BatchReport
+    from function_app.service_layer.realtime.report import BatchReport
 
 
 def observe_batch(parsed: list[ParsedEvent], report: BatchReport, now: datetime) -> None:
@@ -36,15 +37,15 @@ def observe_skipped(hub: str, skipped: Mapping[str, int]) -> None:
         telemetry.side_records.add(count, {"hub": hub, "kind": kind})
 
 
-def _observe_decision(hub: str, event: ParsedEvent, feedback: dict[str, Any] | None, now: datetime) -> None:
+def _observe_decision(hub: str, event: ParsedEvent, feedback: Feedback | None, now: datetime) -> None:
     message = event.message
-    status = feedback["data"]["status"] if feedback else "HELD"
-    reasons = [r["code"] for r in feedback["data"]["reasons"]] if feedback else []
+    status = feedback.decision.status.value if feedback else "HELD"
+    reasons = [r.code.value for r in feedback.decision.reasons] if feedback else []
     attributes = {
         "fni.hub": hub, "fni.contract_number": event.routing_key or None, "fni.event_id": event.event_id,
         "fni.source": event.source, "fni.partition": message.partition, "fni.sequence_number": message.sequence_number,
         "fni.status": status, "fni.reasons": ",".join(reasons) or None,
-        "fni.feedback_id": feedback["id"] if feedback else None,
+        "fni.feedback_id": feedback.id if feedback else None,
     }
     with telemetry.span("fni.decide", **attributes):
         pass

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from function_app.domain.kernel.feedback import Feedback, Reason
 from function_app.domain.kernel.journal import JournalFact
 from function_app.domain.realtime.contracts import ContractRecord
 
@@ -25,7 +26,7 @@ class InboxEntry:
     input_key: str
     routing_key: str
     status: InboxStatus
-    feedback: tuple[dict[str, Any], ...] = ()
+    feedback: tuple[Feedback, ...] = ()
     facts: tuple[JournalFact, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
@@ -33,7 +34,7 @@ class InboxEntry:
             "input_key": self.input_key,
             "routing_key": self.routing_key,
             "status": self.status.value,
-            "feedback": list(self.feedback),
+            "feedback": [f.to_json() for f in self.feedback],
             "facts": [f.to_json() for f in self.facts],
         }
 
@@ -43,7 +44,7 @@ class InboxEntry:
             input_key=raw["input_key"],
             routing_key=raw["routing_key"],
             status=InboxStatus(raw["status"]),
-            feedback=tuple(raw.get("feedback", [])),
+            feedback=tuple(Feedback.from_json(f) for f in raw.get("feedback", [])),
             facts=tuple(JournalFact.from_json(f) for f in raw.get("facts", [])),
         )
 
@@ -149,7 +150,7 @@ class DeadLetter:
     partition: str
     sequence_number: int
     enqueued_time: datetime
-    reasons: tuple[dict[str, Any], ...]
+    reasons: tuple[Reason, ...]
     body: bytes
     # The transport's metadata, kept so that a replay is the same input: a binary-mode CloudEvent's attributes
     # travel in the application properties, and feedback goes back under the sender's partition key.

@@ -19,7 +19,8 @@ from function_app.service_layer.kernel.ports import (
     InboxStatus,
     Snapshot,
 )
-from function_app.service_layer.realtime.service import MAX_ATTEMPTS, BatchReport, feedback_json, tally
+from function_app.service_layer.realtime.report import BatchReport
+from function_app.service_layer.realtime.service import MAX_ATTEMPTS
 
 
 class HoldExpiry:
@@ -64,7 +65,7 @@ class HoldExpiry:
                 ctx = EventContext(held.input_key, held.event_id, held.source, held.position,
                                    now.astimezone(self._zone).date(), now)
                 record, outcome = self._book.expire(record, held, ctx)
-                entry = InboxEntry(held.input_key, key, InboxStatus.DECIDED, (feedback_json(outcome),))
+                entry = InboxEntry(held.input_key, key, InboxStatus.DECIDED, (outcome.feedback(),))
                 change.replaced_entries.append(entry)
                 outcomes.append((key, outcome))
             change.after = record
@@ -74,13 +75,10 @@ class HoldExpiry:
     def _answer(self, report: BatchReport, outcomes: list[Outcome]) -> None:
         letters = []
         for outcome in outcomes:
-            fb = feedback_json(outcome)
-            report.feedback.append(fb)
-            tally(report, fb)
+            report.decided(outcome.feedback())
             telemetry.events.add(1, {"hub": "cancellations", "status": "REJECTED", "reason": "CONTRACT_NOT_FOUND"})
             assert outcome.held is not None and outcome.decision is not None
-            reasons = [r.to_json() for r in outcome.decision.reasons]
-            letters.append(held_letter(outcome.held, reasons, self._zone))
+            letters.append(held_letter(outcome.held, outcome.decision.reasons, self._zone))
         self._dead_letters.put(letters)
         report.dead_letters.extend(letter.blob_name for letter in letters)
         telemetry.dead_letters.add(len(letters), {"hub": "cancellations"})

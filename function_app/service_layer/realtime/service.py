@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from function_app import telemetry
-from function_app.domain.change_feed.changes import RowChange, SideRecord
-from function_app.domain.kernel import bounds
-from function_app.domain.kernel.feedback import Decision, Status, feedback_event, feedback_id
-from function_app.domain.kernel.journal import JournalFact
+from function_app.domain.change_feed.changes import RowChange
+from function_app.domain.kernel.feedback import Decision, Status, feedback_id
 from function_app.domain.kernel.messages import InboundMessage
 from function_app.domain.realtime.contracts import ContractRecord, EventContext, Outcome
 from function_app.domain.realtime.decisions import ContractBook
-from function_app.domain.realtime.events import (
-    CHANGE_FEED_HUB,
-    CancellationRequest,
-    ContractSubmission,
-    ParsedEvent,
-    parse_message,
-)
+from function_app.domain.realtime.parsing import CHANGE_FEED_HUB, ParsedEvent, parse_message
+from function_app.domain.realtime.payloads import CancellationRequest, ContractSubmission
 from function_app.service_layer.kernel.dead_letters import event_letter, outcome_letter
 from function_app.service_layer.kernel.observations import observe_batch, observe_skipped
 from function_app.service_layer.kernel.ports import (
@@ -35,54 +24,26 @@ from function_app.service_layer.kernel.ports import (
     DeadLetterStore,
     IdentityClaim,
     InboxEntry,
-    InboxStatus,
     Journal,
     Snapshot,
     StoredContract,
 )
+from function_app.service_layer.realtime.batches import (
+    Answer,
+    ContractEvents,
+    blank,
+    by_contract,
+    facts_of,
+    first_occurrences,
+    own_feedback,
+    record_entries,
+    waves,
+    without_side_records,
+)
+from function_app.service_layer.realtime.report import BatchReport
 
 MAX_ATTEMPTS = 6
 CLAIM_TIMEOUT = timedelta(minutes=15)  # longer than any invocation lives: an older claim's writer is gone
-WAVE = bounds.EVENTS_PER_WRITE  # events of one contract decided per write: it must fit one transaction
-
-
-@dataclass
-class BatchReport:
-    """What one batch came to: the feedback to send, in input order, and the counts an operator wants."""
-
-    feedback: list[dict[str, Any]] = field(default_factory=list)
-    statuses: Counter[str] = field(default_factory=Counter)
-    reasons: Counter[str] = field(default_factory=Counter)
-    held: int = 0
-    redelivered: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)  # change-feed side records, by kind: not answered
-    facts: int = 0
-    refunds_total: Decimal = Decimal("0.00")
-    dead_letters: list[str] = field(default_factory=list)
-    answers: list[tuple[ParsedEvent, dict[str, Any] | None]] = field(default_factory=list, repr=False)
-
-    def merge(self, other: BatchReport) -> None:
-        self.feedback.extend(other.feedback)
-        self.statuses.update(other.statuses)
-        self.reasons.update(other.reasons)
-        self.held += other.held
-        self.redelivered += other.redelivered
-        self.skipped.update(other.skipped)
-        self.facts += other.facts
-        self.refunds_total += other.refunds_total
-        self.dead_letters.extend(other.dead_letters)
-
-
-@dataclass
-class _Group:
-    """One contract's events in this batch, in stream order."""
-
-    routing_key: str
-    events: list[ParsedEvent]
-
-
-# What an input got: the outcomes it caused now (its own first), or the entry recorded the first time.
-Answer = list[Outcome] | InboxEntry
 
 
 class RealtimeService:
@@ -119,14 +80,14 @@ class RealtimeService:
             **{"fni.hub": first and first.hub, "fni.partition": first and first.partition,
                "fni.batch_size": len(messages), "fni.first_sequence": first and first.sequence_number},
         ):
-            parsed, skipped = _without_side_records([parse_message(m, self._zone) for m in messages])
-            firsts = _first_occurrences(parsed)
+            parsed, skipped = without_side_records([parse_message(m, self._zone) for m in messages])
+            firsts = first_occurrences(parsed)
             answers = self._resolve_identities(list(firsts.values()))
             undecided = [event for key, event in firsts.items() if key not in answers]
             blind = bool(messages) and all(m.hub in self._optimistic_hubs for m in messages) and not redecide
-            for number, wave in enumerate(_waves(_group(undecided))):
+            for number, wave in enumerate(waves(by_contract(undecided))):
                 answers.update(self._decide_all(wave, blind and number == 0, redecide))
-            facts = sorted(_facts(answers.values()), key=lambda f: (f.business_date, f.position))
+            facts = sorted(facts_of(answers.values()), key=lambda f: (f.business_date, f.position))
             self._journal.append(facts)
             report = self._answer(parsed, firsts, answers)
             report.facts = len(facts)
@@ -175,12 +136,12 @@ class RealtimeService:
                     del waiting[key]
         raise ConcurrencyConflict(f"inputs first claimed by a contract not yet written: {sorted(waiting)[:5]}")
 
-    def _decide_all(self, groups: list[_Group], blind: bool, redecide: frozenset[str]) -> dict[str, Answer]:
+    def _decide_all(self, groups: list[ContractEvents], blind: bool, redecide: frozenset[str]) -> dict[str, Answer]:
         pending = {g.routing_key: g for g in groups}
         answers: dict[str, Answer] = {}
         for attempt in range(MAX_ATTEMPTS):
             self._now = self._clock()
-            snapshot = _blank(pending) if blind and attempt == 0 else self._load(pending.values())
+            snapshot = blank(pending) if blind and attempt == 0 else self._load(pending.values())
             decided = [self._decide_group(g, snapshot, redecide) for g in pending.values()]
             lost = self._contracts.save([change for change, _ in decided])
             for change, group_answers in decided:
@@ -191,13 +152,13 @@ class RealtimeService:
                 return answers
         raise ConcurrencyConflict(f"contracts kept changing under this batch: {sorted(pending)[:5]}")
 
-    def _load(self, groups: Iterable[_Group]) -> Snapshot:
+    def _load(self, groups: Iterable[ContractEvents]) -> Snapshot:
         groups = list(groups)
         inbox = {e.input_key: g.routing_key for g in groups for e in g.events}
         return self._contracts.load([g.routing_key for g in groups], inbox)
 
     def _decide_group(
-        self, group: _Group, snapshot: Snapshot, redecide: frozenset[str]
+        self, group: ContractEvents, snapshot: Snapshot, redecide: frozenset[str]
     ) -> tuple[ContractChange, dict[str, Answer]]:
         before = snapshot.contracts.get(group.routing_key) or StoredContract(ContractRecord(group.routing_key))
         change = ContractChange(group.routing_key, before, before.record)
@@ -212,7 +173,7 @@ class RealtimeService:
                 continue
             change.after, produced = self._decide_event(change.after, event)
             answers[key] = produced
-            _record_entries(change, event, produced, replaced=entry is not None)
+            record_entries(change, event, produced, replaced=entry is not None)
         return change, answers
 
     def _decide_event(self, record: ContractRecord, event: ParsedEvent) -> tuple[ContractRecord, list[Outcome]]:
@@ -251,7 +212,7 @@ class RealtimeService:
         for event in parsed:
             answer = answers[event.input_key]
             if firsts[event.input_key] is not event:
-                again = _own_feedback(event.input_key, answer)
+                again = own_feedback(event.input_key, answer)
                 report.redelivered += 1
                 report.feedback.extend([again] if again else [])
                 report.answers.append((event, again))
@@ -259,10 +220,10 @@ class RealtimeService:
             if isinstance(answer, InboxEntry):
                 report.redelivered += 1
                 report.feedback.extend(answer.feedback)
-                own = [fb for fb in answer.feedback if fb["id"] == feedback_id(answer.input_key)]
+                own = [fb for fb in answer.feedback if fb.id == feedback_id(answer.input_key)]
                 report.answers.append((event, own[0] if own else None))
-                if own and own[0]["data"]["status"] == Status.REJECTED.value:
-                    letter = event_letter(event, own[0]["data"]["reasons"], self._zone)
+                if own and own[0].decision.status is Status.REJECTED:
+                    letter = event_letter(event, own[0].decision.reasons, self._zone)
                     letters[letter.blob_name] = letter
                 continue
             for outcome in answer:
@@ -274,99 +235,13 @@ class RealtimeService:
     def _report_outcome(
         self, report: BatchReport, letters: dict[str, DeadLetter], outcome: Outcome, event: ParsedEvent | None
     ) -> None:
-        fb = feedback_json(outcome) if outcome.decision is not None else None
+        fb = outcome.feedback() if outcome.decision is not None else None
         if event is not None:
             report.answers.append((event, fb))
         if fb is None or outcome.decision is None:
             report.held += 1
             return
-        report.feedback.append(fb)
-        tally(report, fb)
+        report.decided(fb)
         if outcome.decision.status is Status.REJECTED:
             letter = outcome_letter(outcome, event, self._zone)
             letters[letter.blob_name] = letter
-
-
-def _without_side_records(parsed: list[ParsedEvent]) -> tuple[list[ParsedEvent], Counter[str]]:
-    """Change-feed records that carry no row change are skipped and counted: not decided, answered or dead-lettered."""
-    skipped = Counter(e.payload.value for e in parsed if isinstance(e.payload, SideRecord))
-    return [e for e in parsed if not isinstance(e.payload, SideRecord)], skipped
-
-
-def _first_occurrences(parsed: list[ParsedEvent]) -> dict[str, ParsedEvent]:
-    """Each input once, its first delivery in stream order: the one that is decided."""
-    firsts: dict[str, ParsedEvent] = {}
-    for event in sorted(parsed, key=lambda e: e.message.stream_order()):
-        firsts.setdefault(event.input_key, event)
-    return firsts
-
-
-def _own_feedback(input_key: str, answer: Answer) -> dict[str, Any] | None:
-    if isinstance(answer, InboxEntry):
-        return next((fb for fb in answer.feedback if fb["id"] == feedback_id(input_key)), None)
-    own = answer[0]
-    return feedback_json(own) if own.decision is not None else None
-
-
-def _group(parsed: list[ParsedEvent]) -> list[_Group]:
-    groups: dict[str, _Group] = {}
-    for event in parsed:
-        groups.setdefault(event.routing_key, _Group(event.routing_key, [])).events.append(event)
-    for group in groups.values():
-        group.events.sort(key=lambda e: e.message.stream_order())
-    return list(groups.values())
-
-
-def _waves(groups: list[_Group]) -> Iterator[list[_Group]]:
-    """Splits a contract with many events in one batch into consecutive writes, in stream order."""
-    for start in range(0, max((len(g.events) for g in groups), default=0), WAVE):
-        wave = [_Group(g.routing_key, g.events[start : start + WAVE]) for g in groups if len(g.events) > start]
-        yield wave
-
-
-def _blank(groups: dict[str, _Group]) -> Snapshot:
-    """The optimistic guess for new contracts: nothing stored yet. A wrong guess fails the write."""
-    return Snapshot({key: StoredContract(ContractRecord(key)) for key in groups}, {})
-
-
-def _facts(answers: Iterable[Answer]) -> Iterable[JournalFact]:
-    for answer in answers:
-        if isinstance(answer, InboxEntry):
-            yield from answer.facts
-        else:
-            for outcome in answer:
-                yield from outcome.facts
-
-
-def _record_entries(change: ContractChange, event: ParsedEvent, produced: list[Outcome], *, replaced: bool) -> None:
-    """The deciding input's entry carries every feedback and fact it caused (its outbox)."""
-    own = produced[0]
-    status = InboxStatus.HELD if own.decision is None else InboxStatus.DECIDED
-    feedback = tuple(feedback_json(o) for o in produced if o.decision is not None)
-    facts = tuple(f for o in produced for f in o.facts)
-    entry = InboxEntry(own.input_key, event.routing_key, status, feedback, facts)
-    (change.replaced_entries if replaced else change.new_entries).append(entry)
-    for released in produced[1:]:
-        answer = InboxEntry(released.input_key, event.routing_key, InboxStatus.DECIDED, (feedback_json(released),))
-        change.replaced_entries.append(answer)
-
-
-def feedback_json(outcome: Outcome) -> dict[str, Any]:
-    assert outcome.decision is not None
-    return feedback_event(
-        input_key=outcome.input_key,
-        in_reply_to=outcome.event_id or None,
-        subject=outcome.contract_number if outcome.event_id else None,
-        decision=outcome.decision,
-        time=outcome.decided_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-    )
-
-
-def tally(report: BatchReport, fb: dict[str, Any]) -> None:
-    data = fb["data"]
-    report.statuses[data["status"]] += 1
-    for reason in data["reasons"]:
-        report.reasons[reason["code"]] += 1
-    refund = data.get("refund")
-    if refund:
-        report.refunds_total += Decimal(refund["customer_refund"])

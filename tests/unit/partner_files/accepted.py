@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from function_app.domain.kernel.catalogue import ProductType
 from function_app.domain.kernel.vin import with_check_digit
-from function_app.domain.realtime.events import US_STATES
+from function_app.domain.realtime.payloads import US_STATES
 
 # characters that change length or meaning on the way to ASCII, mixed in so every run meets them
 TRICKY = "ßẞÆŒﬃ⑽㍱…ŁØĐÞ王小明अमितक्‍ष\u200d\u00ad\ufeff\u2028\u2029\u00a0\u0301\ufdfa\U0001f600\U0002a6d6"

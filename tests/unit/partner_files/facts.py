@@ -12,7 +12,7 @@ from function_app.domain.kernel.messages import short_hash
 from function_app.domain.kernel.vin import with_check_digit
 from function_app.domain.realtime.contracts import ContractRecord, EventContext
 from function_app.domain.realtime.decisions import ContractBook
-from function_app.domain.realtime.events import CancellationRequest, ContractSubmission
+from function_app.domain.realtime.payloads import CancellationRequest, ContractSubmission
 
 BUSINESS_DATE = date(2026, 3, 2)
 BOOK = ContractBook(DEFAULT_CATALOGUE)

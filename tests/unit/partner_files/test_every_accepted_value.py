@@ -19,7 +19,7 @@ from function_app.domain.delivery.records import PiiLevel, pii_violations
 from function_app.domain.kernel.journal import JournalFact
 from function_app.domain.kernel.messages import short_hash
 from function_app.domain.realtime.contracts import ContractRecord, EventContext
-from function_app.domain.realtime.events import CancellationRequest, ContractSubmission
+from function_app.domain.realtime.payloads import CancellationRequest, ContractSubmission
 from tests.unit.partner_files.accepted import cancellation, submission, text
 from tests.unit.partner_files.facts import BOOK
 from tests.unit.partner_files.writing import write

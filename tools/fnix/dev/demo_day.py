@@ -58,7 +58,7 @@ from zoneinfo import ZoneInfo
 
 from function_app.domain.kernel.feedback import ReasonCode
 from function_app.domain.kernel.vin import vin_is_valid, with_check_digit
-from function_app.domain.realtime.events import CANCEL_REQUESTED, CONTRACT_SUBMITTED
+from function_app.domain.realtime.envelope import CANCEL_REQUESTED, CONTRACT_SUBMITTED
 
 CONTRACTS_HUB: Final = "contracts"
 CANCELLATIONS_HUB: Final = "cancellations"
