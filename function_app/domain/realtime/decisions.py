@@ -13,7 +13,7 @@ from function_app.domain.kernel.journal import FactKind, JournalFact
 from function_app.domain.kernel.messages import short_hash
 from function_app.domain.realtime.contracts import ContractRecord, ContractStatus, EventContext, HeldRequest, Outcome
 from function_app.domain.realtime.events import CancellationRequest, ContractSubmission
-from function_app.domain.realtime.refunds import CancellationFacts, RefundTerms, quote_refund
+from function_app.domain.realtime.refunds import CancellationFacts, RefundQuote, RefundTerms, quote_refund
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,10 @@ class ContractBook:
         return record
 
     def quote(self, record: ContractRecord, request: CancellationRequest) -> dict[str, Any]:
+        """The refund as the cancellation's feedback carries it."""
+        return dict(self.refund_quote(record, request).to_json())
+
+    def refund_quote(self, record: ContractRecord, request: CancellationRequest) -> RefundQuote:
         """REFUNDS.md for this contract and request, with the claims the record holds as paid."""
         contract = ContractSubmission.model_validate(record.submission)
         terms = RefundTerms(
@@ -117,7 +121,7 @@ class ContractBook:
             has_lienholder=contract.lienholder is not None,
         )
         cancel = CancellationFacts(request.cancel_date, request.odometer, request.reason, record.claims_paid)
-        return dict(quote_refund(terms, cancel, self.catalogue).to_json())
+        return quote_refund(terms, cancel, self.catalogue)
 
 
 def _back_office_fact(
