@@ -22,7 +22,8 @@ def reconcile_nightly(timer: func.TimerRequest) -> None:
     from datetime import timedelta
 
     from function_app import telemetry
-    from function_app.adapters.reconciliation.report import render_html, render_json
+    from function_app.adapters.reconciliation.page import render_html
+    from function_app.adapters.reconciliation.report import render_json
     from function_app.bootstrap import exchange
 
     with telemetry.invocation("reconcile_nightly", telemetry.TIMER, **{"fni.past_due": timer.past_due}):

@@ -11,7 +11,7 @@ from function_app.adapters.claims.azure import BlobClaimsInbox, TableClaimsProgr
 from function_app.adapters.delivery.partner_blobs import BlobPartnerFiles
 from function_app.adapters.delivery.partner_sas import BlobAckInbox
 from function_app.adapters.delivery.tables import TableDeliveryStates
-from function_app.adapters.kernel.blobs import BlobDeadLetters, ensure_container
+from function_app.adapters.kernel.blobs import BlobDeadLetters, BlobReports, ensure_container
 from function_app.adapters.kernel.tables import TableContractStore, TableJournal, ensure_table
 from function_app.adapters.reconciliation.tables import TableBreaks
 from function_app.config import Settings
@@ -47,6 +47,16 @@ def partner_files(settings: Settings) -> BlobPartnerFiles:
 
 def breaks(settings: Settings) -> TableBreaks:
     return TableBreaks(ensure_table(_tables(settings), settings.breaks_table))
+
+
+def reports(settings: Settings) -> BlobReports:
+    return BlobReports(ensure_container(_blobs(settings), settings.reports_container))
+
+
+def stored_report(settings: Settings, name: str) -> tuple[bytes, str]:
+    """What an operator downloads: a report's bytes and the content type it is served with."""
+    blob = _blobs(settings).get_blob_client(settings.reports_container, name)
+    return blob.download_blob().readall(), blob.get_blob_properties().content_settings.content_type or ""
 
 
 def claims_inbox(settings: Settings) -> BlobClaimsInbox:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from function_app.adapters.reconciliation.report import render_html
+from function_app.adapters.reconciliation.page import render_html
 from tests.unit.test_reconciliation_report import SCRIPT, sample_report
 
 ROOT = Path(__file__).resolve().parents[2]

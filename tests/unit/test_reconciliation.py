@@ -21,15 +21,14 @@ from function_app.domain.delivery.records import PiiLevel
 from function_app.domain.kernel.catalogue import DEFAULT_CATALOGUE
 from function_app.domain.kernel.journal import FactKind, JournalFact
 from function_app.domain.kernel.partners import Feed, partner
-from function_app.domain.reconciliation.checks import (
-    DeliveredFileView,
-    compare_feed,
-    compare_source_of_record,
-    decided_at,
-    expected_rows,
-    resolve,
-)
+from function_app.domain.reconciliation.delivered_files import DeliveredFileView
+from function_app.domain.reconciliation.feed_comparison import compare_feed
+from function_app.domain.reconciliation.feed_scope import expected_rows
+from function_app.domain.reconciliation.journal_facts import decided_at
+from function_app.domain.reconciliation.manifests import Manifest
 from function_app.domain.reconciliation.model import Break, BreakKind, FeedReconciliation
+from function_app.domain.reconciliation.runs import resolve
+from function_app.domain.reconciliation.source_of_record import compare_source_of_record
 from function_app.service_layer.delivery.service import DeliveryJob
 from tests.partners import (
     DAY,
@@ -102,7 +101,7 @@ def views(exchange: Exchange, name: str, day: date = DAY) -> list[DeliveredFileV
         if mine or file.business_date == day:
             manifest = blob(exchange, file.blob_name + ".manifest.json")
             found.append(DeliveredFileView(file.blob_name, blob(exchange, file.blob_name),
-                                           json.loads(manifest) if manifest is not None else None,
+                                           Manifest.from_json(json.loads(manifest)) if manifest is not None else None,
                                            mine, [f for f in covered if f.business_date != day]))
     return found
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
+import tomllib
 from dataclasses import replace
 from datetime import date
 from html.parser import HTMLParser
+from importlib.resources import files
+from pathlib import Path
 
-from function_app.adapters.reconciliation.report import render_html, render_json, render_table, totals_agree, verdict
+from function_app.adapters.reconciliation.page import TEMPLATES, render_html
+from function_app.adapters.reconciliation.report import render_json, render_table, totals_agree, verdict
 from function_app.domain.reconciliation.model import Break, BreakKind, FeedReconciliation, ReconciliationReport, Side
+from tests.worker.package import ROOT, deployment_files
 
 DAY = date(2026, 3, 2)
 SCRIPT = "<script>alert(1)</script>"
@@ -268,3 +274,15 @@ def test_each_feed_shows_its_sides_and_marks_what_differs() -> None:
     assert len(page.with_class("td", "differs")) == 6 + 2 + 4
     assert "1,482,310.50" in page.text and "no files delivered" in page.text
     assert "adm-01/nightly/2026-03-02/part-2.dat" in page.text
+
+
+def test_the_page_template_ships_with_the_app() -> None:
+    """Azure gets the templates in its package (.funcignore), and a wheel or an install as package data."""
+    templates = sorted(path.relative_to(ROOT) for path in TEMPLATES.iterdir())
+    assert [path.name for path in templates] == ["reconciliation.css", "reconciliation.html.j2"]
+    assert set(templates) <= set(deployment_files())
+    globs = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
+    for path in templates:
+        inside = Path(*path.parts[1:]).as_posix()
+        assert any(fnmatch.fnmatchcase(inside, glob) for glob in globs[path.parts[0]]), f"{path} is not package data"
+        assert files("function_app").joinpath(inside).is_file()

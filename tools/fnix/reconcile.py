@@ -16,7 +16,8 @@ BREAKS_FOUND = 1
 
 
 def reconcile(args: argparse.Namespace) -> int:
-    from function_app.adapters.reconciliation.report import render_html, render_json, render_table
+    from function_app.adapters.reconciliation.page import render_html
+    from function_app.adapters.reconciliation.report import render_json, render_table
 
     day = parse_day(args.date, "--date")
     assert day is not None

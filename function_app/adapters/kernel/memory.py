@@ -12,6 +12,7 @@ from typing import Any
 
 from function_app.domain.kernel.journal import JournalFact
 from function_app.domain.reconciliation.model import Break
+from function_app.domain.reconciliation.runs import BreakStatus
 from function_app.service_layer.delivery.access import (
     ACK_PREFIX,
     ACK_READ_LIMIT,
@@ -230,16 +231,17 @@ class MemoryAckInbox(AckInbox):
 
 class MemoryBreaks(BreakStore):
     def __init__(self) -> None:
-        self.rows: dict[tuple[date, str], tuple[Break, str]] = {}
+        self.rows: dict[tuple[date, str], tuple[Break, BreakStatus]] = {}
 
     def open_breaks(self, business_date: date) -> list[Break]:
-        return [b for (day, _), (b, status) in sorted(self.rows.items()) if day == business_date and status == "OPEN"]
+        rows = sorted(self.rows.items())
+        return [b for (day, _), (b, status) in rows if day == business_date and status is BreakStatus.OPEN]
 
     def record(self, business_date: date, found: Sequence[Break], resolved: Sequence[Break], at: datetime) -> None:
         for item in found:
-            self.rows[(business_date, item.identity)] = (item, "OPEN")
+            self.rows[(business_date, item.identity)] = (item, BreakStatus.OPEN)
         for item in resolved:
-            self.rows[(business_date, item.identity)] = (item, "RESOLVED")
+            self.rows[(business_date, item.identity)] = (item, BreakStatus.RESOLVED)
 
 
 class MemoryReports(ReportStore):

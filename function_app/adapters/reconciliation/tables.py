@@ -11,6 +11,7 @@ from typing import Any
 from azure.data.tables import TableClient, UpdateMode
 
 from function_app.domain.reconciliation.model import Break
+from function_app.domain.reconciliation.runs import BreakStatus
 from function_app.service_layer.reconciliation.ports import BreakStore
 
 BATCH = 100
@@ -25,13 +26,13 @@ class TableBreaks(BreakStore):
         self._table = table
 
     def open_breaks(self, business_date: date) -> list[Break]:
-        query = f"PartitionKey eq '{business_date.isoformat()}' and status eq 'OPEN'"
+        query = f"PartitionKey eq '{business_date.isoformat()}' and status eq '{BreakStatus.OPEN.value}'"
         return [Break.from_json(json.loads(e["break"])) for e in self._table.query_entities(query)]
 
     def record(self, business_date: date, found: Sequence[Break], resolved: Sequence[Break], at: datetime) -> None:
         day = business_date.isoformat()
-        rows: list[dict[str, Any]] = [_entity(day, item, "OPEN", at) for item in found]
-        rows += [_entity(day, item, "RESOLVED", at) for item in resolved]
+        rows: list[dict[str, Any]] = [_entity(day, item, BreakStatus.OPEN, at) for item in found]
+        rows += [_entity(day, item, BreakStatus.RESOLVED, at) for item in resolved]
         unique = list({row["RowKey"]: row for row in rows}.values())
         for start in range(0, len(unique), BATCH):
             self._table.submit_transaction(
@@ -39,11 +40,11 @@ class TableBreaks(BreakStore):
             )
 
 
-def _entity(day: str, item: Break, status: str, at: datetime) -> dict[str, Any]:
+def _entity(day: str, item: Break, status: BreakStatus, at: datetime) -> dict[str, Any]:
     entity: dict[str, Any] = {
         "PartitionKey": day, "RowKey": _row(item), "break": json.dumps(item.to_json(), sort_keys=True),
-        "status": status, "kind": item.kind.value, "scope": item.scope, "last_seen": at.isoformat(),
+        "status": status.value, "kind": item.kind.value, "scope": item.scope, "last_seen": at.isoformat(),
     }
-    if status == "RESOLVED":
+    if status is BreakStatus.RESOLVED:
         entity["resolved_at"] = at.isoformat()
     return entity

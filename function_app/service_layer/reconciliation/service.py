@@ -12,14 +12,13 @@ from function_app.domain.kernel.catalogue import Catalogue
 from function_app.domain.kernel.journal import FactKind, JournalFact
 from function_app.domain.kernel.partners import Feed, Partner, PartnerConfig
 from function_app.domain.realtime.contracts import ContractRecord
-from function_app.domain.reconciliation.checks import (
-    DeliveredFileView,
-    compare_feed,
-    compare_source_of_record,
-    decided_at,
-    resolve,
-)
+from function_app.domain.reconciliation.delivered_files import DeliveredFileView
+from function_app.domain.reconciliation.feed_comparison import compare_feed
+from function_app.domain.reconciliation.journal_facts import decided_at
+from function_app.domain.reconciliation.manifests import Manifest
 from function_app.domain.reconciliation.model import FeedReconciliation, ReconciliationReport
+from function_app.domain.reconciliation.runs import resolve
+from function_app.domain.reconciliation.source_of_record import compare_source_of_record
 from function_app.service_layer.delivery.ports import DeliveredFile, DeliveryStateStore, PartnerFileStore
 from function_app.service_layer.kernel.ports import ContractStore, Journal
 from function_app.service_layer.reconciliation.ports import BreakStore
@@ -111,7 +110,7 @@ class ReconciliationService:
         return DeliveredFileView(
             name=delivered.blob_name,
             data=self._read(partner, delivered.blob_name),
-            manifest=_json(self._read(partner, delivered.blob_name + ".manifest.json")),
+            manifest=_manifest(self._read(partner, delivered.blob_name + ".manifest.json")),
             expected_facts=tuple(f for f in subscribed if delivered.covers(day, f.position)),
             other_facts=others,
         )
@@ -140,11 +139,12 @@ def _subscribed(feed: Feed, fact: JournalFact) -> bool:
     return fact.kind.value in feed.fact_kinds and feed.filter.matches(fact)
 
 
-def _json(data: bytes | None) -> dict[str, object] | None:
+def _manifest(data: bytes | None) -> Manifest | None:
+    """The manifest blob read at the storage edge; None when it is gone or not a JSON object."""
     if data is None:
         return None
     try:
         document = json.loads(data)
     except ValueError:
         return None
-    return document if isinstance(document, dict) else None
+    return Manifest.from_json(document) if isinstance(document, dict) else None
