@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, ValidationError, model_validator
 
-from function_app.domain.change_feed.changes import RowChange, SideRecord, read_record
+from function_app.domain.change_feed.envelope import read_record
+from function_app.domain.change_feed.records import RowChange, SideRecord
 from function_app.domain.kernel import bounds
 from function_app.domain.kernel.catalogue import ProductType
 from function_app.domain.kernel.feedback import Reason, ReasonCode

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from function_app import telemetry
-from function_app.domain.change_feed.changes import RowChange, SideRecord
+from function_app.domain.change_feed.records import RowChange, SideRecord
 from function_app.domain.kernel import bounds
 from function_app.domain.kernel.feedback import Decision, Status, feedback_event, feedback_id
 from function_app.domain.kernel.journal import JournalFact
