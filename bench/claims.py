@@ -597,7 +597,7 @@ PARTS = (
     ("azure-core: parsing transaction responses (email parser)", "azure/core/utils/_pipeline_transport_rest_shared.py",
      "_parts_helper"),
     ("azure-data-tables: entity serialization", "azure/data/tables/_serialize.py", "_add_entity_properties"),
-    ("tables._fact_entity (fact → entity, json.dumps)", "adapters/kernel/tables.py", "_fact_entity"),
+    ("tables.fact_entity (fact → entity, json.dumps)", "adapters/kernel/tables.py", "fact_entity"),
     ("socket recv_into (waiting for Azurite)", "~", "<method 'recv_into' of '_socket.socket' objects>"),
 )
 

@@ -64,7 +64,7 @@ from bench.delivery_workload import (
 from bench.harness import say
 from function_app import bootstrap as composition
 from function_app.adapters.delivery.partner_blobs import BLOCK_BYTES
-from function_app.adapters.kernel.tables import TableJournal, _fact_entity
+from function_app.adapters.kernel.tables import TableJournal, fact_entity
 from function_app.config import Settings, load_settings
 from function_app.service_layer.delivery.service import DeliveryJob
 
@@ -184,7 +184,7 @@ class Bench:
                 TableJournal(table()).append(chunk)
             else:  # the entities TableJournal.append writes, as inserts: Azurite's upsert costs ~5x more
                 for at in range(0, len(chunk), 100):
-                    table().submit_transaction([("create", _fact_entity(f)) for f in chunk[at : at + 100]])
+                    table().submit_transaction([("create", fact_entity(f)) for f in chunk[at : at + 100]])
             return len(chunk)
 
         started = time.perf_counter()

@@ -22,9 +22,9 @@ import azure.functions as func
 
 from function_app import bootstrap as composition
 from function_app.adapters.kernel.memory import MemoryContractStore, MemoryJournal
+from function_app.adapters.kernel.tables import fact_entity
 from function_app.adapters.memory_storage import memory_storage
 from function_app.config import Settings
-from function_app.domain.kernel.journal import JournalFact
 from function_app.domain.realtime.contracts import ContractRecord
 from function_app.entrypoints.eventhub import to_messages
 from function_app.service_layer.kernel.ports import InboxEntry
@@ -110,12 +110,13 @@ def _rows(settings: Settings, store: MemoryContractStore, entry: InboxEntry) -> 
     (fact,) = entry.facts
     record = store.records[entry.routing_key].record
     claim = store.claims[entry.input_key]
-    return EventRows(_record_entity(partition, record), _inbox_entity(partition, entry), _fact_entity(fact),
+    return EventRows(_record_entity(partition, record), _inbox_entity(partition, entry), fact_entity(fact),
                      _claim_entity(settings.contract_partitions, entry.input_key, claim.routing_key,
                                    claim.claimed_at))
 
 
-# The layout of function_app/adapters/kernel/tables.py: TableContractStore.partition_of, _operations, _fact_entity.
+# The layout of function_app/adapters/kernel/tables.py: TableContractStore.partition_of and _operations
+# (facts: its fact_entity itself).
 
 
 def _partition_of(routing_key: str, partitions: int, prefix: str = "b") -> str:
@@ -142,12 +143,3 @@ def _record_entity(partition: str, record: ContractRecord) -> Entity:
 def _inbox_entity(partition: str, entry: InboxEntry) -> Entity:
     row = "e|" + hashlib.sha256(entry.input_key.encode("utf-8")).hexdigest()[:40]
     return {"PartitionKey": partition, "RowKey": row, "entry": _dumps(entry.to_json()), "status": entry.status.value}
-
-
-def _fact_entity(fact: JournalFact) -> Entity:
-    return {
-        "PartitionKey": fact.business_date.isoformat(), "RowKey": fact.position, "kind": fact.kind.value,
-        "contract_number": fact.contract_number, "revision": fact.revision, "dealer_code": fact.dealer_code,
-        "product_type": fact.product_type, "oem": fact.oem or "", "administrator": fact.administrator,
-        "event_id": fact.event_id, "source": fact.source, "data": _dumps(fact.data),
-    }  # fmt: skip

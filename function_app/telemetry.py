@@ -51,23 +51,31 @@ reconciliation_breaks = _meter.create_counter(
 TIMER, PUBSUB = "timer", "pubsub"
 WORKER_EXPORTS = "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY"
 
-_configured = False
+class AzureMonitor:
+    """Whether a process sends its telemetry to Azure Monitor: set up at most once, by the worker or by the app."""
+
+    def __init__(self) -> None:
+        self.configured = False
+
+    def configure(self, env: Mapping[str, str] | None = None) -> bool:
+        """Sends telemetry to Azure Monitor when a connection is set; returns whether it is sent. Idempotent."""
+        env = os.environ if env is None else env
+        if self.configured or not env.get("APPLICATIONINSIGHTS_CONNECTION_STRING"):
+            return self.configured
+        if env.get(WORKER_EXPORTS, "").lower() != "true":  # the worker configured the distro: again would double
+            from azure.monitor.opentelemetry import configure_azure_monitor
+
+            configure_azure_monitor(logger_name="fni.exchange")
+        self.configured = True
+        return True
+
+
+_this_process = AzureMonitor()
 
 
 def configure(env: Mapping[str, str] | None = None) -> bool:
-    """Sends telemetry to Azure Monitor when a connection is set; returns whether it is sent. Idempotent."""
-    global _configured
-    env = os.environ if env is None else env
-    if _configured or not env.get("APPLICATIONINSIGHTS_CONNECTION_STRING"):
-        return _configured
-    if env.get(WORKER_EXPORTS, "").lower() == "true":  # the worker configured the distro: configuring again doubles
-        _configured = True
-        return True
-    from azure.monitor.opentelemetry import configure_azure_monitor
-
-    configure_azure_monitor(logger_name="fni.exchange")
-    _configured = True
-    return True
+    """This process's telemetry (AzureMonitor.configure)."""
+    return _this_process.configure(env)
 
 
 @contextmanager

@@ -3,18 +3,24 @@ how an Azure adapter is constructed, so the contract classes name ports, never S
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import pytest
+from azure.core.exceptions import HttpResponseError
 from azure.data.tables import TableServiceClient
-from azure.storage.blob import BlobServiceClient
+from azure.storage.blob import BlobClient, BlobServiceClient, ContainerClient
 
 from function_app.adapters.claims.azure import BlobClaimsInbox, TableClaimsProgress, TableClaimsRegistry
 from function_app.adapters.delivery.partner_blobs import BlobPartnerFiles
-from function_app.adapters.delivery.partner_sas import BlobAckInbox
+from function_app.adapters.delivery.partner_sas import BlobAccessIssuer, BlobAckInbox
 from function_app.adapters.delivery.tables import TableDeliveryStates
 from function_app.adapters.kernel.blobs import BlobDeadLetters, BlobReports, ensure_container
 from function_app.adapters.kernel.tables import TableContractStore, TableJournal, ensure_table
 from function_app.adapters.reconciliation.tables import TableBreaks
 from function_app.config import Settings
+
+T = TypeVar("T")
 
 
 def _tables(settings: Settings) -> TableServiceClient:
@@ -87,3 +93,39 @@ def upload(settings: Settings, partner: str, name: str, data: bytes) -> None:
 
 def ack_inbox(settings: Settings) -> BlobAckInbox:
     return BlobAckInbox(_blobs(settings), settings.namespace)
+
+
+def access_issuer(settings: Settings) -> BlobAccessIssuer:
+    return BlobAccessIssuer(_blobs(settings), settings.namespace)
+
+
+def _as_partner(action: Callable[[], T]) -> T:
+    """A partner's request with a link: Azurite's 403 (a refused signature, permission or expiry) is PermissionError."""
+    try:
+        return action()
+    except HttpResponseError as exc:
+        if exc.status_code == 403:
+            raise PermissionError(str(exc).splitlines()[0]) from exc
+        raise
+
+
+def _beneath(link: str, name: str) -> BlobClient:
+    """How a partner uses a link: the blob's name beneath the link's path, the link's SAS after it."""
+    base, _, sas = link.partition("?")
+    return BlobClient.from_blob_url(f"{base}/{name}?{sas}")
+
+
+def link_names(link: str) -> list[str]:
+    return _as_partner(lambda: sorted(b.name for b in ContainerClient.from_container_url(link).list_blobs()))
+
+
+def link_read(link: str, name: str) -> bytes:
+    return _as_partner(lambda: _beneath(link, name).download_blob().readall())
+
+
+def link_write(link: str, name: str, data: bytes) -> None:
+    _as_partner(lambda: _beneath(link, name).upload_blob(data, overwrite=True))
+
+
+def link_delete(link: str, name: str) -> None:
+    _as_partner(lambda: _beneath(link, name).delete_blob())

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from function_app.adapters.kernel.memory import MemoryContractStore
-from function_app.domain.change_feed.changes import Lsn, RowVersion, SourceOfRecord
+from function_app.domain.change_feed.records import Lsn
+from function_app.domain.change_feed.source_of_record import RowVersion, SourceOfRecord
 from function_app.domain.kernel.feedback import Decision, Feedback, Reason, ReasonCode
 from function_app.domain.realtime.contracts import ContractRecord, ContractStatus, HeldRequest
 from function_app.domain.realtime.payloads import CancellationRequest, ContractSubmission

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from fnix.cli import USAGE_ERROR, build_parser, main
+from fnix.command_tree import CommandParser
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,15 +70,10 @@ class Argument:
 Command = tuple[tuple[str, ...], list[Argument]]
 
 
-def commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> Iterator[Command]:
-    """Every leaf command of the parser with its arguments."""
-    subcommands = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    if not subcommands:
-        yield path, [_argument(" ".join(path), a) for a in parser._actions if not isinstance(a, argparse._HelpAction)]
-        return
-    for action in subcommands:
-        for name, sub in action.choices.items():
-            yield from commands(sub, (*path, name))
+def commands(parser: CommandParser) -> Iterator[Command]:
+    """Every leaf command of the parser with its arguments (--help aside)."""
+    for path, arguments in parser.leaves():
+        yield path, [_argument(" ".join(path), a) for a in arguments if "--help" not in a.option_strings]
 
 
 def _argument(command: str, action: argparse.Action) -> Argument:

@@ -17,17 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from function_app.bootstrap import Exchange
-from function_app.domain.change_feed.changes import (
-    BACK_OFFICE_STATUSES,
-    MAX_CHANGE_BYTES,
-    ChangeOp,
-    Lsn,
-    RowChange,
-    RowVersion,
-    SourceOfRecord,
-    apply_change,
-    parse_change,
-)
+from function_app.domain.change_feed.envelope import MAX_CHANGE_BYTES, parse_change
+from function_app.domain.change_feed.records import ChangeOp, Lsn, RowChange
+from function_app.domain.change_feed.rows import BACK_OFFICE_STATUSES
+from function_app.domain.change_feed.source_of_record import RowVersion, SourceOfRecord, apply_change
 from function_app.domain.kernel.feedback import ReasonCode
 from function_app.domain.kernel.journal import FactKind, JournalFact
 from function_app.domain.kernel.messages import InboundMessage
@@ -744,8 +737,6 @@ def test_a_change_the_parser_chokes_on_does_not_stop_the_batch(poison: bytes) ->
 
 
 def test_a_snapshot_read_without_change_lsn_or_serial_is_at_its_commit_lsn() -> None:
-    from function_app.domain.change_feed.changes import parse_change
-
     body = {"payload": {"op": "r", "before": None,
                         "after": {"contract_number": "VSC2501150001", "status": "ACTIVE"},
                         "source": {"table": "contracts", "commit_lsn": "0000002a:00000a10:0003", "change_lsn": None,

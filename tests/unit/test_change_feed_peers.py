@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 
 from function_app import telemetry
 from function_app.bootstrap import Exchange
-from function_app.domain.change_feed.changes import SideRecord, parse_change, read_record
 from function_app.domain.change_feed.debezium import Column, ColumnType, Unreadable, decode, decode_date, decode_money
+from function_app.domain.change_feed.envelope import parse_change, read_record
+from function_app.domain.change_feed.records import SideRecord
 from function_app.domain.kernel.journal import FactKind
 from function_app.domain.kernel.messages import InboundMessage
 from function_app.domain.realtime.parsing import parse_message

@@ -95,18 +95,10 @@ def documented_cli(commands: set[str]) -> dict[str, set[str]]:
 
 
 def test_the_cli_table_documents_every_command_and_option_of_the_parser() -> None:
-    import argparse
-
     from fnix.cli import build_parser
 
-    def leaves(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> dict[str, set[str]]:
-        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-        if not subs:
-            return {" ".join(path): {o for a in parser._actions for o in a.option_strings
-                                     if o.startswith("--") and o != "--help"}}
-        return {k: v for a in subs for name, sub in a.choices.items() for k, v in leaves(sub, (*path, name)).items()}
-
-    code = leaves(build_parser())
+    code = {" ".join(path): {o for a in arguments for o in a.option_strings if o.startswith("--") and o != "--help"}
+            for path, arguments in build_parser().leaves()}
     documented = documented_cli(set(code))
     assert sorted(documented) == sorted(code), "the README's CLI table and the parser name different commands"
     differing = {path: (sorted(code[path] - documented[path]), sorted(documented[path] - code[path]))

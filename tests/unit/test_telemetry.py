@@ -184,11 +184,10 @@ def test_telemetry_is_configured_once_by_the_worker_or_once_by_the_app(monkeypat
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(distro, "configure_azure_monitor", lambda **kwargs: calls.append(kwargs))
     connection = {"APPLICATIONINSIGHTS_CONNECTION_STRING": "InstrumentationKey=00000000-0000-0000-0000-000000000000"}
-    monkeypatch.setattr(telemetry, "_configured", False)
-    assert telemetry.configure({**connection, "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY": "true"}) is True
+    assert telemetry.AzureMonitor().configure({**connection, "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY": "true"})
     assert calls == []
-    monkeypatch.setattr(telemetry, "_configured", False)
-    assert telemetry.configure(connection) is True and telemetry.configure(connection) is True
+    process = telemetry.AzureMonitor()
+    assert process.configure(connection) is True and process.configure(connection) is True
     assert calls == [{"logger_name": "fni.exchange"}]
 
 

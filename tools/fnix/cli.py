@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 
@@ -13,16 +12,17 @@ from fnix import delivery as cli_delivery
 from fnix import publish as cli_publish
 from fnix import reconcile as cli_reconcile
 from fnix import status as cli_status
+from fnix.command_tree import CommandParser
 from fnix.dev.azurite import AzuriteError
 from fnix.output import add_json_option
 
 USAGE_ERROR = 2
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fnix", description="F&I partner exchange: operate and demo it.",
-                                     epilog="Results go to stdout, progress and diagnostics to stderr. Exit 0 done, "
-                                     "1 something needs a person, 2 misuse, 130 interrupted.")
+def build_parser() -> CommandParser:
+    parser = CommandParser(prog="fnix", description="F&I partner exchange: operate and demo it.",
+                           epilog="Results go to stdout, progress and diagnostics to stderr. Exit 0 done, "
+                           "1 something needs a person, 2 misuse, 130 interrupted.")
     parser.add_argument("--version", action="version", version=f"fnix {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 

@@ -17,7 +17,7 @@ from fnix import output
 from fnix.progress import Progress
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import ConfigError, Settings, load_settings
-from function_app.domain.change_feed.changes import read_record
+from function_app.domain.change_feed.envelope import read_record
 from function_app.domain.kernel.feedback import Feedback, encode_feedback
 from function_app.domain.kernel.messages import InboundMessage
 from function_app.service_layer.realtime.report import BatchReport

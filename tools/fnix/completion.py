@@ -7,21 +7,19 @@ from __future__ import annotations
 import argparse
 import sys
 
+from fnix.command_tree import CommandParser
 
-def words(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> dict[str, list[str]]:
+
+def words(parser: CommandParser, path: tuple[str, ...] = ()) -> dict[str, list[str]]:
     """For each command path (words joined by spaces, "" for fnix itself): what may follow it."""
-    found: dict[str, list[str]] = {}
-    options = [o for a in parser._actions for o in a.option_strings if o.startswith("--")]
-    subcommands = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    names = [name for action in subcommands for name in action.choices]
-    found[" ".join(path)] = names + options
-    for action in subcommands:
-        for name, sub in action.choices.items():
-            found.update(words(sub, (*path, name)))
+    subcommands = parser.subcommands()
+    found = {" ".join(path): [*subcommands, *(o for o in parser.options() if o.startswith("--"))]}
+    for name, sub in subcommands.items():
+        found.update(words(sub, (*path, name)))
     return found
 
 
-def bash_script(parser: argparse.ArgumentParser) -> str:
+def bash_script(parser: CommandParser) -> str:
     cases = "\n".join(f'        "{path}") candidates="{" ".join(following)}" ;;'
                       for path, following in sorted(words(parser).items()))
     return f"""# bash completion for fnix, written by `fnix completion bash`

@@ -337,7 +337,7 @@ class TableJournal(Journal):
             for start in range(0, len(rows), TRANSACTION_LIMIT):
                 chunk = rows[start : start + TRANSACTION_LIMIT]
                 self._table.submit_transaction(
-                    [("upsert", _fact_entity(f), {"mode": UpdateMode.REPLACE}) for f in chunk]
+                    [("upsert", fact_entity(f), {"mode": UpdateMode.REPLACE}) for f in chunk]
                 )
 
     def append_run(self, facts: Sequence[JournalFact]) -> None:
@@ -407,7 +407,7 @@ def _unpacked(entity: Mapping[str, Any]) -> list[JournalFact]:
     return facts
 
 
-def _fact_entity(fact: JournalFact) -> dict[str, Any]:
+def fact_entity(fact: JournalFact) -> dict[str, Any]:
     return {
         "PartitionKey": fact.business_date.isoformat(),
         "RowKey": fact.position,

@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from function_app.domain.change_feed.changes import SourceOfRecord
+from function_app.domain.change_feed.source_of_record import SourceOfRecord
 from function_app.domain.kernel.feedback import Decision, Feedback, Refund
 from function_app.domain.kernel.journal import JournalFact
 from function_app.domain.realtime.payloads import CancellationRequest, ContractSubmission

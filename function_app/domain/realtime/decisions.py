@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from function_app.domain.change_feed.changes import Applied, RowChange, apply_change
+from function_app.domain.change_feed.records import RowChange
+from function_app.domain.change_feed.source_of_record import Applied, apply_change
 from function_app.domain.kernel import bounds
 from function_app.domain.kernel.catalogue import Catalogue, ProductType
 from function_app.domain.kernel.feedback import Decision, Reason, ReasonCode, Refund

@@ -7,7 +7,8 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from function_app.domain.change_feed.changes import RowChange, SideRecord, read_record
+from function_app.domain.change_feed.envelope import read_record
+from function_app.domain.change_feed.records import RowChange, SideRecord
 from function_app.domain.kernel import bounds
 from function_app.domain.kernel.feedback import Reason, ReasonCode
 from function_app.domain.kernel.messages import MAX_BODY_BYTES, InboundMessage, short_hash

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from function_app.domain.change_feed.changes import SideRecord
+from function_app.domain.change_feed.records import SideRecord
 from function_app.domain.kernel import bounds
 from function_app.domain.kernel.feedback import Feedback, feedback_id
 from function_app.domain.kernel.journal import JournalFact

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from function_app import telemetry
-from function_app.domain.change_feed.changes import RowChange
+from function_app.domain.change_feed.records import RowChange
 from function_app.domain.kernel.feedback import Decision, Status, feedback_id
 from function_app.domain.kernel.messages import InboundMessage
 from function_app.domain.realtime.contracts import ContractRecord, EventContext, Outcome
