@@ -25,7 +25,7 @@ from function_app.config import load_settings
 
 
 def partners_check(args: argparse.Namespace) -> int:
-    from function_app.domain.kernel.partners import PartnerConfigError, load_partner_config
+    from function_app.adapters.kernel.partner_config_file import PartnerConfigError, load_partner_config
     from function_app.partner_config_check import write_stamp
 
     if args.file is not None:
@@ -50,9 +50,10 @@ def partners_check(args: argparse.Namespace) -> int:
 
 def partners_layout(args: argparse.Namespace) -> int:
     """A fixed-width feed's layout, byte for byte what is published as `outbound/<feed>/layout.json`."""
+    from function_app.adapters.kernel.partner_config_file import PartnerConfigError, load_partner_config
     from function_app.domain.delivery.fields import FIELDS
     from function_app.domain.delivery.layout import layout_document
-    from function_app.domain.kernel.partners import PartnerConfigError, load_partner_config, partner
+    from function_app.domain.kernel.partners import partner
 
     path = load_settings().partner_config
     try:
