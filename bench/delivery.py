@@ -66,7 +66,7 @@ from function_app import bootstrap as composition
 from function_app.adapters.delivery.partner_blobs import BLOCK_BYTES
 from function_app.adapters.kernel.tables import TableJournal, _fact_entity
 from function_app.config import Settings, load_settings
-from function_app.service_layer.delivery.service import DeliveryJob
+from function_app.service_layer.delivery.jobs import DeliveryJob
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "delivery.md"

@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-_RULES = ("domain/kernel/partners.py", "domain/kernel/partner_values.py", "adapters/kernel/partner_config_file.py",
-          "domain/delivery/fields.py", "domain/delivery/records.py", "domain/kernel/catalogue.py")
+_RULES = ("domain/kernel/partners.py", "domain/kernel/partner_values.py", "domain/kernel/feed_mode.py",
+          "adapters/kernel/partner_config_file.py", "domain/delivery/fields.py", "domain/delivery/records.py",
+          "domain/kernel/catalogue.py")
 _PACKAGE = Path(__file__).resolve().parent
 
 

@@ -74,7 +74,7 @@ def partners_layout(args: argparse.Namespace) -> int:
 
 
 def deliver(args: argparse.Namespace) -> int:
-    from function_app.service_layer.delivery.service import DeliveryJob
+    from function_app.service_layer.delivery.jobs import DeliveryJob
 
     day = parse_day(args.date, "--date")
     assert day is not None
@@ -181,7 +181,7 @@ def files_resend(args: argparse.Namespace) -> int:
     """Puts a delivered file back as it was delivered, from the journal, and records who did it, when and why."""
     import getpass
 
-    from function_app.service_layer.delivery.service import ResendRefused
+    from function_app.service_layer.delivery.resend import ResendRefused
 
     blob_name(args.name, "delivered file", "`fnix files list` shows them")
     reason = _free_text(args.reason, "--reason")

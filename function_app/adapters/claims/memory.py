@@ -8,7 +8,8 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from function_app.adapters.kernel.memory import MemoryPartnerFiles
+from function_app.adapters.delivery.manifest_json import document_bytes
+from function_app.adapters.delivery.memory import MemoryPartnerFiles
 from function_app.service_layer.claims.ports import (
     AcceptedClaim,
     BlobChanged,
@@ -65,7 +66,7 @@ class MemoryClaimsInbox(ClaimsInbox):
         return hashlib.sha256(data).hexdigest(), len(data)
 
     def write_manifest(self, partner: str, name: str, document: dict[str, Any]) -> None:
-        self.files.write_manifest(partner, name, document)
+        self.files.put(partner, name, document_bytes(document))
 
 
 class MemoryClaimsRegistry(ClaimsRegistry):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from enum import StrEnum
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, model_validator
 
 from function_app.domain.delivery.records import PiiLevel, pii_violations
 from function_app.domain.kernel.catalogue import ProductType
+from function_app.domain.kernel.feed_mode import FeedMode
 from function_app.domain.kernel.journal import FactKind, JournalFact
 from function_app.domain.kernel.partner_values import (
     Code,
@@ -30,13 +31,6 @@ from function_app.domain.kernel.partner_values import (
 PartnerKind = Literal["OEM", "ADMINISTRATOR", "LENDER"]
 FactType = Literal["contracts", "cancellations", "status_changes", "claims"]
 FileFormat = Literal["csv", "fixed", "jsonl"]
-
-
-class FeedMode(StrEnum):
-    """How often a feed gets files: one nightly file per business date, or micro-batches through the day."""
-
-    DAILY = "daily"
-    MICRO = "micro"
 
 
 FACT_KINDS: Mapping[FactType, tuple[str, ...]] = {
@@ -100,7 +94,7 @@ class Feed(_Config):
         """A daily SLA gets one nightly file per business date; a shorter one gets micro-batches."""
         return FeedMode.DAILY if self.sla_timedelta >= timedelta(days=1) else FeedMode.MICRO
 
-    @property
+    @cached_property  # asked once per journal fact a file reads
     def fact_kinds(self) -> frozenset[str]:
         """The journal's FactKind values this feed receives."""
         return frozenset(kind for fact in self.facts for kind in FACT_KINDS[fact])

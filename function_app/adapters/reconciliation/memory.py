@@ -1,0 +1,32 @@
+"""Reconciliation's storage in memory: breaks by business date and the written reports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from function_app.domain.reconciliation.model import Break
+from function_app.service_layer.reconciliation.ports import BreakStore, ReportStore
+
+
+class MemoryBreaks(BreakStore):
+    def __init__(self) -> None:
+        self.rows: dict[tuple[date, str], tuple[Break, str]] = {}
+
+    def open_breaks(self, business_date: date) -> list[Break]:
+        return [b for (day, _), (b, status) in sorted(self.rows.items()) if day == business_date and status == "OPEN"]
+
+    def record(self, business_date: date, found: Sequence[Break], resolved: Sequence[Break], at: datetime) -> None:
+        for item in found:
+            self.rows[(business_date, item.identity)] = (item, "OPEN")
+        for item in resolved:
+            self.rows[(business_date, item.identity)] = (item, "RESOLVED")
+
+
+class MemoryReports(ReportStore):
+    def __init__(self) -> None:
+        self.reports: dict[str, tuple[bytes, str]] = {}
+
+    def write(self, name: str, data: bytes, content_type: str) -> str:
+        self.reports[name] = (data, content_type)
+        return f"reports/{name}"
