@@ -16,7 +16,7 @@ from azure.data.tables import TableClient, TableTransactionError, UpdateMode
 from azure.storage.blob import BlobBlock, BlobClient, BlobServiceClient, ContainerClient, ContentSettings
 
 from function_app.adapters.delivery.partner_blobs import BlobPartnerFiles, is_file
-from function_app.adapters.kernel.tables import QUERY_COMPARISONS, TRANSACTION_LIMIT, odata_quote
+from function_app.adapters.kernel.table_storage import QUERY_COMPARISONS, TRANSACTION_LIMIT, odata_quote
 from function_app.domain.claims.inbound import ClaimOrigin
 from function_app.service_layer.claims.ports import (
     AcceptedClaim,
