@@ -181,6 +181,7 @@ def files_resend(args: argparse.Namespace) -> int:
     """Puts a delivered file back as it was delivered, from the journal, and records who did it, when and why."""
     import getpass
 
+    from function_app.domain.delivery.statuses import BlobOutcome
     from function_app.service_layer.delivery.resend import ResendRefused
 
     blob_name(args.name, "delivered file", "`fnix files list` shows them")
@@ -208,7 +209,7 @@ def files_resend(args: argparse.Namespace) -> int:
                                         json.dumps(action, indent=2).encode("utf-8"), "application/json")
         action["recorded_in"] = record
         breaks = None
-        if "WRITTEN" in (result.data, result.manifest):
+        if BlobOutcome.WRITTEN in (result.data, result.manifest):
             report = exchange.reconciliation.run(file.business_date)
             scope = f"{args.partner}/{file.feed}"
             breaks = sum(1 for b in report.breaks if b.scope == scope)
