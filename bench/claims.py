@@ -29,7 +29,6 @@ blob has the real results' size. ``--profile`` adds a cProfile'd real run (anoth
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
 import cProfile
 import hashlib
@@ -57,8 +56,9 @@ from bench.harness import say
 from function_app import bootstrap as composition
 from function_app.adapters.claims.azure import REGISTRY_PARTITIONS, BlobClaimsInbox, registry_partitions
 from function_app.adapters.claims.memory import MemoryClaimsInbox, MemoryClaimsProgress, MemoryClaimsRegistry
-from function_app.adapters.kernel.memory import MemoryContractStore, MemoryPartnerFiles
-from function_app.adapters.kernel.tables import PACK_COUNT
+from function_app.adapters.delivery.memory import MemoryPartnerFiles
+from function_app.adapters.kernel.journal_table import PACK_COUNT
+from function_app.adapters.kernel.memory import MemoryContractStore
 from function_app.bootstrap import Exchange
 from function_app.config import Settings, load_settings
 from function_app.domain.claims import results as claims_results
@@ -500,11 +500,11 @@ class Bench:
                 step.read_seconds += time.perf_counter() - waiting
                 read += len(chunk)
                 while staged < len(sizes) and produced + sizes[staged] <= work.results_bytes * read // size:
-                    produced += self._stage(blob, blocks, payload[: sizes[staged]])
+                    produced += harness.stage_block(blob, blocks, payload[: sizes[staged]])
                     staged += 1
                 waiting = time.perf_counter()
             for block_size in sizes[staged:]:
-                produced += self._stage(blob, blocks, payload[:block_size])
+                produced += harness.stage_block(blob, blocks, payload[:block_size])
             blob.commit_block_list(blocks, content_settings=ContentSettings(content_type="text/csv; charset=utf-8"))
         stored = blob.get_blob_properties().size
         if read != work.data_bytes or stored != work.results_bytes:
@@ -512,13 +512,6 @@ class Bench:
                              f"({work.results_bytes} expected)")
         step.bytes = stored
         return step
-
-    @staticmethod
-    def _stage(blob: Any, blocks: list[BlobBlock], data: memoryview) -> int:
-        block_id = base64.b64encode(f"{len(blocks):08d}".encode()).decode()
-        blob.stage_block(block_id, data)
-        blocks.append(BlobBlock(block_id=block_id))
-        return len(data)
 
     # ------------------------------------------------------------------ verification
 
@@ -583,10 +576,10 @@ def _check_outcome(outcomes: Sequence[FileOutcome], work: Workload) -> None:
 PARTS = (
     ("measure (pass 1: hash + count + total)", "service_layer/claims/measure.py", "measure"),
     ("ClaimsIntake._rows (pass 2: everything per chunk)", "service_layer/claims/service.py", "_rows"),
-    ("  TableContractStore.load (contract look-ups)", "adapters/kernel/tables.py", "load"),
+    ("  TableContractStore.load (contract look-ups)", "adapters/kernel/contract_store.py", "load"),
     ("  TableClaimsRegistry.load (earlier claims)", "adapters/claims/azure.py", "load"),
     ("  TableClaimsRegistry.add (inserts)", "adapters/claims/azure.py", "add"),
-    ("  TableJournal.append (facts, upserts)", "adapters/kernel/tables.py", "append"),
+    ("  TableJournal.append (facts, upserts)", "adapters/kernel/journal_table.py", "append"),
     ("  BlobClaimsInbox.stage_results (block + create_container)", "adapters/claims/azure.py", "stage_results"),
     ("  TableClaimsProgress.put (checkpoint)", "adapters/claims/azure.py", "put"),
     ("  ClaimsReader.read (parse rows; pass 1 and 2)", "domain/claims/claims_file.py", "read"),
@@ -597,7 +590,7 @@ PARTS = (
     ("azure-core: parsing transaction responses (email parser)", "azure/core/utils/_pipeline_transport_rest_shared.py",
      "_parts_helper"),
     ("azure-data-tables: entity serialization", "azure/data/tables/_serialize.py", "_add_entity_properties"),
-    ("tables.fact_entity (fact → entity, json.dumps)", "adapters/kernel/tables.py", "fact_entity"),
+    ("journal_table.fact_entity (fact → entity, json.dumps)", "adapters/kernel/journal_table.py", "fact_entity"),
     ("socket recv_into (waiting for Azurite)", "~", "<method 'recv_into' of '_socket.socket' objects>"),
 )
 

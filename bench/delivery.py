@@ -22,7 +22,6 @@ and blob size are checked too. Nothing is reported for work that did not happen.
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
 import cProfile
 import gc
@@ -64,9 +63,9 @@ from bench.delivery_workload import (
 from bench.harness import say
 from function_app import bootstrap as composition
 from function_app.adapters.delivery.partner_blobs import BLOCK_BYTES
-from function_app.adapters.kernel.tables import TableJournal, fact_entity
+from function_app.adapters.kernel.journal_table import TableJournal, fact_entity
 from function_app.config import Settings, load_settings
-from function_app.service_layer.delivery.service import DeliveryJob
+from function_app.service_layer.delivery.jobs import DeliveryJob
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "delivery.md"
@@ -271,23 +270,16 @@ class Bench:
                 now = time.perf_counter()
                 step.page_ms.append((now - last) * 1000)
                 while size * read // count - staged >= BLOCK_BYTES:
-                    staged += self._stage(blob, blocks, block)
+                    staged += harness.stage_block(blob, blocks, block)
                 last = time.perf_counter()
             while staged < size:
-                staged += self._stage(blob, blocks, block[: min(BLOCK_BYTES, size - staged)])
+                staged += harness.stage_block(blob, blocks, block[: min(BLOCK_BYTES, size - staged)])
             blob.commit_block_list(blocks, content_settings=ContentSettings(content_type="text/csv; charset=utf-8"))
         stored = blob.get_blob_properties().size
         if read != count or stored != size:
             raise SystemExit(f"floor: read {read} entities (expected {count}), blob holds {stored} bytes ({size})")
         step.bytes = stored
         return step
-
-    @staticmethod
-    def _stage(blob: Any, blocks: list[BlobBlock], data: memoryview) -> int:
-        block_id = base64.b64encode(f"{len(blocks):08d}".encode()).decode()
-        blob.stage_block(block_id, data)
-        blocks.append(BlobBlock(block_id=block_id))
-        return len(data)
 
     # ------------------------------------------------------------------ verification
 

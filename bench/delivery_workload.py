@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from function_app.adapters.kernel.memory import MemoryJournal
-from function_app.domain.delivery.formats import FileWriter, Record, writer_for
+from function_app.domain.delivery.formats import file_bytes, writer_for
 from function_app.domain.delivery.records import PiiLevel, record
 from function_app.domain.kernel.journal import FactKind, JournalFact
 from function_app.domain.kernel.messages import short_hash
@@ -192,14 +192,8 @@ def expected_file(facts: DayOfFacts, count: int, partner: str, sequence: int = 1
     through Table Storage and the staged-block upload may neither lose, reorder nor alter anything."""
     writer = writer_for("csv", partner, FEED, facts.day, sequence, FIELDS)
     digest, size, lines = hashlib.sha256(), 0, 0
-    for chunk in _chunks(writer, (record(f, FIELDS, PII) for f in facts.facts(0, count))):
+    for chunk in file_bytes(writer, (record(f, FIELDS, PII) for f in facts.facts(0, count))):
         digest.update(chunk)
         size += len(chunk)
         lines += chunk.count(b"\n")
     return ExpectedFile(digest.hexdigest(), size, lines)
-
-
-def _chunks(writer: FileWriter, records: Iterable[Record]) -> Iterator[bytes]:
-    yield writer.header()
-    yield from writer.rows(records)
-    yield writer.trailer()  # after the rows: a trailer may carry the count and totals

@@ -5,6 +5,7 @@ only its own workload, paths and report."""
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import ctypes
 import ctypes.util
@@ -21,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from azure.storage.blob import BlobBlock
 from fnix.dev.azurite import AzuriteEndpoints
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,6 +131,14 @@ def _reset_peak_rss() -> bool:
     except OSError:
         return False
     return True
+
+
+def stage_block(blob: Any, blocks: list[BlobBlock], data: memoryview) -> int:
+    """A floor's upload step: one block staged and listed for the commit, nothing else; its size."""
+    block_id = base64.b64encode(f"{len(blocks):08d}".encode()).decode()
+    blob.stage_block(block_id, data)
+    blocks.append(BlobBlock(block_id=block_id))
+    return len(data)
 
 
 class MemoryWatch:

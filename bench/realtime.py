@@ -190,7 +190,8 @@ class Bench:
             differing = [k for k, e in want.items() if real and stored[k] != e]
             if differing:
                 raise SystemExit(f"real: {len(differing)} rows of {table.table_name} differ from the entities (a) "
-                                 f"and (b) write, e.g. {differing[0]}: update the layout in bench/workload.py")
+                                 f"and (b) write, e.g. {differing[0]}: the real path no longer stores what the "
+                                 "adapters' row functions lay out")
 
     def _drop(self, lane: Lane) -> None:
         """Frees Azurite's memory, so that later runs do not pay for earlier ones."""

@@ -1,18 +1,16 @@
 """New-contract events as Event Hub batches, and the table rows the exchange writes for them.
 
 The rows come from running the real service offline -- ``bootstrap`` with the in-memory adapters of
-``function_app/adapters/kernel/memory.py`` -- over the very same batches, then laying its records, inbox entries and
-journal facts out the way ``function_app/adapters/kernel/tables.py`` does (reproduced below, since those helpers are
-private). Same rows, keys and property sizes as the real run; only the decision time that journal positions start
-with is the derivation's own. ``bench.realtime`` compares every row the real path stores with these (masking that
-stamp), so a drift of the layout fails loudly.
+``function_app/adapters/kernel/memory.py`` -- over the very same batches, then laying its records, inbox entries,
+identity claims and journal facts out with the Table adapters' own row functions (``adapters/kernel/contract_rows.py``
+and ``adapters/kernel/journal_table.py``). Same rows, keys and property sizes as the real run; only the decision
+time that journal positions start with is the derivation's own. ``bench.realtime`` compares every row the real path
+stores with these (masking that stamp), so the offline derivation and the real run provably agree.
 """
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,11 +19,17 @@ from typing import Any
 import azure.functions as func
 
 from function_app import bootstrap as composition
+from function_app.adapters.kernel.contract_rows import (
+    claim_entity,
+    claim_partition,
+    inbox_entity,
+    record_entity,
+    record_partition,
+)
+from function_app.adapters.kernel.journal_table import fact_entity
 from function_app.adapters.kernel.memory import MemoryContractStore, MemoryJournal
-from function_app.adapters.kernel.tables import fact_entity
 from function_app.adapters.memory_storage import memory_storage
 from function_app.config import Settings
-from function_app.domain.realtime.contracts import ContractRecord
 from function_app.entrypoints.eventhub import to_messages
 from function_app.service_layer.kernel.ports import InboxEntry
 from tests.events import body, contract, eventhub_batch
@@ -106,40 +110,10 @@ def derive(settings: Settings, batches: Sequence[list[func.EventHubEvent]]) -> l
 
 
 def _rows(settings: Settings, store: MemoryContractStore, entry: InboxEntry) -> EventRows:
-    partition = _partition_of(entry.routing_key, settings.contract_partitions)
+    partition = record_partition(entry.routing_key, settings.contract_partitions)
     (fact,) = entry.facts
     record = store.records[entry.routing_key].record
     claim = store.claims[entry.input_key]
-    return EventRows(_record_entity(partition, record), _inbox_entity(partition, entry), fact_entity(fact),
-                     _claim_entity(settings.contract_partitions, entry.input_key, claim.routing_key,
-                                   claim.claimed_at))
-
-
-# The layout of function_app/adapters/kernel/tables.py: TableContractStore.partition_of and _operations
-# (facts: its fact_entity itself).
-
-
-def _partition_of(routing_key: str, partitions: int, prefix: str = "b") -> str:
-    digest = hashlib.sha256(routing_key.encode("utf-8")).digest()
-    return f"{prefix}{int.from_bytes(digest[:4], 'big') % partitions:02d}"
-
-
-def _claim_entity(partitions: int, input_key: str, routing_key: str, claimed_at: datetime) -> Entity:
-    row = "i|" + hashlib.sha256(input_key.encode("utf-8")).hexdigest()[:40]
-    return {"PartitionKey": _partition_of(input_key, partitions, "i"), "RowKey": row, "input_key": input_key,
-            "routing_key": routing_key, "claimed_at": claimed_at.isoformat()}
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def _record_entity(partition: str, record: ContractRecord) -> Entity:
-    status = record.status.value if record.status else ""
-    return {"PartitionKey": partition, "RowKey": "k|" + record.contract_number,
-            "record": _dumps(record.to_json()), "status": status}
-
-
-def _inbox_entity(partition: str, entry: InboxEntry) -> Entity:
-    row = "e|" + hashlib.sha256(entry.input_key.encode("utf-8")).hexdigest()[:40]
-    return {"PartitionKey": partition, "RowKey": row, "entry": _dumps(entry.to_json()), "status": entry.status.value}
+    return EventRows(record_entity(partition, entry.routing_key, record), inbox_entity(partition, entry),
+                     fact_entity(fact), claim_entity(claim_partition(entry.input_key, settings.contract_partitions),
+                                                     claim))

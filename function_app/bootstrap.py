@@ -12,8 +12,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from function_app.adapters.kernel.partner_config_file import load_partner_config
 from function_app.config import Settings, load_settings
-from function_app.domain.kernel.partners import PartnerConfig, load_partner_config
+from function_app.domain.kernel.partners import PartnerConfig
 from function_app.domain.realtime.decisions import ContractBook
 from function_app.service_layer.claims.service import ClaimsIntake
 from function_app.service_layer.delivery.access import AccessIssuer, Acknowledgements

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-_RULES = ("domain/kernel/partners.py", "domain/delivery/fields.py", "domain/delivery/records.py",
+_RULES = ("domain/kernel/partners.py", "domain/kernel/partner_values.py", "domain/kernel/feed_mode.py",
+          "adapters/kernel/partner_config_file.py", "domain/delivery/fields.py", "domain/delivery/records.py",
           "domain/kernel/catalogue.py")
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -34,7 +35,7 @@ def ensure_valid(config: Path) -> None:
             return
     except OSError:
         pass
-    from function_app.domain.kernel.partners import load_partner_config
+    from function_app.adapters.kernel.partner_config_file import load_partner_config
 
     load_partner_config(config)
 

@@ -27,7 +27,9 @@ def azure_storage(
     from function_app.adapters.delivery.partner_sas import BlobAccessIssuer, BlobAckInbox
     from function_app.adapters.delivery.tables import TableDeliveryStates
     from function_app.adapters.kernel.blobs import BlobDeadLetters, BlobReports, ensure_container
-    from function_app.adapters.kernel.tables import TableContractStore, TableJournal, ensure_table
+    from function_app.adapters.kernel.contract_store import TableContractStore
+    from function_app.adapters.kernel.journal_table import TableJournal
+    from function_app.adapters.kernel.table_storage import ensure_table
     from function_app.adapters.reconciliation.tables import TableBreaks
 
     options = dict(client_options or {})

@@ -4,18 +4,15 @@ one container per partner in Blob Storage: what the claims and ack inboxes see i
 from __future__ import annotations
 
 from function_app.adapters.claims.memory import MemoryClaimsInbox, MemoryClaimsProgress, MemoryClaimsRegistry
-from function_app.adapters.kernel.memory import (
+from function_app.adapters.delivery.memory import (
     MemoryAckInbox,
-    MemoryBreaks,
-    MemoryContractStore,
-    MemoryDeadLetters,
     MemoryDeliveryStates,
     MemoryJobQueues,
-    MemoryJournal,
     MemoryPartnerFiles,
-    MemoryReports,
     UnsignedAccess,
 )
+from function_app.adapters.kernel.memory import MemoryContractStore, MemoryDeadLetters, MemoryJournal
+from function_app.adapters.reconciliation.memory import MemoryBreaks, MemoryReports
 from function_app.service_layer.kernel.storage import Storage
 
 

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 
 import azure.functions as func
 
+from function_app.domain.delivery.statuses import AckOutcome
+from function_app.domain.kernel.feed_mode import FeedMode
 from function_app.entrypoints import retries
 
 STORAGE = "AzureWebJobsStorage"
@@ -19,7 +21,7 @@ MICRO_SCHEDULE = "%PARTNER_MICRO_SCHEDULE%"
 blueprint = func.Blueprint()  # type: ignore[no-untyped-call]
 
 
-def due_jobs(mode: str) -> list[str]:
+def due_jobs(mode: FeedMode) -> list[str]:
     from function_app.bootstrap import exchange
 
     jobs = exchange().delivery.due(mode, datetime.now(UTC))
@@ -35,7 +37,7 @@ def schedule_nightly_files(timer: func.TimerRequest, jobs: func.Out[typing.List[
     from function_app import telemetry
 
     with telemetry.invocation("schedule_nightly_files", telemetry.TIMER, **{"fni.past_due": timer.past_due}):
-        jobs.set(due_jobs("daily"))
+        jobs.set(due_jobs(FeedMode.DAILY))
 
 
 @blueprint.function_name("schedule_micro_batches")
@@ -46,7 +48,7 @@ def schedule_micro_batches(timer: func.TimerRequest, jobs: func.Out[typing.List[
     from function_app import telemetry
 
     with telemetry.invocation("schedule_micro_batches", telemetry.TIMER, **{"fni.past_due": timer.past_due}):
-        jobs.set(due_jobs("micro"))
+        jobs.set(due_jobs(FeedMode.MICRO))
 
 
 @blueprint.function_name("record_acknowledgements")
@@ -58,7 +60,7 @@ def record_acknowledgements(timer: func.TimerRequest) -> None:
 
     with telemetry.invocation("record_acknowledgements", telemetry.TIMER, **{"fni.past_due": timer.past_due}):
         for result in exchange().acknowledgements.run():
-            if result.changed or result.status == "UNKNOWN_FILE":
+            if result.changed or result.status is AckOutcome.UNKNOWN_FILE:
                 logging.info("ack %s/%s: %s %s", result.partner, result.ack_name, result.status, result.note)
 
 
@@ -67,7 +69,7 @@ def record_acknowledgements(timer: func.TimerRequest) -> None:
 def deliver_partner_file(message: func.QueueMessage) -> None:
     from function_app import telemetry
     from function_app.bootstrap import exchange
-    from function_app.service_layer.delivery.service import DeliveryJob
+    from function_app.service_layer.delivery.jobs import DeliveryJob
 
     with telemetry.invocation("deliver_partner_file", telemetry.PUBSUB, **{
             "messaging.message.id": message.id, "messaging.destination.name": JOBS_QUEUE,

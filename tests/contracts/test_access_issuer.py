@@ -17,7 +17,7 @@ from typing import TypeVar
 
 import pytest
 
-from function_app.adapters.kernel.memory import MemoryPartnerFiles, UnsignedAccess
+from function_app.adapters.delivery.memory import MemoryPartnerFiles, UnsignedAccess
 from function_app.service_layer.delivery.access import ACK_PREFIX, AccessIssuer, SasIssuerError
 from function_app.service_layer.delivery.ports import PartnerFileStore
 from tests.contracts import on_azurite

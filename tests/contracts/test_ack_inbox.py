@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from function_app.adapters.kernel.memory import MemoryAckInbox
+from function_app.adapters.delivery.memory import MemoryAckInbox
 from function_app.service_layer.delivery.access import ACK_READ_LIMIT, AckInbox
 from tests.contracts import on_azurite
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from function_app.adapters.kernel.memory import MemoryBreaks
+from function_app.adapters.reconciliation.memory import MemoryBreaks
 from function_app.domain.reconciliation.model import Break, BreakKind
 from function_app.service_layer.reconciliation.ports import BreakStore
 from tests.contracts import on_azurite

@@ -8,22 +8,17 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
-from function_app.adapters.kernel.memory import (
-    MemoryContractStore,
-    MemoryDeadLetters,
-    MemoryDeliveryStates,
-    MemoryJournal,
-    MemoryPartnerFiles,
-)
+from function_app.adapters.delivery.memory import MemoryDeliveryStates, MemoryPartnerFiles
+from function_app.adapters.kernel.memory import MemoryContractStore, MemoryDeadLetters, MemoryJournal
 from function_app.adapters.memory_storage import memory_storage
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import load_settings
+from function_app.domain.delivery.manifest import FileManifest
+from function_app.service_layer.delivery.jobs import DeliveryJob
 from function_app.service_layer.delivery.ports import BlobWrite, DeliveryStateStore, PartnerFileStore, Published
-from function_app.service_layer.delivery.service import DeliveryJob
 from function_app.service_layer.kernel.ports import ContractStore, DeadLetterStore, Journal
 from tests.contracts import on_azurite
 from tests.partners import DAY, DEFAULT_PARTNERS, NOON, Clock, contracts_of_the_day, decide
@@ -54,8 +49,8 @@ class Interposed(PartnerFileStore):
     def write_data(self, partner: str, name: str, chunks: Iterable[bytes]) -> BlobWrite:
         return self.inner.write_data(partner, name, chunks)
 
-    def write_manifest(self, partner: str, name: str, document: dict[str, Any]) -> None:
-        self.inner.write_manifest(partner, name, document)
+    def write_manifest(self, partner: str, name: str, manifest: FileManifest) -> None:
+        self.inner.write_manifest(partner, name, manifest)
 
     def publish(self, partner: str, name: str, data: bytes) -> Published:
         return self.inner.publish(partner, name, data)
@@ -72,11 +67,11 @@ class CrashBeforeManifest(Interposed):
         super().__init__(inner)
         self.crash = True
 
-    def write_manifest(self, partner: str, name: str, document: dict[str, Any]) -> None:
+    def write_manifest(self, partner: str, name: str, manifest: FileManifest) -> None:
         if self.crash:
             self.crash = False
             raise ConnectionError("worker died between the data blob and its manifest")
-        super().write_manifest(partner, name, document)
+        super().write_manifest(partner, name, manifest)
 
 
 class OtherWorkerMeanwhile(Interposed):

@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from function_app.adapters.kernel.memory import MemoryDeliveryStates
+from function_app.adapters.delivery.memory import MemoryDeliveryStates
+from function_app.domain.delivery.statuses import FileStatus
 from function_app.service_layer.delivery.ports import DeliveredFile, DeliveryStateStore, FeedState, FileClaim
 from tests.contracts import on_azurite
 
@@ -82,8 +83,8 @@ class DeliveryStateStoreContract(ABC):
     def test_a_files_status_is_recorded_and_nothing_else_changes(self, states: DeliveryStateStore) -> None:
         token = states.write("adm-01", "nightly", FeedState(), None, delivered(1))
         latest = states.write("adm-01", "nightly", FeedState(), token, delivered(2))
-        states.set_status(delivered(2), "ACKNOWLEDGED")
-        assert states.files("adm-01") == [delivered(1), replace(delivered(2), status="ACKNOWLEDGED")]
+        states.set_status(delivered(2), FileStatus.ACKNOWLEDGED)
+        assert states.files("adm-01") == [delivered(1), replace(delivered(2), status=FileStatus.ACKNOWLEDGED)]
         assert states.read("adm-01", "nightly") == (FeedState(), latest), "the feed state is not touched"
 
 

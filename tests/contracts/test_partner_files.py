@@ -6,10 +6,12 @@ import hashlib
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 
 import pytest
 
-from function_app.adapters.kernel.memory import MemoryPartnerFiles
+from function_app.adapters.delivery.memory import MemoryPartnerFiles
+from function_app.domain.delivery.manifest import FileManifest, Span
 from function_app.service_layer.delivery.ports import BlobWrite, PartnerFileStore, Published
 from tests.contracts import on_azurite
 
@@ -53,11 +55,12 @@ class PartnerFileStoreContract(ABC):
             files.read("oem-toyota", NAME)
 
     def test_the_manifest_is_utf8_json_of_the_document(self, files: PartnerFileStore) -> None:
-        document = {"partner": "adm-01", "record_count": 3, "control_totals": {"retail_price": "1.00"},
-                    "note": "Zoë Łukasz"}
-        files.write_manifest("adm-01", NAME + ".manifest.json", document)
+        manifest = FileManifest("adm-01", "nightly", date(2026, 3, 2), 1, NAME, "fixed", 3, {"retail_price": "1.00"},
+                                "ab" * 32, 300, datetime(2026, 3, 3, 8, 0, tzinfo=UTC),
+                                {"2026-03-02": Span("Zoë Łukasz", "Zoë Łukasz")})
+        files.write_manifest("adm-01", NAME + ".manifest.json", manifest)
         data = files.read("adm-01", NAME + ".manifest.json")
-        assert json.loads(data.decode("utf-8")) == document
+        assert json.loads(data.decode("utf-8")) == manifest.to_json()
         assert "Zoë Łukasz" in data.decode("utf-8"), "UTF-8 as itself, not escaped"
         assert data.endswith(b"\n")
 

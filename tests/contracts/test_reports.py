@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 
 import pytest
 
-from function_app.adapters.kernel.memory import MemoryReports
+from function_app.adapters.reconciliation.memory import MemoryReports
 from function_app.service_layer.reconciliation.ports import ReportStore
 from tests.contracts import on_azurite
 

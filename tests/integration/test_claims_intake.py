@@ -17,7 +17,7 @@ from function_app.domain.claims.results import ResultsManifest
 from function_app.domain.kernel.journal import FactKind, JournalFact
 from function_app.service_layer.claims import service as claims_intake
 from function_app.service_layer.claims.ports import AcceptedClaim, BlobChanged, ClaimsInbox, ClaimsRegistry
-from function_app.service_layer.delivery.service import DeliveryJob
+from function_app.service_layer.delivery.jobs import DeliveryJob
 from function_app.service_layer.kernel.ports import Journal
 from tests.conftest import blob_service
 from tests.events import contract, messages

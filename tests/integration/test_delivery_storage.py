@@ -12,7 +12,7 @@ import pytest
 from function_app.adapters.delivery import partner_blobs
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import Settings
-from function_app.service_layer.delivery.service import DeliveryJob
+from function_app.service_layer.delivery.jobs import DeliveryJob
 from tests.partners import DAY, DEFAULT_PARTNERS, NOON, Clock, contracts_of_the_day, decide
 
 NIGHT = NOON + timedelta(hours=14)

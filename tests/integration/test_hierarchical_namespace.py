@@ -74,7 +74,7 @@ def test_dead_letters_list_only_letters(hns: BlobServiceClient, storage_settings
 def test_partner_files_list_only_files(hns: BlobServiceClient, storage_settings: Settings) -> None:
     files = BlobPartnerFiles(hns, storage_settings.namespace)
     files.write_data(PARTNER, "outbound/contracts/2026/03/f1.csv", [b"a,b\n"])
-    files.write_manifest(PARTNER, "outbound/contracts/2026/03/f1.csv.manifest.json", {"records": 1})
+    files.publish(PARTNER, "outbound/contracts/2026/03/f1.csv.manifest.json", b'{"records": 1}')
     written = ["outbound/contracts/2026/03/f1.csv", "outbound/contracts/2026/03/f1.csv.manifest.json"]
     assert list(files.names(PARTNER)) == written
     assert list(files.names(PARTNER, "outbound/")) == written

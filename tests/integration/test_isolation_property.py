@@ -27,9 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import event as tally
 from hypothesis import strategies as st
 
-from function_app.adapters.kernel.memory import (
-    MemoryJournal,
-)
+from function_app.adapters.kernel.memory import MemoryJournal
 from function_app.adapters.memory_storage import memory_storage
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import Settings, load_settings
@@ -38,7 +36,7 @@ from function_app.domain.kernel.feedback import encode_feedback, feedback_id
 from function_app.domain.kernel.journal import JournalFact
 from function_app.domain.kernel.messages import InboundMessage
 from function_app.domain.realtime.parsing import parse_message
-from function_app.service_layer.delivery.service import DeliveryJob
+from function_app.service_layer.delivery.jobs import DeliveryJob
 from function_app.service_layer.realtime.report import BatchReport
 from tests.conftest import fresh_namespace
 from tests.events import cancellation, contract

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from azure.data.tables import TableServiceClient
 
-from function_app.adapters.kernel import tables
+from function_app.adapters.kernel import journal_table
 from function_app.bootstrap import bootstrap
 from function_app.config import Settings
 from function_app.domain.kernel.journal import FactKind, JournalFact
@@ -37,11 +37,11 @@ def test_a_run_that_compresses_badly_is_split_into_packs_within_the_limits(stora
     assert len(entities) > 1
     for entity in entities:
         pieces = [bytes(value) for key, value in entity.items()  # type: ignore[call-overload]
-                  if key.startswith("pack_") and key != tables.PACK_COUNT]
+                  if key.startswith("pack_") and key != journal_table.PACK_COUNT]
         assert all(len(piece) <= 64 * 1024 for piece in pieces)
         assert sum(len(piece) for piece in pieces) < 1024 * 1024
         assert entity["RowKey"] >= entity["first_position"]  # type: ignore[operator]
-    assert sum(int(e[tables.PACK_COUNT]) for e in entities) == 200  # type: ignore[call-overload]
+    assert sum(int(e[journal_table.PACK_COUNT]) for e in entities) == 200  # type: ignore[call-overload]
     assert list(journal.read(DAY)) == run
 
 

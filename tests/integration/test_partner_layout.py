@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from function_app.adapters.delivery.memory import MemoryPartnerFiles
 from function_app.adapters.delivery.partner_blobs import BlobPartnerFiles
-from function_app.adapters.kernel.memory import MemoryPartnerFiles
 from function_app.bootstrap import Exchange
 from function_app.domain.delivery.fields import FIELDS
 from function_app.domain.delivery.layout import layout_blob_name, layout_document

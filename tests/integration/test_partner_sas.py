@@ -23,17 +23,15 @@ from function_app.adapters.delivery.partner_blobs import BlobPartnerFiles
 from function_app.adapters.delivery.partner_sas import BlobAccessIssuer, BlobAckInbox
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import Settings
+from function_app.domain.delivery.statuses import AckOutcome, FileStatus
 from function_app.service_layer.delivery.access import (
-    ACK_MISMATCH,
     ACK_READ_LIMIT,
-    ACKNOWLEDGED,
-    UNKNOWN_FILE,
     Acknowledgements,
     SasIssuerError,
     issue_access,
     issue_ack_access,
 )
-from function_app.service_layer.delivery.service import DeliveryJob
+from function_app.service_layer.delivery.jobs import DeliveryJob
 from tests.conftest import blob_service
 from tests.partners import DAY, DEFAULT_PARTNERS, NOON, Clock, contracts_of_the_day, decide
 
@@ -138,18 +136,18 @@ def test_acks_are_recorded_against_the_delivered_files(exchange: Exchange) -> No
     acks = Acknowledgements(deliveries, BlobAckInbox(blobs(exchange), exchange.settings.namespace), exchange.partners)
     results = acks.run()
     assert {(r.partner, r.file, r.status, r.changed) for r in results} == {
-        (A, a_file.blob_name, ACKNOWLEDGED, True),
-        (B, b_file.blob_name, ACK_MISMATCH, True),
-        (B, None, UNKNOWN_FILE, False),  # the 2026-03-01 file was never delivered
-        (B, None, UNKNOWN_FILE, False),  # empty.ack
+        (A, a_file.blob_name, AckOutcome.ACKNOWLEDGED, True),
+        (B, b_file.blob_name, AckOutcome.ACK_MISMATCH, True),
+        (B, None, AckOutcome.UNKNOWN_FILE, False),  # the 2026-03-01 file was never delivered
+        (B, None, AckOutcome.UNKNOWN_FILE, False),  # empty.ack
     }
-    assert [f.status for f in deliveries.files(A)] == [ACKNOWLEDGED]
-    assert [f.status for f in deliveries.files(B)] == [ACK_MISMATCH]
+    assert [f.status for f in deliveries.files(A)] == [FileStatus.ACKNOWLEDGED]
+    assert [f.status for f in deliveries.files(B)] == [FileStatus.ACK_MISMATCH]
 
     again = acks.run()
     assert [(r.status, r.changed) for r in again] == [(r.status, False) for r in results]
-    assert [f.status for f in deliveries.files(A)] == [ACKNOWLEDGED]
-    assert [f.status for f in deliveries.files(B)] == [ACK_MISMATCH]
+    assert [f.status for f in deliveries.files(A)] == [FileStatus.ACKNOWLEDGED]
+    assert [f.status for f in deliveries.files(B)] == [FileStatus.ACK_MISMATCH]
 
 
 def test_a_partner_without_a_container_has_no_acks(storage_settings: Settings) -> None:
@@ -188,7 +186,7 @@ def test_an_ack_link_uploads_an_ack_that_is_recorded_and_reads_lists_deletes_not
         f"{hashlib.sha256(data).hexdigest()}  {base_name}\r\n".encode(), overwrite=True)
     inbox = BlobAckInbox(blobs(exchange), exchange.settings.namespace)
     [result] = Acknowledgements(deliveries, inbox, exchange.partners).run(A)
-    assert (result.file, result.status) == (delivered.blob_name, ACKNOWLEDGED)
+    assert (result.file, result.status) == (delivered.blob_name, AckOutcome.ACKNOWLEDGED)
 
     as_partner = ContainerClient.from_container_url(f"{container(exchange, A).url}?{sas}")
     refused(lambda: as_partner.download_blob(delivered.blob_name).readall())

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 
 from function_app.adapters.kernel.memory import MemoryJournal
-from function_app.service_layer.delivery.service import DeliveryJob, ResendRefused
+from function_app.service_layer.delivery.jobs import DeliveryJob
+from function_app.service_layer.delivery.resend import ResendRefused
 from tests.partners import DAY, NOON, Clock, contracts_of_the_day, decide, memory_exchange
 
 

@@ -12,7 +12,8 @@ from datetime import timedelta
 import pytest
 
 from function_app.bootstrap import Exchange
-from function_app.service_layer.delivery.service import DeliveryJob
+from function_app.domain.kernel.feed_mode import FeedMode
+from function_app.service_layer.delivery.jobs import DeliveryJob
 from tests.partners import DAY, NOON, Clock, cancellation, contracts_of_the_day, decide, memory_exchange
 
 NIGHT = NOON + timedelta(hours=14)  # 02:00 the next morning in Chicago
@@ -115,10 +116,10 @@ def test_micro_batch_cuts_by_sla_and_early_by_size() -> None:
 
 def test_due_jobs_by_mode() -> None:
     exchange = memory_exchange(clock=Clock(NIGHT))
-    daily = exchange.delivery.due("daily", NIGHT)
+    daily = exchange.delivery.due(FeedMode.DAILY, NIGHT)
     assert [(j.partner, j.feed, j.business_date) for j in daily] == [("oem-toyota", "nightly", DAY),
                                                                      ("adm-01", "nightly", DAY)]
-    assert [(j.partner, j.feed) for j in exchange.delivery.due("micro", NIGHT)] == [("adm-01", "micro")]
+    assert [(j.partner, j.feed) for j in exchange.delivery.due(FeedMode.MICRO, NIGHT)] == [("adm-01", "micro")]
 
 
 def test_unknown_feed_is_a_clear_error() -> None:

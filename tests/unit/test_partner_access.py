@@ -7,11 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from function_app.adapters.kernel.memory import MemoryAckInbox, MemoryDeliveryStates
+from function_app.adapters.delivery.memory import MemoryAckInbox, MemoryDeliveryStates
+from function_app.domain.delivery.statuses import AckOutcome, FileStatus
 from function_app.service_layer.delivery.access import (
-    ACK_MISMATCH,
-    ACKNOWLEDGED,
-    UNKNOWN_FILE,
     AccessIssuer,
     AckLink,
     Acknowledgements,
@@ -35,7 +33,7 @@ class CountingStates(MemoryDeliveryStates):
         super().__init__()
         self.status_writes: list[tuple[str, str]] = []
 
-    def set_status(self, file: DeliveredFile, status: str) -> None:
+    def set_status(self, file: DeliveredFile, status: FileStatus) -> None:
         self.status_writes.append((file.blob_name, status))
         super().set_status(file, status)
 
@@ -78,17 +76,18 @@ def ack(name: str) -> str:
 
 def test_a_matching_hash_acknowledges_that_file_only(states: CountingStates, inbox: MemoryAckInbox) -> None:
     inbox.files.put("adm-01", ack(ADM_FILE), ADM_SHA.encode())
-    assert run(states, inbox) == [AckResult("adm-01", ack(ADM_FILE), ADM_BLOB, ACKNOWLEDGED, "", changed=True)]
-    assert statuses(states) == {ADM_FILE: ACKNOWLEDGED, "adm-01_micro_20260302_001.jsonl": "DELIVERED",
+    assert run(states, inbox) == [
+        AckResult("adm-01", ack(ADM_FILE), ADM_BLOB, AckOutcome.ACKNOWLEDGED, "", changed=True)]
+    assert statuses(states) == {ADM_FILE: AckOutcome.ACKNOWLEDGED, "adm-01_micro_20260302_001.jsonl": "DELIVERED",
                                 TOYOTA_FILE: "DELIVERED"}
 
 
 def test_a_different_hash_is_a_mismatch(states: CountingStates, inbox: MemoryAckInbox) -> None:
     inbox.files.put("adm-01", ack(ADM_FILE), TOYOTA_SHA.encode() + b"\n")
     [result] = run(states, inbox)
-    assert (result.file, result.status, result.changed) == (ADM_BLOB, ACK_MISMATCH, True)
+    assert (result.file, result.status, result.changed) == (ADM_BLOB, AckOutcome.ACK_MISMATCH, True)
     assert "differs" in result.note
-    assert statuses(states)[ADM_FILE] == ACK_MISMATCH
+    assert statuses(states)[ADM_FILE] == AckOutcome.ACK_MISMATCH
 
 
 @pytest.mark.parametrize("content", [
@@ -104,8 +103,8 @@ def test_case_and_surrounding_whitespace_do_not_matter(
 ) -> None:
     inbox.files.put("adm-01", ack(ADM_FILE), content)
     [result] = run(states, inbox)
-    assert (result.status, result.note) == (ACKNOWLEDGED, "")
-    assert statuses(states)[ADM_FILE] == ACKNOWLEDGED
+    assert (result.status, result.note) == (AckOutcome.ACKNOWLEDGED, "")
+    assert statuses(states)[ADM_FILE] == AckOutcome.ACKNOWLEDGED
 
 
 @pytest.mark.parametrize(("content", "why"), [
@@ -123,9 +122,9 @@ def test_content_that_is_not_a_hash_is_a_mismatch_with_a_note(
 ) -> None:
     inbox.files.put("adm-01", ack(ADM_FILE), content)
     [result] = run(states, inbox)
-    assert (result.file, result.status) == (ADM_BLOB, ACK_MISMATCH)
+    assert (result.file, result.status) == (ADM_BLOB, AckOutcome.ACK_MISMATCH)
     assert why in result.note
-    assert statuses(states)[ADM_FILE] == ACK_MISMATCH
+    assert statuses(states)[ADM_FILE] == AckOutcome.ACK_MISMATCH
 
 
 @pytest.mark.parametrize("name", [
@@ -143,7 +142,7 @@ def test_an_ack_naming_no_delivered_file_is_reported_and_changes_nothing(
     inbox.files.put("adm-01", name, TOYOTA_SHA.encode() if TOYOTA_FILE in name else ADM_SHA.encode())
     [result] = run(states, inbox)
     assert (result.partner, result.ack_name, result.file, result.status, result.changed) == (
-        "adm-01", name, None, UNKNOWN_FILE, False)
+        "adm-01", name, None, AckOutcome.UNKNOWN_FILE, False)
     assert result.note
     assert states.status_writes == []
 
@@ -155,8 +154,9 @@ def test_running_twice_changes_nothing(states: CountingStates, inbox: MemoryAckI
     inbox.files.put("oem-toyota", ack("oem-toyota_nightly_20260301_001.csv"), TOYOTA_SHA.encode())
     first = run(states, inbox)
     assert [(r.partner, r.status, r.changed) for r in first] == [
-        ("oem-toyota", UNKNOWN_FILE, False), ("oem-toyota", ACKNOWLEDGED, True),  # configuration order, then name
-        ("adm-01", ACK_MISMATCH, True), ("adm-01", ACKNOWLEDGED, True)]
+        # configuration order, then name
+        ("oem-toyota", AckOutcome.UNKNOWN_FILE, False), ("oem-toyota", AckOutcome.ACKNOWLEDGED, True),
+        ("adm-01", AckOutcome.ACK_MISMATCH, True), ("adm-01", AckOutcome.ACKNOWLEDGED, True)]
     after_first, writes = statuses(states), list(states.status_writes)
     second = run(states, inbox)
     assert [(r.status, r.note, r.changed) for r in second] == [(r.status, r.note, False) for r in first]
@@ -169,10 +169,10 @@ def test_an_acknowledged_file_stays_acknowledged(states: CountingStates, inbox: 
     run(states, inbox)
     inbox.files.put("adm-01", ack(ADM_FILE), TOYOTA_SHA.encode())  # the partner overwrites its ack
     [result] = run(states, inbox)
-    assert (result.status, result.changed) == (ACK_MISMATCH, False)
+    assert (result.status, result.changed) == (AckOutcome.ACK_MISMATCH, False)
     assert "stays ACKNOWLEDGED" in result.note
-    assert statuses(states)[ADM_FILE] == ACKNOWLEDGED
-    assert states.status_writes == [(ADM_BLOB, ACKNOWLEDGED)]
+    assert statuses(states)[ADM_FILE] == AckOutcome.ACKNOWLEDGED
+    assert states.status_writes == [(ADM_BLOB, AckOutcome.ACKNOWLEDGED)]
 
 
 def test_a_corrected_ack_turns_a_mismatch_into_an_acknowledgement(
@@ -182,15 +182,15 @@ def test_a_corrected_ack_turns_a_mismatch_into_an_acknowledgement(
     run(states, inbox)
     inbox.files.put("adm-01", ack(ADM_FILE), ADM_SHA.encode())
     [result] = run(states, inbox)
-    assert (result.status, result.changed) == (ACKNOWLEDGED, True)
-    assert states.status_writes == [(ADM_BLOB, ACK_MISMATCH), (ADM_BLOB, ACKNOWLEDGED)]
+    assert (result.status, result.changed) == (AckOutcome.ACKNOWLEDGED, True)
+    assert states.status_writes == [(ADM_BLOB, AckOutcome.ACK_MISMATCH), (ADM_BLOB, AckOutcome.ACKNOWLEDGED)]
 
 
 def test_one_partner_can_be_run_alone(states: CountingStates, inbox: MemoryAckInbox) -> None:
     inbox.files.put("adm-01", ack(ADM_FILE), ADM_SHA.encode())
     inbox.files.put("oem-toyota", ack(TOYOTA_FILE), TOYOTA_SHA.encode())
     results = Acknowledgements(states, inbox, DEFAULT_PARTNERS).run("oem-toyota")
-    assert [(r.partner, r.status) for r in results] == [("oem-toyota", ACKNOWLEDGED)]
+    assert [(r.partner, r.status) for r in results] == [("oem-toyota", AckOutcome.ACKNOWLEDGED)]
     assert statuses(states)[ADM_FILE] == "DELIVERED"
     with pytest.raises(KeyError, match="known partners: oem-toyota, adm-01"):
         Acknowledgements(states, inbox, DEFAULT_PARTNERS).run("oem-nobody")

@@ -11,17 +11,12 @@ from typing import Any
 
 import pytest
 
+from function_app.adapters.kernel.partner_config_file import PartnerConfigError, load_partner_config
 from function_app.domain.delivery.records import PiiLevel
 from function_app.domain.kernel.catalogue import ProductType
 from function_app.domain.kernel.journal import FactKind, JournalFact
-from function_app.domain.kernel.partners import (
-    FeedFilter,
-    PartnerConfig,
-    PartnerConfigError,
-    iso_duration,
-    load_partner_config,
-    partner,
-)
+from function_app.domain.kernel.partner_values import iso_duration
+from function_app.domain.kernel.partners import FeedFilter, PartnerConfig, partner
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "partners.json"
 Config = dict[str, Any]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from function_app.adapters.kernel.partner_config_file import PartnerConfigError
 from function_app.config import DEFAULT_PARTNER_CONFIG
-from function_app.domain.kernel.partners import PartnerConfigError
 from function_app.partner_config_check import ensure_valid, fingerprint, stamp_path, write_stamp
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from function_app.adapters.kernel.memory import MemoryPartnerFiles
+from function_app.adapters.delivery.memory import MemoryPartnerFiles
 from function_app.bootstrap import Exchange
 from function_app.domain.delivery.ascii import to_ascii
 from function_app.domain.delivery.parsing import file_totals, parse_rows
@@ -29,7 +29,7 @@ from function_app.domain.reconciliation.manifests import Manifest
 from function_app.domain.reconciliation.model import Break, BreakKind, FeedReconciliation
 from function_app.domain.reconciliation.runs import resolve
 from function_app.domain.reconciliation.source_of_record import compare_source_of_record
-from function_app.service_layer.delivery.service import DeliveryJob
+from function_app.service_layer.delivery.jobs import DeliveryJob
 from tests.partners import (
     DAY,
     FIELDS,

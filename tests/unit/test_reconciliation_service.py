@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from function_app.service_layer.delivery.service import DeliveryJob
+from function_app.service_layer.delivery.jobs import DeliveryJob
 from tests.partners import DAY, NOON, Clock, contracts_of_the_day, decide, memory_exchange
 
 NIGHT = NOON + timedelta(hours=14)

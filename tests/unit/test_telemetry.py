@@ -17,7 +17,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from function_app import telemetry
-from function_app.service_layer.delivery.service import DeliveryJob
+from function_app.service_layer.delivery.jobs import DeliveryJob
 from tests.events import T0, contract, messages
 from tests.partners import DAY, NOON, Clock, contracts_of_the_day, decide, memory_exchange
 

@@ -15,9 +15,9 @@ from typing import Any
 import pandas as pd
 from azure.storage.blob import BlobServiceClient
 
+from function_app.adapters.kernel.partner_config_file import load_partner_config
 from function_app.bootstrap import bootstrap
 from function_app.config import Settings
-from function_app.domain.kernel.partners import load_partner_config
 from tests.events import cancellation, contract
 from tests.peers.cloudevents_sender import binary, sdk_event, structured
 from tests.peers.debezium import CLAIMS, Connector, Position

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from function_app.adapters.kernel.partner_config_file import load_partner_config
 from function_app.bootstrap import bootstrap
 from function_app.config import Settings
-from function_app.domain.kernel.partners import load_partner_config
 from tests.events import body, cancellation
 from tests.worker.conftest import StartWorker
 from tests.worker.encoding import EventHubMessage, event_grid_event, output_strings, queue_message, timer_request

@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"fnix: configuration error: {exc}", file=sys.stderr)
         return USAGE_ERROR
     except ValueError as exc:
-        from function_app.domain.kernel.partners import PartnerConfigError
+        from function_app.adapters.kernel.partner_config_file import PartnerConfigError
 
         if not isinstance(exc, PartnerConfigError):
             raise

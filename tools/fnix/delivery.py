@@ -25,7 +25,7 @@ from function_app.config import load_settings
 
 
 def partners_check(args: argparse.Namespace) -> int:
-    from function_app.domain.kernel.partners import PartnerConfigError, load_partner_config
+    from function_app.adapters.kernel.partner_config_file import PartnerConfigError, load_partner_config
     from function_app.partner_config_check import write_stamp
 
     if args.file is not None:
@@ -50,9 +50,10 @@ def partners_check(args: argparse.Namespace) -> int:
 
 def partners_layout(args: argparse.Namespace) -> int:
     """A fixed-width feed's layout, byte for byte what is published as `outbound/<feed>/layout.json`."""
+    from function_app.adapters.kernel.partner_config_file import PartnerConfigError, load_partner_config
     from function_app.domain.delivery.fields import FIELDS
     from function_app.domain.delivery.layout import layout_document
-    from function_app.domain.kernel.partners import PartnerConfigError, load_partner_config, partner
+    from function_app.domain.kernel.partners import partner
 
     path = load_settings().partner_config
     try:
@@ -73,7 +74,7 @@ def partners_layout(args: argparse.Namespace) -> int:
 
 
 def deliver(args: argparse.Namespace) -> int:
-    from function_app.service_layer.delivery.service import DeliveryJob
+    from function_app.service_layer.delivery.jobs import DeliveryJob
 
     day = parse_day(args.date, "--date")
     assert day is not None
@@ -180,7 +181,8 @@ def files_resend(args: argparse.Namespace) -> int:
     """Puts a delivered file back as it was delivered, from the journal, and records who did it, when and why."""
     import getpass
 
-    from function_app.service_layer.delivery.service import ResendRefused
+    from function_app.domain.delivery.statuses import BlobOutcome
+    from function_app.service_layer.delivery.resend import ResendRefused
 
     blob_name(args.name, "delivered file", "`fnix files list` shows them")
     reason = _free_text(args.reason, "--reason")
@@ -207,7 +209,7 @@ def files_resend(args: argparse.Namespace) -> int:
                                         json.dumps(action, indent=2).encode("utf-8"), "application/json")
         action["recorded_in"] = record
         breaks = None
-        if "WRITTEN" in (result.data, result.manifest):
+        if BlobOutcome.WRITTEN in (result.data, result.manifest):
             report = exchange.reconciliation.run(file.business_date)
             scope = f"{args.partner}/{file.feed}"
             breaks = sum(1 for b in report.breaks if b.scope == scope)

@@ -177,7 +177,7 @@ def _tamper(how: str, data: bytes, file_format: str) -> bytes:
 
 def _deliver_the_night(exchange: Exchange, day: date) -> int:
     """The night's delivery for every configured feed; nothing else writes, so no settle margin is needed."""
-    from function_app.service_layer.delivery.service import DeliveryJob
+    from function_app.service_layer.delivery.jobs import DeliveryJob
 
     print("\nThe night's partner files")
     service = exchange.delivery

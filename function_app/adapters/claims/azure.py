@@ -15,8 +15,9 @@ from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, Re
 from azure.data.tables import TableClient, TableTransactionError, UpdateMode
 from azure.storage.blob import BlobBlock, BlobClient, BlobServiceClient, ContainerClient, ContentSettings
 
+from function_app.adapters.delivery.manifest_json import document_bytes
 from function_app.adapters.delivery.partner_blobs import BlobPartnerFiles, is_file
-from function_app.adapters.kernel.tables import QUERY_COMPARISONS, TRANSACTION_LIMIT, odata_quote
+from function_app.adapters.kernel.table_storage import QUERY_COMPARISONS, TRANSACTION_LIMIT, odata_quote
 from function_app.domain.claims.origin import ClaimOrigin
 from function_app.domain.claims.results import ResultsManifest
 from function_app.service_layer.claims.ports import (
@@ -96,7 +97,7 @@ class BlobClaimsInbox(ClaimsInbox):
         return digest.hexdigest(), size
 
     def write_manifest(self, partner: str, name: str, manifest: ResultsManifest) -> None:
-        data = json.dumps(manifest.to_json(), ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n"
+        data = document_bytes(manifest.to_json())
         blob = self._container(partner).get_blob_client(name)
         blob.upload_blob(data, overwrite=True, content_settings=ContentSettings(content_type="application/json"))
 

@@ -7,7 +7,8 @@ import itertools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 
-from function_app.adapters.kernel.memory import MemoryPartnerFiles
+from function_app.adapters.delivery.manifest_json import document_bytes
+from function_app.adapters.delivery.memory import MemoryPartnerFiles
 from function_app.domain.claims.results import ResultsManifest
 from function_app.service_layer.claims.ports import (
     AcceptedClaim,
@@ -65,7 +66,7 @@ class MemoryClaimsInbox(ClaimsInbox):
         return hashlib.sha256(data).hexdigest(), len(data)
 
     def write_manifest(self, partner: str, name: str, manifest: ResultsManifest) -> None:
-        self.files.write_manifest(partner, name, manifest.to_json())
+        self.files.put(partner, name, document_bytes(manifest.to_json()))
 
 
 class MemoryClaimsRegistry(ClaimsRegistry):

@@ -6,14 +6,14 @@ import base64
 import contextlib
 import functools
 import hashlib
-import json
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.blob import BlobBlock, BlobProperties, BlobServiceClient, ContainerClient, ContentSettings
 
+from function_app.adapters.delivery.manifest_json import manifest_bytes
 from function_app.adapters.kernel.overlap import Pipelined
+from function_app.domain.delivery.manifest import FileManifest
 from function_app.service_layer.delivery.ports import BlobWrite, PartnerFileStore, Published
 
 BLOCK_BYTES = 4 * 1024 * 1024
@@ -66,8 +66,8 @@ class BlobPartnerFiles(PartnerFileStore):
         blob.commit_block_list(blocks, content_settings=ContentSettings(content_type=content))
         return BlobWrite(digest.hexdigest(), size)
 
-    def write_manifest(self, partner: str, name: str, document: dict[str, Any]) -> None:
-        data = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n"
+    def write_manifest(self, partner: str, name: str, manifest: FileManifest) -> None:
+        data = manifest_bytes(manifest)
         settings = ContentSettings(content_type="application/json")
         self._container(partner).get_blob_client(name).upload_blob(data, overwrite=True, content_settings=settings)
 

@@ -9,6 +9,7 @@ from typing import Any
 from azure.core import MatchConditions
 from azure.data.tables import TableClient, TableTransactionError, UpdateMode
 
+from function_app.domain.delivery.statuses import FileStatus
 from function_app.service_layer.delivery.ports import DeliveredFile, DeliveryStateStore, FeedState
 
 CONFLICTS = {"EntityAlreadyExists", "UpdateConditionNotSatisfied"}
@@ -51,7 +52,7 @@ class TableDeliveryStates(DeliveryStateStore):
             raise
         return str(results[0]["etag"])
 
-    def set_status(self, file: DeliveredFile, status: str) -> None:
+    def set_status(self, file: DeliveredFile, status: FileStatus) -> None:
         row = f"file|{file.business_date.isoformat()}|{file.sequence:03d}"
         updated = replace(file, status=status)
         entity = {"PartitionKey": _partition(file.partner, file.feed), "RowKey": row,

@@ -239,3 +239,10 @@ def writer_for(
     if format not in _WRITERS:
         raise ValueError(f"unknown partner-file format {format!r}; expected one of {', '.join(_WRITERS)}")
     return _WRITERS[format](partner, feed, business_date, sequence, fields)
+
+
+def file_bytes(writer: FileWriter, records: Iterable[Record]) -> Iterator[bytes]:
+    """A whole file as chunks: the header, the rows, then the trailer (which may carry the count and totals)."""
+    yield writer.header()
+    yield from writer.rows(records)
+    yield writer.trailer()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from function_app.domain.delivery.acks import claimed_sha256
+from function_app.domain.delivery.statuses import AckOutcome, FileStatus
 from function_app.domain.kernel.partners import PartnerConfig, partner
 from function_app.service_layer.delivery.ports import DeliveredFile, DeliveryStateStore
 
@@ -23,9 +24,6 @@ ACK_PREFIX = "inbound/ack/"
 ACK_SUFFIX = ".ack"
 ACK_READ_LIMIT = 4096  # bytes of an ack worth reading: a digest, a sha256sum line or a small JSON object
 
-ACKNOWLEDGED = "ACKNOWLEDGED"
-ACK_MISMATCH = "ACK_MISMATCH"
-UNKNOWN_FILE = "UNKNOWN_FILE"
 
 class SasIssuerError(RuntimeError):
     """Nothing here can sign a link: the storage client was itself built from a SAS, or storage is in memory."""
@@ -89,7 +87,7 @@ class AckResult:
     partner: str
     ack_name: str  # blob name in the partner's container, `inbound/ack/...`
     file: str | None  # blob name of the delivered file it names, None when it names none
-    status: str  # ACKNOWLEDGED, ACK_MISMATCH or UNKNOWN_FILE: what this ack says
+    status: AckOutcome  # what this ack says
     note: str = ""
     changed: bool = False  # whether this run recorded a new status on the delivered file
 
@@ -130,24 +128,27 @@ class Acknowledgements:
     ) -> AckResult:
         base = ack_name.removeprefix(ACK_PREFIX)
         if not base.endswith(ACK_SUFFIX) or "/" in base:
-            return AckResult(partner_id, ack_name, None, UNKNOWN_FILE, f"not named {ACK_PREFIX}<data file name>.ack")
+            note = f"not named {ACK_PREFIX}<data file name>.ack"
+            return AckResult(partner_id, ack_name, None, AckOutcome.UNKNOWN_FILE, note)
         matches = by_name.get(base.removesuffix(ACK_SUFFIX), [])
         if len(matches) != 1:
             note = "names no file delivered to this partner" if not matches else "names several delivered files"
-            return AckResult(partner_id, ack_name, None, UNKNOWN_FILE, note)
+            return AckResult(partner_id, ack_name, None, AckOutcome.UNKNOWN_FILE, note)
         delivered = matches[0]
         claimed, problem = claimed_sha256(content[:ACK_READ_LIMIT], delivered.blob_name.rsplit("/", 1)[-1])
         if claimed is None:
-            return self._record(delivered, ack_name, ACK_MISMATCH, problem)
+            return self._record(delivered, ack_name, FileStatus.ACK_MISMATCH, problem)
         if claimed != delivered.sha256.lower():
-            return self._record(delivered, ack_name, ACK_MISMATCH, "sha256 differs from the delivered file's")
-        return self._record(delivered, ack_name, ACKNOWLEDGED, "")
+            note = "sha256 differs from the delivered file's"
+            return self._record(delivered, ack_name, FileStatus.ACK_MISMATCH, note)
+        return self._record(delivered, ack_name, FileStatus.ACKNOWLEDGED, "")
 
-    def _record(self, delivered: DeliveredFile, ack_name: str, status: str, note: str) -> AckResult:
-        if delivered.status == ACKNOWLEDGED and status != ACKNOWLEDGED:
+    def _record(self, delivered: DeliveredFile, ack_name: str, status: FileStatus, note: str) -> AckResult:
+        said = AckOutcome(status.value)
+        if delivered.status is FileStatus.ACKNOWLEDGED and status is not FileStatus.ACKNOWLEDGED:
             note = f"{note}; the file stays ACKNOWLEDGED (acknowledged before)"
-            return AckResult(delivered.partner, ack_name, delivered.blob_name, status, note)
+            return AckResult(delivered.partner, ack_name, delivered.blob_name, said, note)
         changed = delivered.status != status
         if changed:
             self._deliveries.set_status(delivered, status)
-        return AckResult(delivered.partner, ack_name, delivered.blob_name, status, note, changed)
+        return AckResult(delivered.partner, ack_name, delivered.blob_name, said, note, changed)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
+
+from function_app.domain.delivery.manifest import FileManifest
+from function_app.domain.delivery.statuses import FileStatus
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,19 @@ class FeedState:
             "last_cut_at": self.last_cut_at.isoformat() if self.last_cut_at else None,
         }
 
+    def completed(self) -> FeedState:
+        """The state once its pending file is recorded: each date's watermark advanced to the end of its range."""
+        claim = self.pending
+        if claim is None:
+            return self
+        return replace(
+            self,
+            pending=None,
+            watermarks={**self.watermarks, **{day: upto for day, (_, upto) in claim.ranges.items()}},
+            sequences={**self.sequences, claim.business_date.isoformat(): claim.sequence},
+            last_cut_at=claim.claimed_at,
+        )
+
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> FeedState:
         pending = raw.get("pending")
@@ -77,7 +93,7 @@ class DeliveredFile:
     sha256: str
     control_totals: dict[str, str]
     created_at: datetime
-    status: str = "DELIVERED"
+    status: FileStatus = FileStatus.DELIVERED
     ranges: dict[str, tuple[str, str]] = field(default_factory=dict)  # business date -> journal positions covered
 
     def to_json(self) -> dict[str, Any]:
@@ -92,7 +108,7 @@ class DeliveredFile:
             "sha256": self.sha256,
             "control_totals": self.control_totals,
             "created_at": self.created_at.isoformat(),
-            "status": self.status,
+            "status": self.status.value,
             "ranges": {day: list(span) for day, span in sorted(self.ranges.items())},
         }
 
@@ -109,7 +125,7 @@ class DeliveredFile:
             sha256=raw["sha256"],
             control_totals=dict(raw["control_totals"]),
             created_at=datetime.fromisoformat(raw["created_at"]),
-            status=raw.get("status", "DELIVERED"),
+            status=FileStatus(raw.get("status", FileStatus.DELIVERED)),
             ranges={day: (span[0], span[1]) for day, span in raw.get("ranges", {}).items()},
         )
 
@@ -135,8 +151,8 @@ class DeliveryStateStore(ABC):
         """Delivery records of a partner, oldest first."""
 
     @abstractmethod
-    def set_status(self, file: DeliveredFile, status: str) -> None:
-        """Records what became of a delivered file (e.g. ACKNOWLEDGED, ACK_MISMATCH)."""
+    def set_status(self, file: DeliveredFile, status: FileStatus) -> None:
+        """Records what became of a delivered file (ACKNOWLEDGED, ACK_MISMATCH)."""
 
 
 @dataclass(frozen=True)
@@ -163,7 +179,7 @@ class PartnerFileStore(ABC):
         """Streams the chunks into one blob, committed whole at the end."""
 
     @abstractmethod
-    def write_manifest(self, partner: str, name: str, document: dict[str, Any]) -> None:
+    def write_manifest(self, partner: str, name: str, manifest: FileManifest) -> None:
         """The manifest beside the data file; written after it, so partners only see complete files."""
 
     @abstractmethod

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from function_app.adapters.kernel.memory import MemoryDeliveryStates
+from function_app.adapters.delivery.memory import MemoryDeliveryStates
 from function_app.domain.delivery.acks import claimed_sha256
-from function_app.service_layer.delivery.access import ACK_MISMATCH, ACKNOWLEDGED, AckInbox, Acknowledgements
+from function_app.domain.delivery.statuses import AckOutcome
+from function_app.service_layer.delivery.access import AckInbox, Acknowledgements
 from function_app.service_layer.delivery.ports import DeliveredFile, FeedState
 from tests.partners import DAY, DEFAULT_PARTNERS, NOON
 
@@ -90,10 +91,10 @@ class Inbox(AckInbox):
 
 
 @pytest.mark.parametrize(("content", "status"), [
-    (f"{DIGEST}  {FILE}\r\n".encode(), ACKNOWLEDGED),
-    (json.dumps({"sha256": DIGEST}).encode(), ACKNOWLEDGED),
-    (f"{OTHER}  {FILE}\n".encode(), ACK_MISMATCH),
-    (json.dumps({"sha256": OTHER}).encode(), ACK_MISMATCH),
+    (f"{DIGEST}  {FILE}\r\n".encode(), AckOutcome.ACKNOWLEDGED),
+    (json.dumps({"sha256": DIGEST}).encode(), AckOutcome.ACKNOWLEDGED),
+    (f"{OTHER}  {FILE}\n".encode(), AckOutcome.ACK_MISMATCH),
+    (json.dumps({"sha256": OTHER}).encode(), AckOutcome.ACK_MISMATCH),
 ])
 def test_the_forms_are_recorded_against_the_delivered_file(content: bytes, status: str) -> None:
     states = MemoryDeliveryStates()

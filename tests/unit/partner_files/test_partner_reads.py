@@ -13,10 +13,10 @@ from typing import Any
 
 import pandas as pd
 
-from function_app.adapters.kernel.memory import MemoryPartnerFiles
+from function_app.adapters.delivery.memory import MemoryPartnerFiles
 from function_app.bootstrap import Exchange, bootstrap
+from function_app.service_layer.delivery.jobs import DeliveryJob
 from function_app.service_layer.delivery.ports import Published
-from function_app.service_layer.delivery.service import DeliveryJob
 from tests.events import contract
 from tests.partners import DAY, NOON, Clock, cancellation, config, decide, feed, memory_exchange
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from function_app.adapters.kernel.memory import MemoryPartnerFiles
+from function_app.adapters.delivery.memory import MemoryPartnerFiles
 from function_app.domain.kernel.journal import JournalFact
-from function_app.service_layer.delivery.service import DeliveryJob
+from function_app.service_layer.delivery.jobs import DeliveryJob
 from tests.partners import DAY, NOON, Clock, config, feed, memory_exchange
 from tests.unit.partner_files.facts import sample_facts
 
