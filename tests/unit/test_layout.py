@@ -1,5 +1,5 @@
-"""The folders say the design: each layer imports only what its place allows, and the README's picture of
-the layout names every folder there is."""
+"""The folders say the design: each layer imports only what its place allows, no module of the deployed
+package outgrows one idea, and the README's picture of the layout names every folder there is."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "function_app"
+LARGEST_MODULE_LINES = 300
 
 # What each layer may import besides the standard library (STYLE.md, cosmicpython). Adapters talk to the outside,
 # so any library is theirs; of the app they see the ports and the domain, never a trigger or the root.
@@ -67,6 +68,12 @@ def test_the_rule_sees_an_sdk_import_in_the_domain(tmp_path: Path) -> None:
     assert forbidden("domain", module) == ["azure.data.tables", "function_app.adapters"]
     module.write_text("from jinja2 import Environment\nfrom function_app.entrypoints import claims\nimport fnix\n")
     assert forbidden("adapters", module) == ["function_app.entrypoints", "fnix"]
+
+
+def test_no_module_of_the_deployed_package_outgrows_one_idea() -> None:
+    sizes = {str(path.relative_to(ROOT)): len(path.read_text().splitlines()) for path in modules(APP)}
+    too_big = {name: lines for name, lines in sizes.items() if lines >= LARGEST_MODULE_LINES}
+    assert not too_big, f"modules of {LARGEST_MODULE_LINES} lines or more: {too_big}"
 
 
 def layout_picture() -> str:
