@@ -266,29 +266,14 @@ class Requests:
 
 
 @dataclass
-class Step:
-    path: str
-    rows: int
-    seconds: float = 0.0
-    bytes: int = 0
-    client_cpu: float = 0.0
-    azurite_cpu: float | None = None
-    table_requests: int = 0
-    blob_requests: int = 0
-    rss_start_kib: int = 0
-    rss_peak_kib: int = 0
-    memory_source: str = ""
+class Step(harness.Measured):
     read_seconds: float = 0.0  # floor: time spent waiting for the data file's bytes
     block_times: list[float] = field(default_factory=list)  # seconds from the step's start to each staged block
     events: list[tuple[str, float, int]] = field(default_factory=list)  # Requests.events of the step
 
     @property
-    def rate(self) -> float:
-        return self.rows / self.seconds
-
-    @property
-    def growth_mib(self) -> float:
-        return (self.rss_peak_kib - self.rss_start_kib) / 1024
+    def rows(self) -> int:
+        return self.items
 
 
 @dataclass
@@ -394,21 +379,13 @@ class Bench:
 
     @contextlib.contextmanager
     def _measured(self, step: Step) -> Iterator[float]:
-        with harness.MemoryWatch() as memory:
-            azurite_before, cpu_before = harness.cpu_seconds(self._azurite.pid), time.process_time()
-            started = time.perf_counter()
+        with harness.measure(step, self._azurite.pid) as started:
             self.requests.reset(started)
             yield started
-            step.seconds = time.perf_counter() - started
-            step.client_cpu = time.process_time() - cpu_before
-            azurite_after = harness.cpu_seconds(self._azurite.pid)
-        if azurite_before is not None and azurite_after is not None:
-            step.azurite_cpu = azurite_after - azurite_before
         step.table_requests, step.blob_requests = self.requests.table, self.requests.blob
         step.block_times = [t - started for t in self.requests.blocks]
         step.events = self.requests.events
         self.requests.reset(time.perf_counter())  # what verification asks for is not the step's
-        step.rss_start_kib, step.rss_peak_kib, step.memory_source = memory.start_kib, memory.peak_kib, memory.source
 
     def real(self, exchange: Exchange, work: Workload) -> Step:
         step = Step("real", work.rows)

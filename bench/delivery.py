@@ -82,27 +82,12 @@ LABELS = {"floor": "(floor) page entities + stage bytes", "real": "(real) Delive
 
 
 @dataclass
-class Step:
-    path: str
-    facts: int
-    seconds: float = 0.0
-    bytes: int = 0
-    client_cpu: float = 0.0
-    azurite_cpu: float | None = None
-    table_requests: int = 0
-    blob_requests: int = 0
-    rss_start_kib: int = 0
-    rss_peak_kib: int = 0
-    memory_source: str = ""
+class Step(harness.Measured):
     page_ms: list[float] = field(default_factory=list)
 
     @property
-    def rate(self) -> float:
-        return self.facts / self.seconds
-
-    @property
-    def growth_mib(self) -> float:
-        return (self.rss_peak_kib - self.rss_start_kib) / 1024
+    def facts(self) -> int:
+        return self.items
 
 
 @dataclass
@@ -205,18 +190,10 @@ class Bench:
 
     @contextlib.contextmanager
     def _measured(self, step: Step) -> Iterator[None]:
-        with harness.MemoryWatch() as memory:
-            self.counter.reset()
-            azurite_before, cpu_before = harness.cpu_seconds(self._azurite.pid), time.process_time()
-            started = time.perf_counter()
+        self.counter.reset()
+        with harness.measure(step, self._azurite.pid):
             yield
-            step.seconds = time.perf_counter() - started
-            step.client_cpu = time.process_time() - cpu_before
-            azurite_after = harness.cpu_seconds(self._azurite.pid)
-        if azurite_before is not None and azurite_after is not None:
-            step.azurite_cpu = azurite_after - azurite_before
         step.table_requests, step.blob_requests = self.counter.table, self.counter.blob
-        step.rss_start_kib, step.rss_peak_kib, step.memory_source = memory.start_kib, memory.peak_kib, memory.source
 
     def real(self, partner: str, day: date, count: int, expected: ExpectedFile, totals: dict[str, str]) -> Step:
         step = Step("real", count)

@@ -18,7 +18,9 @@ import shlex
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,47 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 # ---------------------------------------------------------------------------------------------- the run
+
+
+@dataclass
+class Measured:
+    """One timed step of a benchmark: what it moved, its time, CPU on both sides, requests and memory."""
+
+    path: str
+    items: int  # rows, facts or events the step handled
+    seconds: float = 0.0
+    bytes: int = 0
+    client_cpu: float = 0.0
+    azurite_cpu: float | None = None
+    table_requests: int = 0
+    blob_requests: int = 0
+    rss_start_kib: int = 0
+    rss_peak_kib: int = 0
+    memory_source: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.items / self.seconds
+
+    @property
+    def growth_mib(self) -> float:
+        return (self.rss_peak_kib - self.rss_start_kib) / 1024
+
+
+@contextlib.contextmanager
+def measure(step: Measured, azurite_pid: int | None) -> Iterator[float]:
+    """Times the body into `step`: wall and client CPU seconds, Azurite's CPU, and this process's memory over it.
+    Yields the start (perf_counter), which the body's request counters may take as their origin."""
+    with MemoryWatch() as memory:
+        azurite_before, cpu_before = cpu_seconds(azurite_pid), time.process_time()
+        started = time.perf_counter()
+        yield started
+        step.seconds = time.perf_counter() - started
+        step.client_cpu = time.process_time() - cpu_before
+        azurite_after = cpu_seconds(azurite_pid)
+    if azurite_before is not None and azurite_after is not None:
+        step.azurite_cpu = azurite_after - azurite_before
+    step.rss_start_kib, step.rss_peak_kib, step.memory_source = memory.start_kib, memory.peak_kib, memory.source
 
 
 def say(message: str) -> None:
