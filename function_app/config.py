@@ -75,6 +75,10 @@ class Settings:
     def reports_container(self) -> str:
         return f"{self.namespace}reports"
 
+    @property
+    def evidence_container(self) -> str:
+        return f"{self.namespace}evidence"
+
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Every setting read and its range checked here, at start-up: a wrong one raises ConfigError naming it."""

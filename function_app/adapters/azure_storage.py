@@ -29,6 +29,7 @@ def azure_storage(
     from function_app.adapters.kernel.blobs import BlobDeadLetters, BlobReports, ensure_container
     from function_app.adapters.kernel.contract_store import TableContractStore
     from function_app.adapters.kernel.journal_table import TableJournal
+    from function_app.adapters.kernel.seal_blobs import BlobSeals
     from function_app.adapters.kernel.table_storage import ensure_table
     from function_app.adapters.reconciliation.tables import TableBreaks
 
@@ -50,6 +51,7 @@ def azure_storage(
         claims_progress=TableClaimsProgress(ensure_table(tables, settings.claim_files_table)),
         ack_inbox=BlobAckInbox(blobs, settings.namespace),
         access_issuer=BlobAccessIssuer(blobs, settings.namespace, clock=clock),
+        seals=BlobSeals(ensure_container(blobs, settings.evidence_container)),
     )
 
 

@@ -18,6 +18,7 @@ from function_app.adapters.delivery.tables import TableDeliveryStates
 from function_app.adapters.kernel.blobs import BlobDeadLetters, BlobReports, ensure_container
 from function_app.adapters.kernel.contract_store import TableContractStore
 from function_app.adapters.kernel.journal_table import TableJournal
+from function_app.adapters.kernel.seal_blobs import BlobSeals
 from function_app.adapters.kernel.table_storage import ensure_table
 from function_app.adapters.reconciliation.tables import TableBreaks
 from function_app.config import Settings
@@ -55,6 +56,10 @@ def partner_files(settings: Settings) -> BlobPartnerFiles:
 
 def breaks(settings: Settings) -> TableBreaks:
     return TableBreaks(ensure_table(_tables(settings), settings.breaks_table))
+
+
+def seals(settings: Settings) -> BlobSeals:
+    return BlobSeals(ensure_container(_blobs(settings), settings.evidence_container))
 
 
 def reports(settings: Settings) -> BlobReports:

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
+from function_app.domain.kernel.chain import ChainSeal
 from function_app.domain.kernel.journal import JournalFact
 from function_app.service_layer.kernel.ports import (
     ContractChange,
@@ -20,6 +21,7 @@ from function_app.service_layer.kernel.ports import (
     Snapshot,
     StoredContract,
 )
+from function_app.service_layer.kernel.seals import SealStore
 
 
 class MemoryContractStore(ContractStore):
@@ -112,3 +114,17 @@ class MemoryDeadLetters(DeadLetterStore):
 
     def replayed(self, blob_name: str) -> str | None:
         return self.replays.get(blob_name)
+
+
+class MemorySeals(SealStore):
+    def __init__(self) -> None:
+        self.seals: dict[date, ChainSeal] = {}
+
+    def put(self, seal: ChainSeal) -> bool:
+        if seal.business_date in self.seals:
+            return False
+        self.seals[seal.business_date] = seal
+        return True
+
+    def get(self, business_date: date) -> ChainSeal | None:
+        return self.seals.get(business_date)
