@@ -30,10 +30,9 @@ def test_the_storage_layout_names_every_table_container_and_queue() -> None:
     rows = table_rows(between(README, "### Storage layout", "\n## "))
     documented = {tuple(re.fullmatch(r"(table|container|queue) `([^`]+)`", row[0]).groups())  # type: ignore[union-attr]
                   for row in rows[1:]}
+    named = [name for name in dir(type(settings)) if name.endswith(("_table", "_container"))]  # every one there is
     used = {
-        *(("table", name) for name in (settings.contracts_table, settings.journal_table, settings.deliveries_table,
-                                       settings.claims_table, settings.claim_files_table, settings.breaks_table)),
-        ("container", settings.dead_letter_container), ("container", settings.reports_container),
+        *((name.rsplit("_", 1)[1], getattr(settings, name)) for name in named),
         ("container", "partner-<id>"), ("queue", JOBS_QUEUE), ("queue", FILES_QUEUE),
     }
     assert documented == used
