@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from function_app.adapters.kernel.memory import MemoryJournal, MemorySeals
-from function_app.domain.kernel.chain import CHECKPOINT_EVERY, ChainSeal, genesis
+from function_app.domain.kernel.chain import LINK_PREFIX, ChainSeal, genesis
 from function_app.domain.kernel.journal import FactKind, JournalFact
 from function_app.service_layer.kernel.seals import JournalSealer, SealOutcome, SealStore
 from tests.contracts import on_azurite
@@ -34,10 +34,11 @@ class SealStoreContract(ABC):
         return self.make(request)
 
     def test_a_seal_reads_back_as_written(self, seals: SealStore) -> None:
-        seal = ChainSeal.of(DAY, [fact(n) for n in range(1, CHECKPOINT_EVERY + 3)], NOON)
+        seal = ChainSeal.of(DAY, [fact(n) for n in range(1, 1502)], NOON)
         assert seals.put(seal)
         assert seals.get(DAY) == seal
-        assert len(seal.checkpoints) == 1 and seal.facts == CHECKPOINT_EVERY + 2
+        assert seal.facts == 1501 and seal.last_position == fact(1501).position
+        assert seal.entries[-1][1] == seal.head[:LINK_PREFIX]
 
     def test_a_date_without_a_seal_reads_as_none(self, seals: SealStore) -> None:
         assert seals.get(DAY) is None

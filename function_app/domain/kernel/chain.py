@@ -15,7 +15,7 @@ from typing import Any
 from function_app.domain.kernel.journal import JournalFact
 
 CHAIN_VERSION = "fni-journal-chain/1"
-CHECKPOINT_EVERY = 1000  # a seal keeps every 1000th link: a rewrite that kept the chain whole is placed within it
+LINK_PREFIX = 16  # hex digits of each fact's link a seal keeps: enough to name the fact, a quarter of the size
 
 
 def genesis(business_date: date) -> str:
@@ -55,49 +55,54 @@ def links(business_date: date, facts: Iterable[JournalFact]) -> Iterator[Link]:
 
 @dataclass(frozen=True)
 class ChainSeal:
-    """The chain of a business date as it stood when sealed: its head, how many facts, and checkpoints."""
+    """The chain of a business date as it stood when sealed: its head, and each fact's position with the start of
+    its link, so that a fact edited, removed or inserted since is named even if the tables were rewritten whole."""
 
     business_date: date
-    facts: int
-    last_position: str | None
     head: str
     sealed_at: datetime
-    checkpoints: tuple[tuple[int, str, str], ...] = field(default=())  # (ordinal, position, link)
+    entries: tuple[tuple[str, str], ...] = field(default=())  # (position, link[:LINK_PREFIX]) of every fact
+
+    @property
+    def facts(self) -> int:
+        return len(self.entries)
+
+    @property
+    def last_position(self) -> str | None:
+        return self.entries[-1][0] if self.entries else None
 
     @classmethod
     def of(cls, business_date: date, facts: Iterable[JournalFact], sealed_at: datetime) -> ChainSeal:
-        count, last, head, checkpoints = 0, None, genesis(business_date), []
+        head, entries = genesis(business_date), []
         for item in links(business_date, facts):
-            count, last, head = item.ordinal, item.position, item.value
-            if item.ordinal % CHECKPOINT_EVERY == 0:
-                checkpoints.append((item.ordinal, item.position, item.value))
-        return cls(business_date, count, last, head, sealed_at, tuple(checkpoints))
+            head = item.value
+            entries.append((item.position, item.value[:LINK_PREFIX]))
+        return cls(business_date, head, sealed_at, tuple(entries))
 
     def same_chain(self, other: ChainSeal) -> bool:
         """The same facts sealed twice: everything but when."""
-        return (self.business_date, self.facts, self.last_position, self.head, self.checkpoints) == (
-            other.business_date, other.facts, other.last_position, other.head, other.checkpoints)
+        return (self.business_date, self.head, self.entries) == (other.business_date, other.head, other.entries)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "chain": CHAIN_VERSION,
             "business_date": self.business_date.isoformat(),
             "facts": self.facts,
-            "last_position": self.last_position,
             "head": self.head,
             "sealed_at": self.sealed_at.isoformat(),
-            "checkpoints": [{"ordinal": o, "position": p, "link": v} for o, p, v in self.checkpoints],
+            "entries": [[position, prefix] for position, prefix in self.entries],
         }
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> ChainSeal:
         if raw.get("chain") != CHAIN_VERSION:
             raise ValueError(f"a seal of chain {raw.get('chain')!r}, not {CHAIN_VERSION!r}")
-        return cls(
+        seal = cls(
             business_date=date.fromisoformat(raw["business_date"]),
-            facts=int(raw["facts"]),
-            last_position=raw["last_position"],
             head=raw["head"],
             sealed_at=datetime.fromisoformat(raw["sealed_at"]),
-            checkpoints=tuple((int(c["ordinal"]), c["position"], c["link"]) for c in raw["checkpoints"]),
+            entries=tuple((str(position), str(prefix)) for position, prefix in raw["entries"]),
         )
+        if seal.facts != int(raw["facts"]):
+            raise ValueError(f"a seal of {seal.business_date} with {seal.facts} entries says {raw['facts']} facts")
+        return seal
