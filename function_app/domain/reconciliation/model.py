@@ -15,6 +15,13 @@ class BreakKind(StrEnum):
     AMOUNT_MISMATCH = "AMOUNT_MISMATCH"  # a record, a control total or a refund that differs
     LATE = "LATE"  # not delivered although its feed's SLA has passed
     STATUS_MISMATCH = "STATUS_MISMATCH"  # the exchange and the source of record disagree on a contract's status
+    RECORD_MISMATCH = "RECORD_MISMATCH"  # a record's field other than money differs (a VIN, a name, a date)
+    UNREADABLE_FILE = "UNREADABLE_FILE"  # a delivered file that does not parse in its format: one break, not one a row
+    CONTENT_MISMATCH = "CONTENT_MISMATCH"  # a file's bytes differ from what its facts render to (order, line ends, ...)
+    MANIFEST_MISMATCH = "MANIFEST_MISMATCH"  # a manifest missing, unreadable, or a field not what the exchange recorded
+    UNKNOWN_FILE = "UNKNOWN_FILE"  # a blob under outbound/ that the exchange did not write
+    DELIVERY_RECORD_MISMATCH = "DELIVERY_RECORD_MISMATCH"  # a delivery record missing for its blob, or not agreeing
+    JOURNAL_CHAIN = "JOURNAL_CHAIN"  # a fact edited, removed, inserted or forged after a manifest or seal quoted it
 
 
 @dataclass(frozen=True)
