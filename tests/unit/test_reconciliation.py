@@ -223,9 +223,11 @@ def test_a_removed_file_misses_every_record_it_held(name: str) -> None:
     file = only_file(exchange, name)
     del files_of(exchange).blobs[(PARTNER, file)]
     result = reconcile(exchange, name)
-    assert set(kinds(result)) == {BreakKind.MISSING} and len(result.breaks) == 8
+    assert set(kinds(result)) == {BreakKind.MISSING} and len(result.breaks) == 6, "one break per contract"
     assert {b.contract_number for b in result.breaks} == {f"VSC7{i:06d}" for i in range(6)}
     assert all(b.key == b.contract_number and file in b.detail and "removed" in b.detail for b in result.breaks)
+    cancelled = next(b for b in result.breaks if b.key == CANCELLED[0])
+    assert "(CONTRACT_ACCEPTED at" in cancelled.detail and "(CONTRACT_CANCELLED at" in cancelled.detail
     assert result.files.records == 0 and result.manifests.records == 8
 
 
@@ -325,14 +327,16 @@ def test_a_record_taken_out_of_its_file_is_missing(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", FORMATS)
-def test_an_unreadable_file_misses_its_records(name: str) -> None:
+def test_an_unreadable_file_is_one_break_not_one_a_record(name: str) -> None:
     exchange, _ = delivered_day()
     file = only_file(exchange, name)
     files_of(exchange).blobs[(PARTNER, file)] = b"garbage\n"
     result = reconcile(exchange, name)
-    assert kinds(result).count(BreakKind.MISSING) == 8
-    assert all("cannot be read: line 1" in b.detail for b in result.breaks if b.kind is BreakKind.MISSING)
-    [manifest] = [b for b in result.breaks if b.key == file]
+    assert BreakKind.MISSING not in kinds(result)
+    [unreadable] = [b for b in result.breaks if b.kind is BreakKind.UNREADABLE_FILE]
+    assert (unreadable.key, unreadable.contract_number) == (file, None)
+    assert f"{file} cannot be read as {name}: line 1" in unreadable.detail and "(8 of them" in unreadable.detail
+    [manifest] = [b for b in result.breaks if b.key == file and b is not unreadable]
     assert "sha256" in manifest.detail and "record_count" not in manifest.detail
 
 
@@ -372,9 +376,9 @@ def test_facts_delivered_again_by_a_second_file_are_duplicates() -> None:
     clock.advance(hours=1)
     [again] = exchange.delivery.deliver(DeliveryJob(PARTNER, "jsonl", DAY)).files
     result = reconcile(exchange, "jsonl")
-    assert set(kinds(result)) == {BreakKind.DUPLICATE} and len(result.breaks) == 4  # 3 accepted, 1 cancelled
-    assert sorted(b.contract_number or "" for b in result.breaks) == ["VSC7000000", "VSC7000001", "VSC7000001",
-                                                                       "VSC7000002"]
+    # 3 accepted, 1 cancelled: one break per contract, the cancelled contract's two facts in one
+    assert set(kinds(result)) == {BreakKind.DUPLICATE} and len(result.breaks) == 3
+    assert sorted(b.contract_number or "" for b in result.breaks) == ["VSC7000000", "VSC7000001", "VSC7000002"]
     first, second = result.file_names
     assert second == again.blob_name
     assert all(f"is delivered in 2 files: {first}, {second}" in b.detail for b in result.breaks)
