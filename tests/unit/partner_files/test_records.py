@@ -1,4 +1,4 @@
-"""Records in field order with the feed's PII level: full as is, masked (initials, VIN's last 8, ZIP3), none (barred)."""
+"""Records in field order with the PII level: full as is, masked (initials, VIN's last 8, ZIP3), none (barred)."""
 
 from __future__ import annotations
 
