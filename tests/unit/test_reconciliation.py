@@ -289,7 +289,8 @@ def test_a_record_repeated_in_its_file_is_a_duplicate(name: str) -> None:
     assert (duplicate.key, duplicate.contract_number) == ("VSC7000001", "VSC7000001")
     assert f"{file} record 5 repeats VSC7000001 (CONTRACT_ACCEPTED" in duplicate.detail
     [manifest] = [b for b in result.breaks if b.kind is BreakKind.MANIFEST_MISMATCH]
-    assert manifest.key == file + ".manifest.json" and "record_count 8 in the manifest, 9 in the file" in manifest.detail
+    assert manifest.key == file + ".manifest.json"
+    assert "record_count 8 in the manifest, 9 in the file" in manifest.detail
     assert "sha256" in manifest.detail
     assert (result.journal.records, result.files.records) == (8, 9)
 

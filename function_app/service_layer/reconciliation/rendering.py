@@ -52,3 +52,7 @@ class FileRenderer:
         as_rendered = replace(delivered, sha256=figures.sha256, bytes=figures.bytes,
                               record_count=figures.record_count, control_totals=dict(figures.control_totals))
         return RenderedFile(data, figures, manifest_of(feed, as_rendered, build.lineage).to_json())
+
+    def claimed(self, partner: str, feed: Feed, claim: FileClaim) -> bytes:
+        """The bytes of a file claimed and not completed yet."""
+        return b"".join(self._builder.build(partner, feed, claim).chunks)

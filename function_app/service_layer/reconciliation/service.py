@@ -58,8 +58,8 @@ class ReconciliationService:
         self._settle = settle
         self._clock = clock
         self._days: dict[str, list[JournalFact]] = {}  # journal dates read in this run
-        self._outbound = OutboundInventory(deliveries, files, claims)
         self._renderer = FileRenderer(journal, self._day)
+        self._outbound = OutboundInventory(deliveries, files, claims, self._renderer.claimed)
         self._rendered: dict[str, RenderedFile] = {}  # this run's files of its date, rendered from the journal
         self.pending: dict[str, int] = {}  # per "<partner>/<feed>": facts of the last run's date not delivered yet
         # and still within their SLA, so neither a break nor delivered (the operator's view says so)
