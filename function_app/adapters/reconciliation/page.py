@@ -27,6 +27,11 @@ KIND_LABELS = {
     BreakKind.AMOUNT_MISMATCH: ("Amount mismatch", "A record, a control total or a refund that differs."),
     BreakKind.LATE: ("Late", "Not delivered although the feed's SLA has passed."),
     BreakKind.STATUS_MISMATCH: ("Status mismatch", "The exchange and the source of record disagree on a status."),
+    BreakKind.CONTENT_MISMATCH: ("Content mismatch", "A file's bytes are not what its journal facts render to."),
+    BreakKind.MANIFEST_MISMATCH: ("Manifest mismatch", "A manifest missing, or a field not as the exchange recorded."),
+    BreakKind.UNKNOWN_FILE: ("Unknown file", "A blob under a partner's outbound/ that the exchange did not write."),
+    BreakKind.DELIVERY_RECORD_MISMATCH: ("Delivery record mismatch",
+                                         "A file without its delivery record, or a record not agreeing with it."),
 }
 
 
