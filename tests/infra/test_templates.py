@@ -353,7 +353,7 @@ def test_roles_are_the_needed_ones_on_the_narrowest_scopes() -> None:
     assert value_of(roles, "monitoringMetricsPublisher") == "3913510d-42f4-4e42-8a64-420c390055eb"
 
 
-def test_alert_rules_cover_the_six_conditions() -> None:
+def test_alert_rules_cover_the_seven_conditions() -> None:
     alerts = template("app/alerts.bicep")
     rules = {name: body(res) for name, res in resources_of(alerts, "Microsoft.Insights/scheduledQueryRules").items()}
     criteria = {name: rule["properties"]["criteria"]["allOf"] for name, rule in rules.items()}
@@ -369,7 +369,8 @@ def test_alert_rules_cover_the_six_conditions() -> None:
     assert f"'{telemetry.FILES_DELIVERED}'" in str(value_of(alerts, "missingNightlyQuery"))
     assert f"'{telemetry.EVENTS}'" in queries["truncateAlert"]
     assert f"'{ReasonCode.TABLE_TRUNCATED.value}'" in queries["truncateAlert"]
-    assert len(rules) == 6
+    assert f"'{telemetry.BLOBS_TAKEN}'" in queries["blobTakenAlert"]
+    assert len(rules) == 7
     for name, rule in rules.items():
         assert [dotted(group) for group in rule["properties"]["actions"]["actionGroups"]] == ["actionGroup.id"], name
         assert dotted(rule["properties"]["scopes"][0]) == "appInsights.id", name

@@ -248,7 +248,8 @@ def test_a_manifest_whose_record_count_was_edited(name: str) -> None:
     edit_manifest(exchange, file, record_count=9)
     result = reconcile(exchange, name)
     [mismatch] = result.breaks
-    assert (mismatch.kind, mismatch.key, mismatch.contract_number) == (BreakKind.AMOUNT_MISMATCH, file, None)
+    assert (mismatch.kind, mismatch.key, mismatch.contract_number) == (BreakKind.MANIFEST_MISMATCH,
+                                                                       file + ".manifest.json", None)
     assert "record_count 9 in the manifest, 8 in the file" in mismatch.detail
     assert (result.journal.records, result.files.records, result.manifests.records) == (8, 8, 9)
 
@@ -263,7 +264,7 @@ def test_a_manifest_whose_control_total_was_edited(name: str) -> None:
     edit_manifest(exchange, file, control_totals=totals)
     result = reconcile(exchange, name)
     [mismatch] = result.breaks
-    assert (mismatch.kind, mismatch.key) == (BreakKind.AMOUNT_MISMATCH, file)
+    assert (mismatch.kind, mismatch.key) == (BreakKind.MANIFEST_MISMATCH, file + ".manifest.json")
     assert "control_totals.customer_refund 9999.99 in the manifest, 3351.42 in the file" in mismatch.detail
     assert result.manifests.totals["customer_refund"] == "9999.99"
     assert result.files.totals["customer_refund"] == result.journal.totals["customer_refund"] == "3351.42"
@@ -274,8 +275,8 @@ def test_a_missing_manifest_is_named() -> None:
     file = only_file(exchange, "csv")
     del files_of(exchange).blobs[(PARTNER, file + ".manifest.json")]
     [mismatch] = reconcile(exchange, "csv").breaks
-    assert (mismatch.kind, mismatch.key) == (BreakKind.AMOUNT_MISMATCH, file)
-    assert mismatch.detail == f"{file} has no manifest"
+    assert (mismatch.kind, mismatch.key) == (BreakKind.MANIFEST_MISMATCH, file + ".manifest.json")
+    assert mismatch.detail == f"{file} has no manifest, or one that is not a JSON object"
 
 
 @pytest.mark.parametrize("name", FORMATS)
@@ -289,8 +290,9 @@ def test_a_record_repeated_in_its_file_is_a_duplicate(name: str) -> None:
     [duplicate] = [b for b in result.breaks if b.kind is BreakKind.DUPLICATE]
     assert (duplicate.key, duplicate.contract_number) == ("VSC7000001", "VSC7000001")
     assert f"{file} record 5 repeats VSC7000001 (CONTRACT_ACCEPTED" in duplicate.detail
-    [manifest] = [b for b in result.breaks if b.kind is BreakKind.AMOUNT_MISMATCH]
-    assert manifest.key == file and "record_count 8 in the manifest, 9 in the file" in manifest.detail
+    [manifest] = [b for b in result.breaks if b.kind is BreakKind.MANIFEST_MISMATCH]
+    assert manifest.key == file + ".manifest.json"
+    assert "record_count 8 in the manifest, 9 in the file" in manifest.detail
     assert "sha256" in manifest.detail
     assert (result.journal.records, result.files.records) == (8, 9)
 
@@ -308,7 +310,7 @@ def test_a_refund_changed_in_the_file_names_the_contract_and_the_column(name: st
     assert "(CONTRACT_CANCELLED" in changed.detail
     assert "customer_refund '1675.71' in the journal, '1775.71' in the file" in changed.detail
     assert "gross_refund" not in changed.detail, "only the columns that differ"
-    [manifest] = [b for b in result.breaks if b.key == file]
+    [manifest] = [b for b in result.breaks if b.key == file + ".manifest.json"]
     assert "control_totals.customer_refund 3351.42 in the manifest, 3451.42 in the file" in manifest.detail
     assert result.files.totals["customer_refund"] == "3451.42" != result.journal.totals["customer_refund"]
 
@@ -336,7 +338,7 @@ def test_an_unreadable_file_is_one_break_not_one_a_record(name: str) -> None:
     [unreadable] = [b for b in result.breaks if b.kind is BreakKind.UNREADABLE_FILE]
     assert (unreadable.key, unreadable.contract_number) == (file, None)
     assert f"{file} cannot be read as {name}: line 1" in unreadable.detail and "(8 of them" in unreadable.detail
-    [manifest] = [b for b in result.breaks if b.key == file and b is not unreadable]
+    [manifest] = [b for b in result.breaks if b.key == file + ".manifest.json"]
     assert "sha256" in manifest.detail and "record_count" not in manifest.detail
 
 

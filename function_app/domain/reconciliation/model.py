@@ -167,6 +167,7 @@ class ReconciliationReport:
     source_of_record: tuple[Break, ...]  # the exchange's view against the back office's
     contracts_checked: int
     resolved: tuple[Break, ...] = ()  # breaks of earlier runs that this run no longer finds, kept without values
+    outbound: tuple[Break, ...] = ()  # blobs under a partner's outbound/ outside every feed's folder, unaccounted for
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "source_of_record", merged(self.source_of_record))
@@ -174,7 +175,7 @@ class ReconciliationReport:
 
     @property
     def breaks(self) -> tuple[Break, ...]:
-        return tuple(b for f in self.feeds for b in f.breaks) + self.source_of_record
+        return tuple(b for f in self.feeds for b in f.breaks) + self.source_of_record + self.outbound
 
     @property
     def agrees(self) -> bool:
@@ -189,5 +190,6 @@ class ReconciliationReport:
             "contracts_checked": self.contracts_checked,
             "feeds": [f.to_json() for f in self.feeds],
             "source_of_record": [b.to_json() for b in self.source_of_record],
+            "outbound": [b.to_json() for b in self.outbound],
             "resolved": [b.to_json() for b in self.resolved],
         }

@@ -161,6 +161,10 @@ class BlobWrite:
     bytes: int
 
 
+class BlobTaken(Exception):
+    """A blob the exchange was to create holds other bytes already: nothing is written over it."""
+
+
 class Published(StrEnum):
     WRITTEN = "written"
     UNCHANGED = "unchanged"  # the very same bytes were there already
@@ -175,12 +179,14 @@ class PartnerFileStore(ABC):
         """Makes sure the partner's container exists (a link to it works before the first file)."""
 
     @abstractmethod
-    def write_data(self, partner: str, name: str, chunks: Iterable[bytes]) -> BlobWrite:
-        """Streams the chunks into one blob, committed whole at the end."""
+    def write_data(self, partner: str, name: str, chunks: Iterable[bytes], *, create: bool = False) -> BlobWrite:
+        """Streams the chunks into one blob, committed whole at the end. With `create`, only where no blob is (or
+        one of the very same bytes, a rerun's): BlobTaken, and nothing written, when the name holds other bytes."""
 
     @abstractmethod
-    def write_manifest(self, partner: str, name: str, manifest: FileManifest) -> None:
-        """The manifest beside the data file; written after it, so partners only see complete files."""
+    def write_manifest(self, partner: str, name: str, manifest: FileManifest, *, create: bool = False) -> None:
+        """The manifest beside the data file; written after it, so partners only see complete files. `create` as
+        for `write_data`."""
 
     @abstractmethod
     def publish(self, partner: str, name: str, data: bytes) -> Published:
