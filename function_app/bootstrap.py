@@ -123,7 +123,7 @@ def bootstrap(
                                  settings.zone, settle=settings.settle, clock=clock),
         reconciliation=ReconciliationService(partners, storage.journal, storage.contracts, storage.deliveries,
                                              storage.partner_files, storage.breaks, settings.catalogue,
-                                             settle=settings.settle, clock=clock),
+                                             settle=settings.settle, clock=clock, seals=storage.seals),
         claims=ClaimsIntake(partners, storage.claims_inbox, storage.claims_registry, storage.claims_progress,
                             storage.contracts, storage.journal, settings.zone, clock=clock),
         acknowledgements=Acknowledgements(storage.deliveries, storage.ack_inbox, partners),

@@ -6,6 +6,7 @@ file. Details name positions, contracts and files, never a fact's values."""
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,27 @@ class QuotedChain:
     file: str  # "<partner>:<blob name>"
     at: str
     journal_chain: str
+
+
+def quoted_chain(file: str, manifest: bytes | None, business_date: str, range_end: str) -> QuotedChain | None:
+    """What a manifest quotes, read as whatever it holds: None when it quotes no journal_chain (a manifest missing,
+    unreadable or without one is a manifest break, not the chain's). Taken at the file's last position of the date,
+    or, with none in its lineage, at `range_end`, where the file's range of the date stopped."""
+    try:
+        document = json.loads(manifest) if manifest is not None else None
+    except ValueError:
+        return None
+    if not isinstance(document, dict) or not isinstance(document.get("journal_chain"), str):
+        return None
+    span = _walk(document, "lineage", "by_business_date", business_date)
+    last = span.get("last") if isinstance(span, dict) else None
+    return QuotedChain(file, last if isinstance(last, str) else range_end, document["journal_chain"])
+
+
+def _walk(document: object, *keys: str) -> object:
+    for key in keys:
+        document = document.get(key) if isinstance(document, dict) else None
+    return document
 
 
 @dataclass(frozen=True)

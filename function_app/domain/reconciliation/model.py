@@ -100,10 +100,11 @@ class ReconciliationReport:
     source_of_record: tuple[Break, ...]  # the exchange's view against the back office's
     contracts_checked: int
     resolved: tuple[Break, ...] = ()  # breaks of earlier runs that this run no longer finds
+    journal_chain: tuple[Break, ...] = ()  # the journal against its seal and the manifests' journal_chain
 
     @property
     def breaks(self) -> tuple[Break, ...]:
-        return tuple(b for f in self.feeds for b in f.breaks) + self.source_of_record
+        return tuple(b for f in self.feeds for b in f.breaks) + self.source_of_record + self.journal_chain
 
     @property
     def agrees(self) -> bool:
@@ -118,5 +119,6 @@ class ReconciliationReport:
             "contracts_checked": self.contracts_checked,
             "feeds": [f.to_json() for f in self.feeds],
             "source_of_record": [b.to_json() for b in self.source_of_record],
+            "journal_chain": [b.to_json() for b in self.journal_chain],
             "resolved": [b.to_json() for b in self.resolved],
         }
