@@ -152,3 +152,14 @@ def test_break_keys_are_stable_across_runs() -> None:
     facts[4] = edited(5)
     later = replace(SEAL, sealed_at=SEALED_AT)
     assert [b.identity for b in verify(facts)] == [b.identity for b in verify(list(facts), later)]
+
+
+def test_a_date_is_sealed_only_once_it_has_ended_in_the_business_zone_and_settled() -> None:
+    from zoneinfo import ZoneInfo
+
+    from function_app.service_layer.reconciliation.sealing import settled
+
+    chicago = ZoneInfo("America/Chicago")
+    ended = datetime(2026, 3, 3, 6, tzinfo=UTC)  # midnight in Chicago
+    assert not settled(DAY, chicago, SETTLE, ended + SETTLE - timedelta(microseconds=1))
+    assert settled(DAY, chicago, SETTLE, ended + SETTLE)
