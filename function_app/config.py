@@ -42,6 +42,7 @@ class Settings:
     namespace: str = ""
     partner_config: Path = DEFAULT_PARTNER_CONFIG
     settle: timedelta = timedelta(minutes=15)
+    evidence_blob_service_uri: str | None = None  # the seals' own account in Azure; unset: the main account's blobs
 
     @property
     def contracts_table(self) -> str:
@@ -99,6 +100,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         namespace=_namespace(env.get("STORAGE_NAMESPACE", "")),
         partner_config=_path(env.get("PARTNER_CONFIG_FILE"), DEFAULT_PARTNER_CONFIG),
         settle=timedelta(minutes=_int(env, "DELIVERY_SETTLE_MINUTES", 15, 0, 24 * 60)),
+        evidence_blob_service_uri=_uri(env, "EVIDENCE_BLOB_SERVICE_URI"),
     )
 
 

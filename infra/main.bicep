@@ -46,6 +46,11 @@ param lagSlaSeconds int = 60
 @maxValue(20)
 param alwaysReadyInstances int = 1
 
+@description('Days each daily journal seal stays immutable in the evidence account (app/evidence.bicep); default seven years.')
+@minValue(1)
+@maxValue(146000)
+param evidenceRetentionDays int = 2555
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -94,6 +99,17 @@ module storage 'app/storage.bicep' = {
   }
 }
 
+module evidence 'app/evidence.bicep' = {
+  name: 'evidence'
+  scope: rg
+  params: {
+    name: 'stevi${resourceToken}'
+    location: location
+    tags: tags
+    retentionDays: evidenceRetentionDays
+  }
+}
+
 module eventHubs 'app/eventhubs.bicep' = {
   name: 'eventhubs'
   scope: rg
@@ -110,6 +126,8 @@ module roles 'app/roles.bicep' = {
   params: {
     principalId: identity.outputs.principalId
     storageAccountName: storage.outputs.name
+    evidenceAccountName: evidence.outputs.name
+    sealWriterRoleId: evidence.outputs.sealWriterRoleId
     eventHubNamespaceName: eventHubs.outputs.name
     inputHubNames: eventHubs.outputs.inputHubNames
     feedbackHubName: eventHubs.outputs.feedbackHubName
@@ -128,6 +146,7 @@ module functions 'app/functions.bicep' = {
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
     storageAccountName: storage.outputs.name
+    evidenceBlobEndpoint: evidence.outputs.blobEndpoint
     deploymentContainerName: storage.outputs.deploymentContainerName
     eventHubsNamespace: eventHubs.outputs.fullyQualifiedNamespace
     applicationInsightsName: monitoring.outputs.applicationInsightsName

@@ -24,6 +24,9 @@ param identityClientId string
 @description('Storage account of the host and the exchange data.')
 param storageAccountName string
 
+@description('Blob endpoint of the evidence account (evidence.bicep), where the daily journal seals go.')
+param evidenceBlobEndpoint string
+
 @description('Container in that account the Flex plan deploys the package from.')
 param deploymentContainerName string
 
@@ -141,6 +144,11 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'AzureWebJobsStorage__blobServiceUri'
           value: storage.properties.primaryEndpoints.blob
+        }
+        // The journal seals' own account (immutable, create-only for the app): function_app/config.py
+        {
+          name: 'EVIDENCE_BLOB_SERVICE_URI'
+          value: evidenceBlobEndpoint
         }
         {
           name: 'AzureWebJobsStorage__queueServiceUri'

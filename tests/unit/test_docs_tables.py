@@ -78,6 +78,8 @@ def test_the_role_tables_are_the_roles_the_templates_assign() -> None:
         between(INFRA_README, "## Roles, and why each", "\n## "))[1:] if row[0] != "role"}
     assigned = {spelled(variable) for path in (ROOT / "infra" / "app").glob("*.bicep")
                 for variable in re.findall(r"^var (\w+) = '[0-9a-f-]{36}'", path.read_text(encoding="utf-8"), re.M)}
+    assigned |= {name for path in (ROOT / "infra" / "app").glob("*.bicep")  # custom roles, by the name before "("
+                 for name in re.findall(r"^\s*roleName: '([^'(]+?) \(", path.read_text(encoding="utf-8"), re.M)}
     assert documented == assigned
 
 

@@ -10,12 +10,12 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from function_app.domain.kernel.journal import JournalFact
 
 CHAIN_VERSION = "fni-journal-chain/1"
-LINK_PREFIX = 16  # hex digits of each fact's link a seal keeps: enough to name the fact, a quarter of the size
+LINK_PREFIX = 16  # hex digits of each fact's link and digest a seal keeps: enough to name the fact
 
 
 def genesis(business_date: date) -> str:
@@ -30,7 +30,11 @@ def fact_digest(fact: JournalFact) -> str:
 
 
 def link(previous: str, fact: JournalFact) -> str:
-    return hashlib.sha256(f"{previous}|{fact_digest(fact)}".encode("ascii")).hexdigest()
+    return chained(previous, fact_digest(fact))
+
+
+def chained(previous: str, digest: str) -> str:
+    return hashlib.sha256(f"{previous}|{digest}".encode("ascii")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class Link:
     position: str
     contract_number: str
     value: str
+    digest: str  # the fact's own content hash (`fact_digest`)
 
 
 def links(business_date: date, facts: Iterable[JournalFact]) -> Iterator[Link]:
@@ -49,19 +54,43 @@ def links(business_date: date, facts: Iterable[JournalFact]) -> Iterator[Link]:
     for ordinal, fact in enumerate(facts, start=1):
         if fact.business_date != business_date:
             raise ValueError(f"fact {fact.position} of {fact.business_date} in the chain of {business_date}")
-        current = link(current, fact)
-        yield Link(ordinal, fact.position, fact.contract_number, current)
+        digest = fact_digest(fact)
+        current = chained(current, digest)
+        yield Link(ordinal, fact.position, fact.contract_number, current, digest)
+
+
+@dataclass
+class ChainCursor:
+    """The chain of one date read forward from a known link (the genesis, or the link a feed's state carried at its
+    watermark), so that a file read after a watermark need not re-read its date from the start."""
+
+    value: str
+
+    def advance(self, fact: JournalFact) -> str:
+        self.value = link(self.value, fact)
+        return self.value
+
+
+class SealEntry(NamedTuple):
+    """One fact as sealed: its position, the start of its link and of its own digest, and its contract. The digest
+    names each edited fact even after an earlier one (from which every later link differs); the contract names a
+    removed one."""
+
+    position: str
+    link: str
+    digest: str
+    contract_number: str
 
 
 @dataclass(frozen=True)
 class ChainSeal:
-    """The chain of a business date as it stood when sealed: its head, and each fact's position with the start of
-    its link, so that a fact edited, removed or inserted since is named even if the tables were rewritten whole."""
+    """The chain of a business date as it stood when sealed: its head, and each fact's entry, so that a fact edited,
+    removed or inserted since is named even if the tables were rewritten whole."""
 
     business_date: date
     head: str
     sealed_at: datetime
-    entries: tuple[tuple[str, str], ...] = field(default=())  # (position, link[:LINK_PREFIX]) of every fact
+    entries: tuple[SealEntry, ...] = field(default=())  # every fact, in position order
 
     @property
     def facts(self) -> int:
@@ -76,7 +105,8 @@ class ChainSeal:
         head, entries = genesis(business_date), []
         for item in links(business_date, facts):
             head = item.value
-            entries.append((item.position, item.value[:LINK_PREFIX]))
+            entries.append(SealEntry(item.position, item.value[:LINK_PREFIX], item.digest[:LINK_PREFIX],
+                                     item.contract_number))
         return cls(business_date, head, sealed_at, tuple(entries))
 
     def same_chain(self, other: ChainSeal) -> bool:
@@ -90,7 +120,7 @@ class ChainSeal:
             "facts": self.facts,
             "head": self.head,
             "sealed_at": self.sealed_at.isoformat(),
-            "entries": [[position, prefix] for position, prefix in self.entries],
+            "entries": [list(entry) for entry in self.entries],
         }
 
     @classmethod
@@ -101,7 +131,7 @@ class ChainSeal:
             business_date=date.fromisoformat(raw["business_date"]),
             head=raw["head"],
             sealed_at=datetime.fromisoformat(raw["sealed_at"]),
-            entries=tuple((str(position), str(prefix)) for position, prefix in raw["entries"]),
+            entries=tuple(SealEntry(*(str(part) for part in entry)) for entry in raw["entries"]),
         )
         if seal.facts != int(raw["facts"]):
             raise ValueError(f"a seal of {seal.business_date} with {seal.facts} entries says {raw['facts']} facts")

@@ -168,6 +168,7 @@ class ReconciliationReport:
     contracts_checked: int
     resolved: tuple[Break, ...] = ()  # breaks of earlier runs that this run no longer finds, kept without values
     outbound: tuple[Break, ...] = ()  # blobs under a partner's outbound/ outside every feed's folder, unaccounted for
+    journal_chain: tuple[Break, ...] = ()  # the journal against its seal and the manifests' journal_chain
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "source_of_record", merged(self.source_of_record))
@@ -175,7 +176,8 @@ class ReconciliationReport:
 
     @property
     def breaks(self) -> tuple[Break, ...]:
-        return tuple(b for f in self.feeds for b in f.breaks) + self.source_of_record + self.outbound
+        feeds = tuple(b for f in self.feeds for b in f.breaks)
+        return feeds + self.source_of_record + self.outbound + self.journal_chain
 
     @property
     def agrees(self) -> bool:
@@ -191,5 +193,6 @@ class ReconciliationReport:
             "feeds": [f.to_json() for f in self.feeds],
             "source_of_record": [b.to_json() for b in self.source_of_record],
             "outbound": [b.to_json() for b in self.outbound],
+            "journal_chain": [b.to_json() for b in self.journal_chain],
             "resolved": [b.to_json() for b in self.resolved],
         }

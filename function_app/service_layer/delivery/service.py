@@ -175,9 +175,9 @@ class DeliveryService:
             created_at=claim.claimed_at,
             ranges=dict(claim.ranges),
         )
-        manifest = manifest_of(feed, delivered, build.lineage)
+        manifest = manifest_of(feed, delivered, build)
         self._files.write_manifest(partner.id, claim.blob_name + ".manifest.json", manifest, create=True)
-        if self._states.write(partner.id, feed.name, state.completed(), etag, delivered) is None:
+        if self._states.write(partner.id, feed.name, state.completed(build.chain.ends), etag, delivered) is None:
             return None
         _observe_file(delivered, build.lineage)
         return delivered

@@ -6,8 +6,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
+from function_app.domain.kernel.chain import ChainCursor, genesis
 from function_app.domain.kernel.journal import JournalFact
 from function_app.domain.kernel.partners import Feed
 from function_app.domain.reconciliation.delivery_records import FileFigures
@@ -35,6 +37,15 @@ class _ReadDays(FeedFacts):
         for day, (after, upto) in sorted(ranges.items()):
             yield from (fact for fact in self._day(day) if after < fact.position <= upto)
 
+    def chain_at(self, day: str, position: str) -> str:
+        """As delivery computes it, over the date this run has read already."""
+        cursor = ChainCursor(genesis(date.fromisoformat(day)))
+        for fact in self._day(day) if position else ():
+            if fact.position > position:
+                break
+            cursor.advance(fact)
+        return cursor.value
+
 
 class FileRenderer:
     def __init__(self, journal: Journal, day: Callable[[str], list[JournalFact]]) -> None:
@@ -51,7 +62,7 @@ class FileRenderer:
                               dict(build.writer.control_totals))
         as_rendered = replace(delivered, sha256=figures.sha256, bytes=figures.bytes,
                               record_count=figures.record_count, control_totals=dict(figures.control_totals))
-        return RenderedFile(data, figures, manifest_of(feed, as_rendered, build.lineage).to_json())
+        return RenderedFile(data, figures, manifest_of(feed, as_rendered, build).to_json())
 
     def claimed(self, partner: str, feed: Feed, claim: FileClaim) -> bytes:
         """The bytes of a file claimed and not completed yet."""

@@ -17,6 +17,7 @@ from function_app.domain.reconciliation.delivered_files import DeliveredFileView
 from function_app.domain.reconciliation.delivery_records import FileFigures, record_differences
 from function_app.domain.reconciliation.feed_comparison import compare_feed
 from function_app.domain.reconciliation.file_contents import first_difference
+from function_app.domain.reconciliation.journal_chain import QuotedChain, chain_breaks, quoted_chain
 from function_app.domain.reconciliation.journal_facts import decided_at
 from function_app.domain.reconciliation.manifests import Manifest
 from function_app.domain.reconciliation.model import Break, BreakKind, FeedReconciliation, ReconciliationReport
@@ -25,6 +26,7 @@ from function_app.domain.reconciliation.source_of_record import compare_source_o
 from function_app.service_layer.claims.ports import ClaimsProgress
 from function_app.service_layer.delivery.ports import DeliveredFile, DeliveryStateStore, PartnerFileStore
 from function_app.service_layer.kernel.ports import ContractStore, Journal
+from function_app.service_layer.kernel.seals import SealStore
 from function_app.service_layer.reconciliation.outbound import OutboundInventory
 from function_app.service_layer.reconciliation.ports import BreakStore
 from function_app.service_layer.reconciliation.rendering import FileRenderer, RenderedFile
@@ -47,6 +49,7 @@ class ReconciliationService:
         settle: timedelta,
         claims: ClaimsProgress | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        seals: SealStore | None = None,
     ) -> None:
         self._config = config
         self._journal = journal
@@ -57,6 +60,7 @@ class ReconciliationService:
         self._catalogue = catalogue
         self._settle = settle
         self._clock = clock
+        self._seals = seals
         self._days: dict[str, list[JournalFact]] = {}  # journal dates read in this run
         self._renderer = FileRenderer(journal, self._day)
         self._outbound = OutboundInventory(deliveries, files, claims, self._renderer.claimed)
@@ -83,14 +87,15 @@ class ReconciliationService:
                 business_date=business_date, accepted=accepted, now=now, grace=SOURCE_OF_RECORD_GRACE,
                 catalogue=self._catalogue,
             )
-            found = [b for feed in feeds for b in feed.breaks] + list(source) + list(outbound)
+            chain = tuple(self._journal_chain(business_date))
+            found = [b for feed in feeds for b in feed.breaks] + list(source) + list(outbound) + list(chain)
             resolved = resolve(self._breaks.open_breaks(business_date), found)
             self._breaks.record(business_date, found, resolved, now)
             for item in found:
                 telemetry.reconciliation_breaks.add(1, {"kind": item.kind.value, "scope": item.scope})
         return ReconciliationReport(
             business_date, now.isoformat(), feeds, source, len({f.contract_number for f in decided}), resolved,
-            outbound,
+            outbound, chain,
         )
 
     def _feed(
@@ -165,6 +170,23 @@ class ReconciliationService:
             expected_facts=tuple(f for f in subscribed if delivered.covers(day, f.position)),
             other_facts=others,
         )
+
+    # ---- the journal's chain against its seal and the journal_chain of the date's manifests --------------------------
+
+    def _journal_chain(self, business_date: date) -> list[Break]:
+        seal = self._seals.get(business_date) if self._seals is not None else None
+        quoted = [q for p in self._config.partners for f in p.feeds for q in self._quoted(p.id, f, business_date)]
+        return chain_breaks(business_date, self._day(business_date.isoformat()), seal, quoted, self._settle)
+
+    def _quoted(self, partner: str, feed: Feed, business_date: date) -> Iterable[QuotedChain]:
+        day = business_date.isoformat()
+        for delivered in self._deliveries.files(partner, feed.name):
+            if delivered.business_date == business_date:
+                name = delivered.blob_name
+                quoted = quoted_chain(f"{partner}:{name}", self._read(partner, name + ".manifest.json"), day,
+                                      delivered.ranges.get(day, ("", ""))[1])
+                if quoted is not None:
+                    yield quoted
 
     def _day(self, day: str) -> list[JournalFact]:
         if day not in self._days:
