@@ -12,7 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from function_app.domain.kernel.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueError, catalogue_from_overrides
-from function_app.domain.retention.policy import DEFAULT_DAYS_AFTER_COVERAGE, Retention
+from function_app.domain.retention.period import DEFAULT_DAYS_AFTER_COVERAGE, Retention
 
 STORAGE_SETTING = "AzureWebJobsStorage"
 # The longest name made from it, `<namespace>partner-<40-character partner id>`, must stay a valid container

@@ -16,7 +16,7 @@ from function_app.config import Settings
 from function_app.domain.claims.origin import ClaimOrigin
 from function_app.domain.kernel.chain import ChainSeal
 from function_app.domain.kernel.journal import JournalFact
-from function_app.domain.retention.policy import Retention
+from function_app.domain.retention.period import Retention
 from function_app.service_layer.claims.ports import AcceptedClaim
 from function_app.service_layer.kernel.ports import ContractChange, Journal, StoredContract
 from function_app.service_layer.kernel.seals import SealOutcome, SealStore

@@ -6,7 +6,8 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from function_app.domain.realtime.contracts import ContractRecord
-from function_app.domain.retention.policy import Retention, coverage_end, plan_purge
+from function_app.domain.retention.period import Retention
+from function_app.domain.retention.policy import coverage_end, plan_purge
 from tests.retention import record
 
 TODAY = date(2026, 3, 2)

@@ -12,7 +12,7 @@ from function_app.adapters.claims.memory import MemoryClaimsRegistry
 from function_app.adapters.kernel.memory import MemoryContractStore, MemoryJournal, MemorySeals
 from function_app.domain.claims.origin import ClaimOrigin
 from function_app.domain.kernel.chain import ChainSeal
-from function_app.domain.retention.policy import Retention
+from function_app.domain.retention.period import Retention
 from function_app.service_layer.claims.ports import AcceptedClaim
 from function_app.service_layer.kernel.ports import ContractChange, StoredContract
 from function_app.service_layer.kernel.seals import JournalSealer

@@ -10,17 +10,7 @@ from datetime import date, timedelta
 
 from function_app.domain.claims.coverage import coverage_of
 from function_app.domain.realtime.contracts import ContractRecord
-
-DEFAULT_DAYS_AFTER_COVERAGE = 730  # the Safeguards Rule's two years after last use; law or business may ask more
-
-
-@dataclass(frozen=True)
-class Retention:
-    days_after_coverage: int = DEFAULT_DAYS_AFTER_COVERAGE
-
-    def cutoff(self, today: date) -> date:
-        """Coverage that ended on or before this day, and dates before it, are past the period."""
-        return today - timedelta(days=self.days_after_coverage)
+from function_app.domain.retention.period import Retention
 
 
 def coverage_end(record: ContractRecord) -> date | None:

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from function_app.domain.retention.policy import PurgePlan, Retention, coverage_end, plan_purge
+from function_app.domain.retention.period import Retention
+from function_app.domain.retention.policy import PurgePlan, coverage_end, plan_purge
 from function_app.service_layer.claims.ports import ClaimsRegistry
 from function_app.service_layer.kernel.ports import ContractStore, Journal
 from function_app.service_layer.kernel.seals import JournalSealer, SealOutcome
