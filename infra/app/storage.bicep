@@ -224,12 +224,18 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05
           type: 'Lifecycle'
           definition: {
             filters: {
-              blobTypes: ['blockBlob']
-              prefixMatch: ['${deadLetterContainerName}/']
+              blobTypes: [
+                'blockBlob'
+              ]
+              prefixMatch: [
+                '${deadLetterContainerName}/'
+              ]
             }
             actions: {
               baseBlob: {
-                delete: { daysAfterModificationGreaterThan: deadLetterRetentionDays }
+                delete: {
+                  daysAfterModificationGreaterThan: deadLetterRetentionDays
+                }
               }
             }
           }
@@ -240,12 +246,16 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05
           type: 'Lifecycle'
           definition: {
             filters: {
-              blobTypes: ['blockBlob']
+              blobTypes: [
+                'blockBlob'
+              ]
               prefixMatch: [for id in partnerIds: 'partner-${id}/outbound/']
             }
             actions: {
               baseBlob: {
-                delete: { daysAfterModificationGreaterThan: partnerFileRetentionDays }
+                delete: {
+                  daysAfterModificationGreaterThan: partnerFileRetentionDays
+                }
               }
             }
           }
@@ -256,12 +266,18 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05
           type: 'Lifecycle'
           definition: {
             filters: {
-              blobTypes: ['blockBlob']
-              prefixMatch: ['${reportsContainerName}/']
+              blobTypes: [
+                'blockBlob'
+              ]
+              prefixMatch: [
+                '${reportsContainerName}/'
+              ]
             }
             actions: {
               baseBlob: {
-                delete: { daysAfterModificationGreaterThan: reportRetentionDays }
+                delete: {
+                  daysAfterModificationGreaterThan: reportRetentionDays
+                }
               }
             }
           }
