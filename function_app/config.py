@@ -6,12 +6,13 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from function_app.domain.kernel.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueError, catalogue_from_overrides
+from function_app.domain.retention.period import DEFAULT_DAYS_AFTER_COVERAGE, Retention
 
 STORAGE_SETTING = "AzureWebJobsStorage"
 # The longest name made from it, `<namespace>partner-<40-character partner id>`, must stay a valid container
@@ -43,6 +44,7 @@ class Settings:
     partner_config: Path = DEFAULT_PARTNER_CONFIG
     settle: timedelta = timedelta(minutes=15)
     evidence_blob_service_uri: str | None = None  # the seals' own account in Azure; unset: the main account's blobs
+    retention: Retention = field(default_factory=Retention)
 
     @property
     def contracts_table(self) -> str:
@@ -101,6 +103,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         partner_config=_path(env.get("PARTNER_CONFIG_FILE"), DEFAULT_PARTNER_CONFIG),
         settle=timedelta(minutes=_int(env, "DELIVERY_SETTLE_MINUTES", 15, 0, 24 * 60)),
         evidence_blob_service_uri=_uri(env, "EVIDENCE_BLOB_SERVICE_URI"),
+        retention=Retention(_int(env, "RETENTION_DAYS_AFTER_COVERAGE", DEFAULT_DAYS_AFTER_COVERAGE, 30, 36500)),
     )
 
 

@@ -51,6 +51,26 @@ param alwaysReadyInstances int = 1
 @maxValue(146000)
 param evidenceRetentionDays int = 2555
 
+@description('Days after its last change a dead letter is deleted by the storage lifecycle policy.')
+@minValue(1)
+@maxValue(3650)
+param deadLetterRetentionDays int = 90
+
+@description('Days after its last change a delivered partner file (partner-*/outbound/) is deleted by the lifecycle policy.')
+@minValue(1)
+@maxValue(3650)
+param partnerFileRetentionDays int = 400
+
+@description('Days after its last change a reconciliation report is deleted by the lifecycle policy.')
+@minValue(1)
+@maxValue(3650)
+param reportRetentionDays int = 400
+
+@description('Days after the coverage of a contract ends before `fnix purge` may delete it with its journal dates and claims.')
+@minValue(30)
+@maxValue(36500)
+param retentionDaysAfterCoverage int = 730
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -96,6 +116,9 @@ module storage 'app/storage.bicep' = {
     partnerIds: partnerIds
     partnerSshKeys: partnerSshKeys
     deploymentContainerName: deploymentContainerName
+    deadLetterRetentionDays: deadLetterRetentionDays
+    partnerFileRetentionDays: partnerFileRetentionDays
+    reportRetentionDays: reportRetentionDays
   }
 }
 
@@ -151,6 +174,7 @@ module functions 'app/functions.bicep' = {
     eventHubsNamespace: eventHubs.outputs.fullyQualifiedNamespace
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     alwaysReadyInstances: alwaysReadyInstances
+    retentionDaysAfterCoverage: retentionDaysAfterCoverage
   }
   // The host starts as soon as the app exists: its identity must already hold its roles.
   dependsOn: [

@@ -79,6 +79,11 @@ param reconcileSchedule string = '0 30 9 * * *'
 @maxValue(1440)
 param deliverySettleMinutes int = 15
 
+@description('Days after the coverage of a contract ends before `fnix purge` may delete it (RETENTION_DAYS_AFTER_COVERAGE).')
+@minValue(30)
+@maxValue(36500)
+param retentionDaysAfterCoverage int = 730
+
 @description('Always-ready instances for each of the two dealer-facing functions (contract_submissions, cancellation_requests): no cold start against the 60-second lag SLA. 0 turns them off.')
 @minValue(0)
 @maxValue(20)
@@ -227,6 +232,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'DELIVERY_SETTLE_MINUTES'
           value: string(deliverySettleMinutes)
+        }
+        {
+          name: 'RETENTION_DAYS_AFTER_COVERAGE'
+          value: string(retentionDaysAfterCoverage)
         }
         {
           name: 'RECONCILE_SCHEDULE'

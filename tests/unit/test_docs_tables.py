@@ -125,3 +125,24 @@ def test_the_deployment_settings_table_states_what_the_files_hold() -> None:
     assert "azure-monitor-opentelemetry-exporter>=1.0.0b36" in read["pyproject"]
     azd = re.search(r"azd: ['\"]?(>= ?[\d.]+)", read["azure"])
     assert azd is not None and f"`{azd.group(1)}`" in rows["`requiredVersions.azd`"]
+
+
+def test_the_retention_table_is_the_parameters_and_lifecycle_rules_of_the_templates() -> None:
+    """Each documented age is a parameter of main.bicep with that default, passed on to the module that uses it
+    with the same default there; every lifecycle rule deletes by one of them, and none reaches `evidence`."""
+    main = (ROOT / "infra" / "main.bicep").read_text(encoding="utf-8")
+    storage = (ROOT / "infra" / "app" / "storage.bicep").read_text(encoding="utf-8")
+    functions = (ROOT / "infra" / "app" / "functions.bicep").read_text(encoding="utf-8")
+    rows = {row[0].strip("`"): int(row[1]) for row in body_rows(INFRA_README, "| parameter | default (days) |")}
+    assert set(rows) == {"deadLetterRetentionDays", "partnerFileRetentionDays", "reportRetentionDays",
+                         "retentionDaysAfterCoverage"}
+    for name, days in rows.items():
+        assert f"param {name} int = {days}\n" in main, name
+        module = functions if name == "retentionDaysAfterCoverage" else storage
+        assert f"param {name} int = {days}\n" in module and f"    {name}: {name}\n" in main, name
+    policy = storage.split("managementPolicies@", 1)[1].split("\nresource ", 1)[0]
+    ages = re.findall(r"daysAfterModificationGreaterThan: (\w+)", policy)
+    assert sorted(ages) == sorted(set(rows) - {"retentionDaysAfterCoverage"})
+    assert "evidence" not in policy
+    assert "'${deadLetterContainerName}/'" in policy and "'${reportsContainerName}/'" in policy
+    assert "'partner-${id}/outbound/'" in policy
