@@ -124,7 +124,7 @@ def bootstrap(
         reconciliation=ReconciliationService(partners, storage.journal, storage.contracts, storage.deliveries,
                                              storage.partner_files, storage.breaks, settings.catalogue,
                                              settle=settings.settle, claims=storage.claims_progress, clock=clock,
-                                             seals=storage.seals),
+                                             seals=storage.seals, registry=storage.claims_registry),
         claims=ClaimsIntake(partners, storage.claims_inbox, storage.claims_registry, storage.claims_progress,
                             storage.contracts, storage.journal, settings.zone, clock=clock),
         acknowledgements=Acknowledgements(storage.deliveries, storage.ack_inbox, partners),

@@ -9,12 +9,15 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from function_app import telemetry
+from function_app.domain.claims.origin import ClaimRecord
 from function_app.domain.kernel.catalogue import Catalogue
 from function_app.domain.kernel.journal import FactKind, JournalFact
 from function_app.domain.kernel.partners import Feed, Partner, PartnerConfig
 from function_app.domain.realtime.contracts import ContractRecord
 from function_app.domain.reconciliation.delivered_files import DeliveredFileView
 from function_app.domain.reconciliation.delivery_records import FileFigures, record_differences
+from function_app.domain.reconciliation.fact_back_office import claims_named
+from function_app.domain.reconciliation.fact_records import compare_facts
 from function_app.domain.reconciliation.feed_comparison import compare_feed
 from function_app.domain.reconciliation.file_contents import first_difference
 from function_app.domain.reconciliation.journal_chain import QuotedChain, chain_breaks, quoted_chain
@@ -23,7 +26,7 @@ from function_app.domain.reconciliation.manifests import Manifest
 from function_app.domain.reconciliation.model import Break, BreakKind, FeedReconciliation, ReconciliationReport
 from function_app.domain.reconciliation.runs import distinct, resolve
 from function_app.domain.reconciliation.source_of_record import compare_source_of_record
-from function_app.service_layer.claims.ports import ClaimsProgress
+from function_app.service_layer.claims.ports import ClaimsProgress, ClaimsRegistry
 from function_app.service_layer.delivery.ports import DeliveredFile, DeliveryStateStore, PartnerFileStore
 from function_app.service_layer.kernel.ports import ContractStore, Journal
 from function_app.service_layer.kernel.seals import SealStore
@@ -50,6 +53,7 @@ class ReconciliationService:
         claims: ClaimsProgress | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         seals: SealStore | None = None,
+        registry: ClaimsRegistry | None = None,
     ) -> None:
         self._config = config
         self._journal = journal
@@ -61,6 +65,7 @@ class ReconciliationService:
         self._settle = settle
         self._clock = clock
         self._seals = seals
+        self._registry = registry  # the claims accepted: what a CLAIM_SUBMITTED fact is checked against
         self._days: dict[str, list[JournalFact]] = {}  # journal dates read in this run
         self._renderer = FileRenderer(journal, self._day)
         self._outbound = OutboundInventory(deliveries, files, claims, self._renderer.claimed)
@@ -81,12 +86,12 @@ class ReconciliationService:
             )
             outbound = tuple(b for b in unaccounted if b.scope not in {f"{f.partner}/{f.feed}" for f in feeds})
             decided = [f for f in facts if f.kind in (FactKind.CONTRACT_ACCEPTED, FactKind.CONTRACT_CANCELLED)]
-            records = self._records({f.contract_number for f in decided})
+            records = self._records({f.contract_number for f in facts})  # every fact is checked against its record
             accepted = [(f, records[f.contract_number]) for f in decided if f.contract_number in records]
             source = compare_source_of_record(
                 business_date=business_date, accepted=accepted, now=now, grace=SOURCE_OF_RECORD_GRACE,
                 catalogue=self._catalogue,
-            )
+            ) + compare_facts(business_date=business_date, facts=facts, records=records, claims=self._claims(facts))
             chain = tuple(self._journal_chain(business_date))
             found = [b for feed in feeds for b in feed.breaks] + list(source) + list(outbound) + list(chain)
             resolved = resolve(self._breaks.open_breaks(business_date), found)
@@ -94,7 +99,7 @@ class ReconciliationService:
             for item in found:
                 telemetry.reconciliation_breaks.add(1, {"kind": item.kind.value, "scope": item.scope})
         return ReconciliationReport(
-            business_date, now.isoformat(), feeds, source, len({f.contract_number for f in decided}), resolved,
+            business_date, now.isoformat(), feeds, source, len({f.contract_number for f in facts}), resolved,
             outbound, chain,
         )
 
@@ -198,6 +203,13 @@ class ReconciliationService:
             return self._files.read(partner, name)
         except KeyError:
             return None
+
+    def _claims(self, facts: Sequence[JournalFact]) -> dict[tuple[str, str], ClaimRecord] | None:
+        if self._registry is None:
+            return None
+        return {(administrator, number): ClaimRecord(number, claim.content_hash, claim.origin)
+                for administrator, numbers in claims_named(facts).items()
+                for number, claim in self._registry.load(administrator, numbers).items()}
 
     def _records(self, numbers: Iterable[str]) -> dict[str, ContractRecord]:
         ordered = sorted(numbers)
