@@ -42,17 +42,18 @@ class KindMeaning(NamedTuple):
 KIND_MEANINGS: Mapping[BreakKind, KindMeaning] = {
     BreakKind.MISSING: KindMeaning(
         "Missing", "A fact of the journal that no delivered file holds (its file removed, or the record taken "
-        "out), or a contract the source of record has never reported."),
+        "out), a contract the source of record has never reported, or a journal fact whose contract (or claim) "
+        "the exchange holds no record of."),
     BreakKind.DUPLICATE: KindMeaning("Duplicate", "A fact delivered more than once, in one file or across two."),
     BreakKind.AMOUNT_MISMATCH: KindMeaning(
-        "Amount mismatch", "Money that differs: a record's amount, a manifest's control total, or a refund "
-        "against the one due now."),
+        "Amount mismatch", "Money that differs: a record's amount, a manifest's control total, a refund "
+        "against the one due now, or a journal fact's amount against the exchange's record."),
     BreakKind.LATE: KindMeaning("Late", "A fact not delivered although its feed's SLA has passed."),
     BreakKind.STATUS_MISMATCH: KindMeaning(
         "Status mismatch", "The exchange and the source of record disagree on a contract's status."),
     BreakKind.RECORD_MISMATCH: KindMeaning(
-        "Record mismatch", "A delivered record whose other fields differ (a VIN, a name, a date): the record "
-        "and the columns are named, never the values."),
+        "Record mismatch", "A delivered record, or a journal fact against the exchange's record, whose other "
+        "fields differ (a VIN, a name, a date): the record and the columns are named, never the values."),
     BreakKind.UNREADABLE_FILE: KindMeaning(
         "Unreadable file", "A delivered file that does not parse in its format (a byte order mark, a blank "
         "line, a cut line): one break for the file, its records not counted."),
