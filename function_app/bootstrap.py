@@ -21,6 +21,7 @@ from function_app.service_layer.delivery.access import AccessIssuer, Acknowledge
 from function_app.service_layer.delivery.ports import DeliveryStateStore, JobQueues, PartnerFileStore
 from function_app.service_layer.delivery.service import DeliveryService
 from function_app.service_layer.kernel.ports import ContractStore, DeadLetterStore, Journal
+from function_app.service_layer.kernel.seals import JournalSealer
 from function_app.service_layer.kernel.storage import Storage
 from function_app.service_layer.realtime.holds import HoldExpiry
 from function_app.service_layer.realtime.service import RealtimeService
@@ -49,6 +50,7 @@ class Exchange:
     reconciliation: ReconciliationService
     claims: ClaimsIntake
     acknowledgements: Acknowledgements
+    sealer: JournalSealer
 
     @property
     def contracts(self) -> ContractStore:
@@ -121,10 +123,12 @@ def bootstrap(
                                  settings.zone, settle=settings.settle, clock=clock),
         reconciliation=ReconciliationService(partners, storage.journal, storage.contracts, storage.deliveries,
                                              storage.partner_files, storage.breaks, settings.catalogue,
-                                             settle=settings.settle, clock=clock),
+                                             settle=settings.settle, claims=storage.claims_progress, clock=clock,
+                                             seals=storage.seals, registry=storage.claims_registry),
         claims=ClaimsIntake(partners, storage.claims_inbox, storage.claims_registry, storage.claims_progress,
                             storage.contracts, storage.journal, settings.zone, clock=clock),
         acknowledgements=Acknowledgements(storage.deliveries, storage.ack_inbox, partners),
+        sealer=JournalSealer(storage.journal, storage.seals, clock),
     )
 
 

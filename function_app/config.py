@@ -6,12 +6,13 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from function_app.domain.kernel.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueError, catalogue_from_overrides
+from function_app.domain.retention.period import DEFAULT_DAYS_AFTER_COVERAGE, Retention
 
 STORAGE_SETTING = "AzureWebJobsStorage"
 # The longest name made from it, `<namespace>partner-<40-character partner id>`, must stay a valid container
@@ -42,6 +43,8 @@ class Settings:
     namespace: str = ""
     partner_config: Path = DEFAULT_PARTNER_CONFIG
     settle: timedelta = timedelta(minutes=15)
+    evidence_blob_service_uri: str | None = None  # the seals' own account in Azure; unset: the main account's blobs
+    retention: Retention = field(default_factory=Retention)
 
     @property
     def contracts_table(self) -> str:
@@ -75,6 +78,10 @@ class Settings:
     def reports_container(self) -> str:
         return f"{self.namespace}reports"
 
+    @property
+    def evidence_container(self) -> str:
+        return f"{self.namespace}evidence"
+
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Every setting read and its range checked here, at start-up: a wrong one raises ConfigError naming it."""
@@ -95,6 +102,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         namespace=_namespace(env.get("STORAGE_NAMESPACE", "")),
         partner_config=_path(env.get("PARTNER_CONFIG_FILE"), DEFAULT_PARTNER_CONFIG),
         settle=timedelta(minutes=_int(env, "DELIVERY_SETTLE_MINUTES", 15, 0, 24 * 60)),
+        evidence_blob_service_uri=_uri(env, "EVIDENCE_BLOB_SERVICE_URI"),
+        retention=Retention(_int(env, "RETENTION_DAYS_AFTER_COVERAGE", DEFAULT_DAYS_AFTER_COVERAGE, 30, 36500)),
     )
 
 

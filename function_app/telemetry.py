@@ -28,6 +28,7 @@ BATCH_SIZE = "fni.batch_size"
 FILES_DELIVERED = "fni.files.delivered"
 BYTES_DELIVERED = "fni.bytes.delivered"
 RECONCILIATION_BREAKS = "fni.reconciliation.breaks"
+BLOBS_TAKEN = "fni.delivery.blob_taken"  # attributes: partner, feed
 SIDE_RECORDS = "fni.change_feed.skipped"  # attributes: hub, kind (tombstone, heartbeat, transaction, schema_change)
 
 log = logging.getLogger("fni.exchange")
@@ -44,6 +45,9 @@ side_records = _meter.create_counter(
 )
 reconciliation_breaks = _meter.create_counter(
     RECONCILIATION_BREAKS, unit="{break}", description="breaks a reconciliation run found, by kind and scope"
+)
+blobs_taken = _meter.create_counter(
+    BLOBS_TAKEN, unit="{file}", description="deliveries stopped: the file's name held other bytes, left as they were"
 )
 
 # Triggers whose invocations the host records no request for in OpenTelemetry mode (it does for HTTP, Service Bus

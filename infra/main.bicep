@@ -46,6 +46,31 @@ param lagSlaSeconds int = 60
 @maxValue(20)
 param alwaysReadyInstances int = 1
 
+@description('Days each daily journal seal stays immutable in the evidence account (app/evidence.bicep); default seven years.')
+@minValue(1)
+@maxValue(146000)
+param evidenceRetentionDays int = 2555
+
+@description('Days after its last change a dead letter is deleted by the storage lifecycle policy.')
+@minValue(1)
+@maxValue(3650)
+param deadLetterRetentionDays int = 90
+
+@description('Days after its last change a delivered partner file (partner-*/outbound/) is deleted by the lifecycle policy.')
+@minValue(1)
+@maxValue(3650)
+param partnerFileRetentionDays int = 400
+
+@description('Days after its last change a reconciliation report is deleted by the lifecycle policy.')
+@minValue(1)
+@maxValue(3650)
+param reportRetentionDays int = 400
+
+@description('Days after the coverage of a contract ends before `fnix purge` may delete it with its journal dates and claims.')
+@minValue(30)
+@maxValue(36500)
+param retentionDaysAfterCoverage int = 730
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -91,6 +116,20 @@ module storage 'app/storage.bicep' = {
     partnerIds: partnerIds
     partnerSshKeys: partnerSshKeys
     deploymentContainerName: deploymentContainerName
+    deadLetterRetentionDays: deadLetterRetentionDays
+    partnerFileRetentionDays: partnerFileRetentionDays
+    reportRetentionDays: reportRetentionDays
+  }
+}
+
+module evidence 'app/evidence.bicep' = {
+  name: 'evidence'
+  scope: rg
+  params: {
+    name: 'stevi${resourceToken}'
+    location: location
+    tags: tags
+    retentionDays: evidenceRetentionDays
   }
 }
 
@@ -110,6 +149,8 @@ module roles 'app/roles.bicep' = {
   params: {
     principalId: identity.outputs.principalId
     storageAccountName: storage.outputs.name
+    evidenceAccountName: evidence.outputs.name
+    sealWriterRoleId: evidence.outputs.sealWriterRoleId
     eventHubNamespaceName: eventHubs.outputs.name
     inputHubNames: eventHubs.outputs.inputHubNames
     feedbackHubName: eventHubs.outputs.feedbackHubName
@@ -128,10 +169,12 @@ module functions 'app/functions.bicep' = {
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
     storageAccountName: storage.outputs.name
+    evidenceBlobEndpoint: evidence.outputs.blobEndpoint
     deploymentContainerName: storage.outputs.deploymentContainerName
     eventHubsNamespace: eventHubs.outputs.fullyQualifiedNamespace
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     alwaysReadyInstances: alwaysReadyInstances
+    retentionDaysAfterCoverage: retentionDaysAfterCoverage
   }
   // The host starts as soon as the app exists: its identity must already hold its roles.
   dependsOn: [

@@ -29,6 +29,7 @@ def azure_storage(
     from function_app.adapters.kernel.blobs import BlobDeadLetters, BlobReports, ensure_container
     from function_app.adapters.kernel.contract_store import TableContractStore
     from function_app.adapters.kernel.journal_table import TableJournal
+    from function_app.adapters.kernel.seal_blobs import BlobSeals
     from function_app.adapters.kernel.table_storage import ensure_table
     from function_app.adapters.reconciliation.tables import TableBreaks
 
@@ -50,7 +51,22 @@ def azure_storage(
         claims_progress=TableClaimsProgress(ensure_table(tables, settings.claim_files_table)),
         ack_inbox=BlobAckInbox(blobs, settings.namespace),
         access_issuer=BlobAccessIssuer(blobs, settings.namespace, clock=clock),
+        seals=BlobSeals(_evidence(settings, blobs, options)),
     )
+
+
+def _evidence(settings: Settings, blobs: Any, options: dict[str, Any]) -> Any:
+    """The seals' container: in Azure on the evidence account, which the deployment creates and the app may only read
+    and create blobs in (infra/app/evidence.bicep); otherwise (Azurite) on the main account, created if absent."""
+    from function_app.adapters.kernel.blobs import ensure_container
+
+    if settings.storage_connection or not settings.evidence_blob_service_uri:
+        return ensure_container(blobs, settings.evidence_container)
+    from azure.identity import DefaultAzureCredential
+    from azure.storage.blob import BlobServiceClient
+
+    evidence = BlobServiceClient(settings.evidence_blob_service_uri, credential=DefaultAzureCredential(), **options)
+    return evidence.get_container_client(settings.evidence_container)
 
 
 def _clients(settings: Settings, options: dict[str, Any]) -> tuple[Any, Any, Any]:

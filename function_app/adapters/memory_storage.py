@@ -11,7 +11,7 @@ from function_app.adapters.delivery.memory import (
     MemoryPartnerFiles,
     UnsignedAccess,
 )
-from function_app.adapters.kernel.memory import MemoryContractStore, MemoryDeadLetters, MemoryJournal
+from function_app.adapters.kernel.memory import MemoryContractStore, MemoryDeadLetters, MemoryJournal, MemorySeals
 from function_app.adapters.reconciliation.memory import MemoryBreaks, MemoryReports
 from function_app.service_layer.kernel.storage import Storage
 
@@ -32,4 +32,5 @@ def memory_storage() -> Storage:
         claims_progress=MemoryClaimsProgress(),
         ack_inbox=MemoryAckInbox(files),
         access_issuer=UnsignedAccess(),
+        seals=MemorySeals(),
     )

@@ -4,6 +4,7 @@
 //   fni.lag_seconds             histogram, dimension hub        enqueue-to-decision lag of each event
 //   fni.files.delivered         counter, dimensions partner, feed   partner files completed
 //   fni.reconciliation.breaks   counter (planned with reconciliation)  differences found by a reconciliation run
+//   fni.delivery.blob_taken     counter, dimensions partner, feed   deliveries stopped: the file's name was taken
 //   fni.events                  counter, dimensions hub, status, reason   inputs decided; reason TABLE_TRUNCATED is a
 //                               truncate on the change feed, which is dead-lettered, not applied
 // The poison queue is watched through the host's own log line when it moves a message there.
@@ -73,6 +74,13 @@ var reconciliationQuery = '''
 customMetrics
 | where name == 'fni.reconciliation.breaks'
 | project timestamp, breaks = valueSum
+'''
+
+var blobTakenQuery = '''
+customMetrics
+| where name == 'fni.delivery.blob_taken'
+| extend feed = strcat(tostring(customDimensions['partner']), '/', tostring(customDimensions['feed']))
+| project timestamp, feed, stopped = valueSum
 '''
 
 var lagQuery = '''
@@ -207,6 +215,54 @@ resource reconciliationAlert 'Microsoft.Insights/scheduledQueryRules@2022-06-15'
           query: reconciliationQuery
           timeAggregation: 'Total'
           metricMeasureColumn: 'breaks'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: false
+    actions: {
+      actionGroups: [
+        actionGroup.id
+      ]
+    }
+  }
+}
+
+resource blobTakenAlert 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = {
+  name: '${namePrefix}-delivery-blob-taken'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Delivery stopped: file name taken'
+    description: 'A delivery found its target blob already holding other bytes and stopped without overwriting it (metric fni.delivery.blob_taken, by partner and feed). The feed delivers nothing until the blob is understood and removed; `fnix reconcile` names it as an unknown file.'
+    severity: 1
+    enabled: true
+    scopes: [
+      appInsights.id
+    ]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT15M'
+    criteria: {
+      allOf: [
+        {
+          query: blobTakenQuery
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'stopped'
+          dimensions: [
+            {
+              name: 'feed'
+              operator: 'Include'
+              values: [
+                '*'
+              ]
+            }
+          ]
           operator: 'GreaterThan'
           threshold: 0
           failingPeriods: {

@@ -24,6 +24,9 @@ param identityClientId string
 @description('Storage account of the host and the exchange data.')
 param storageAccountName string
 
+@description('Blob endpoint of the evidence account (evidence.bicep), where the daily journal seals go.')
+param evidenceBlobEndpoint string
+
 @description('Container in that account the Flex plan deploys the package from.')
 param deploymentContainerName string
 
@@ -75,6 +78,11 @@ param reconcileSchedule string = '0 30 9 * * *'
 @minValue(0)
 @maxValue(1440)
 param deliverySettleMinutes int = 15
+
+@description('Days after the coverage of a contract ends before `fnix purge` may delete it (RETENTION_DAYS_AFTER_COVERAGE).')
+@minValue(30)
+@maxValue(36500)
+param retentionDaysAfterCoverage int = 730
 
 @description('Always-ready instances for each of the two dealer-facing functions (contract_submissions, cancellation_requests): no cold start against the 60-second lag SLA. 0 turns them off.')
 @minValue(0)
@@ -141,6 +149,11 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'AzureWebJobsStorage__blobServiceUri'
           value: storage.properties.primaryEndpoints.blob
+        }
+        // The journal seals' own account (immutable, create-only for the app): function_app/config.py
+        {
+          name: 'EVIDENCE_BLOB_SERVICE_URI'
+          value: evidenceBlobEndpoint
         }
         {
           name: 'AzureWebJobsStorage__queueServiceUri'
@@ -219,6 +232,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'DELIVERY_SETTLE_MINUTES'
           value: string(deliverySettleMinutes)
+        }
+        {
+          name: 'RETENTION_DAYS_AFTER_COVERAGE'
+          value: string(retentionDaysAfterCoverage)
         }
         {
           name: 'RECONCILE_SCHEDULE'

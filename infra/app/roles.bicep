@@ -1,11 +1,18 @@
 // Role assignments for the app's managed identity, each scoped as narrowly as the data it touches:
-// Storage (host and exchange data) on the account, Event Hubs per hub, telemetry on the one component.
+// Storage (host and exchange data) on the account, read and create only on the evidence account, Event Hubs per hub,
+// telemetry on the one component.
 
 @description('Principal (object) id of the function app\'s user-assigned identity.')
 param principalId string
 
 @description('Storage account holding the host state and the exchange\'s tables, queues and containers.')
 param storageAccountName string
+
+@description('Account of the daily journal seals (evidence.bicep).')
+param evidenceAccountName string
+
+@description('Resource id of the custom role that reads and creates blobs, never overwrites or deletes (evidence.bicep).')
+param sealWriterRoleId string
 
 @description('Event Hubs namespace name.')
 param eventHubNamespaceName string
@@ -29,6 +36,10 @@ var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
+}
+
+resource evidence 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: evidenceAccountName
 }
 
 resource namespace 'Microsoft.EventHub/namespaces@2024-01-01' existing = {
@@ -56,6 +67,18 @@ resource blobDataOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: storage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataOwner)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The nightly reconciliation seals yesterday's journal: read and create only, so a seal, once written, stays as it is
+// even to the app (the container's immutability policy holds it against everyone else).
+resource sealWriterOnEvidence 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(evidence.id, principalId, 'seal-writer')
+  scope: evidence
+  properties: {
+    roleDefinitionId: sealWriterRoleId
     principalId: principalId
     principalType: 'ServicePrincipal'
   }

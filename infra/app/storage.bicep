@@ -29,6 +29,21 @@ param deploymentContainerName string
 @maxValue(365)
 param softDeleteDays int = 14
 
+@description('Days after its last change a dead letter is deleted (lifecycle rule on `deadletter`): time to look at and replay it.')
+@minValue(1)
+@maxValue(3650)
+param deadLetterRetentionDays int = 90
+
+@description('Days after its last change a delivered partner file is deleted (lifecycle rule on `partner-*/outbound/`): partners fetch theirs within days; reconcile a date within this.')
+@minValue(1)
+@maxValue(3650)
+param partnerFileRetentionDays int = 400
+
+@description('Days after its last change a reconciliation report is deleted (lifecycle rule on `reports`).')
+@minValue(1)
+@maxValue(3650)
+param reportRetentionDays int = 400
+
 var deadLetterContainerName = 'deadletter'
 var reportsContainerName = 'reports'
 // Written by the Event Grid system topic's identity (eventgrid.bicep), not by the app.
@@ -193,6 +208,89 @@ resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-
   parent: tableService
   name: table
 }]
+
+// Disposal of personal data nobody needs any more (GLBA Safeguards Rule). Nothing here touches the evidence
+// container: its seals are kept by their own immutability policy. Contracts, the journal and claims are purged by
+// `fnix purge` (docs/runbook.md): their age is their coverage, which no blob date tells.
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'dead-letters'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: [
+                'blockBlob'
+              ]
+              prefixMatch: [
+                '${deadLetterContainerName}/'
+              ]
+            }
+            actions: {
+              baseBlob: {
+                delete: {
+                  daysAfterModificationGreaterThan: deadLetterRetentionDays
+                }
+              }
+            }
+          }
+        }
+        {
+          name: 'partner-files'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: [
+                'blockBlob'
+              ]
+              prefixMatch: [for id in partnerIds: 'partner-${id}/outbound/']
+            }
+            actions: {
+              baseBlob: {
+                delete: {
+                  daysAfterModificationGreaterThan: partnerFileRetentionDays
+                }
+              }
+            }
+          }
+        }
+        {
+          name: 'reports'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: [
+                'blockBlob'
+              ]
+              prefixMatch: [
+                '${reportsContainerName}/'
+              ]
+            }
+            actions: {
+              baseBlob: {
+                delete: {
+                  daysAfterModificationGreaterThan: reportRetentionDays
+                }
+              }
+            }
+          }
+        }
+      ]
+    }
+  }
+  dependsOn: [
+    deadLetterContainer
+    reportsContainer
+    partnerContainers
+  ]
+}
 
 resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
   parent: account

@@ -3,21 +3,26 @@ how an Azure adapter is constructed, so the contract classes name ports, never S
 
 from __future__ import annotations
 
+import base64
+import contextlib
 from collections.abc import Callable
 from typing import TypeVar
 
 import pytest
-from azure.core.exceptions import HttpResponseError
+from azure.core.exceptions import HttpResponseError, ResourceExistsError
 from azure.data.tables import TableServiceClient
 from azure.storage.blob import BlobClient, BlobServiceClient, ContainerClient
+from azure.storage.queue import QueueServiceClient
 
 from function_app.adapters.claims.azure import BlobClaimsInbox, TableClaimsProgress, TableClaimsRegistry
+from function_app.adapters.delivery.job_queues import StorageJobQueues
 from function_app.adapters.delivery.partner_blobs import BlobPartnerFiles
 from function_app.adapters.delivery.partner_sas import BlobAccessIssuer, BlobAckInbox
 from function_app.adapters.delivery.tables import TableDeliveryStates
 from function_app.adapters.kernel.blobs import BlobDeadLetters, BlobReports, ensure_container
 from function_app.adapters.kernel.contract_store import TableContractStore
 from function_app.adapters.kernel.journal_table import TableJournal
+from function_app.adapters.kernel.seal_blobs import BlobSeals
 from function_app.adapters.kernel.table_storage import ensure_table
 from function_app.adapters.reconciliation.tables import TableBreaks
 from function_app.config import Settings
@@ -57,6 +62,10 @@ def breaks(settings: Settings) -> TableBreaks:
     return TableBreaks(ensure_table(_tables(settings), settings.breaks_table))
 
 
+def seals(settings: Settings) -> BlobSeals:
+    return BlobSeals(ensure_container(_blobs(settings), settings.evidence_container))
+
+
 def reports(settings: Settings) -> BlobReports:
     return BlobReports(ensure_container(_blobs(settings), settings.reports_container))
 
@@ -77,6 +86,23 @@ def claims_registry(settings: Settings) -> TableClaimsRegistry:
 
 def claims_progress(settings: Settings) -> TableClaimsProgress:
     return TableClaimsProgress(ensure_table(_tables(settings), settings.claim_files_table))
+
+
+def _queues(settings: Settings) -> QueueServiceClient:
+    return QueueServiceClient.from_connection_string(settings.storage_connection or "")
+
+
+def job_queues(settings: Settings) -> StorageJobQueues:
+    return StorageJobQueues(_queues(settings))
+
+
+def enqueue(settings: Settings, queue: str, body: str) -> None:
+    """What the Functions host does with an output binding's message: base64 of its UTF-8 (host.json's
+    `messageEncoding: base64`, https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue)."""
+    client = _queues(settings).get_queue_client(queue)
+    with contextlib.suppress(ResourceExistsError):
+        client.create_queue()
+    client.send_message(base64.b64encode(body.encode("utf-8")).decode("ascii"))
 
 
 def namespace(request: pytest.FixtureRequest) -> Settings:

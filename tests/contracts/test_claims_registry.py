@@ -52,6 +52,20 @@ class ClaimsRegistryContract(ABC):
         assert len(found) == 300
         assert (str(found["CLM-0003"].origin), str(found["CLM-0004"].origin)) == ("first#1", "second#1")
 
+    def test_claims_are_found_by_contract_and_deleted_by_number(self, registry: ClaimsRegistry) -> None:
+        on = {"CLM-1": "VSC1", "CLM-2": "VSC2", "CLM-3": "VSC1"}
+        registry.add("ADM-01", [AcceptedClaim(n, "h", ClaimOrigin.parse("f#1"), c) for n, c in on.items()])
+        registry.add("ADM-02", [AcceptedClaim("CLM-1", "h", ClaimOrigin.parse("g#1"), "VSC1")])
+        found = registry.of_contracts({"VSC1"})
+        assert sorted((admin, claim.claim_number) for admin, claim in found) == [
+            ("ADM-01", "CLM-1"), ("ADM-01", "CLM-3"), ("ADM-02", "CLM-1")]
+        registry.delete("ADM-01", ["CLM-1", "CLM-3", "CLM-9"])  # one number never held
+        registry.delete("ADM-01", ["CLM-1"])  # again: nothing there, nothing raised
+        assert registry.load("ADM-01", ["CLM-1", "CLM-2", "CLM-3"]) == {"CLM-2": registry.load("ADM-01", ["CLM-2"])[
+            "CLM-2"]}
+        assert [(a, c.claim_number) for a, c in registry.of_contracts({"VSC1"})] == [("ADM-02", "CLM-1")]
+        assert registry.of_contracts(set()) == []
+
 
 class TestClaimsRegistryInMemory(ClaimsRegistryContract):
     def make(self, request: pytest.FixtureRequest) -> ClaimsRegistry:

@@ -136,6 +136,26 @@ class ContractStoreContract(ABC):
         assert snapshot.inbox["k"] == big
         assert snapshot.contracts["C00006"].record == record
 
+    def test_every_record_is_listed_and_a_contract_deleted_with_its_inbox_and_markers(
+        self, contracts: ContractStore
+    ) -> None:
+        gone = replace(active("C00007"), held=(held("h7", T0),))
+        entries = [entry(f"k7-{i:03d}", "C00007") for i in range(130)]  # more than one transaction's worth
+        contracts.save([ContractChange("C00007", StoredContract(ContractRecord("C00007")), gone,
+                                       new_entries=entries[:65])])
+        stored = contracts.load(["C00007"], {}).contracts["C00007"]
+        contracts.save([ContractChange("C00007", stored, gone, new_entries=entries[65:]),
+                        *[ContractChange(n, StoredContract(ContractRecord(n)), active(n), new_entries=[entry(k, n)])
+                          for n, k in [("C00008", "k8"), ("C00009", "k9")]]])
+        assert sorted(r.contract_number for r in contracts.every_record()) == ["C00007", "C00008", "C00009"]
+        contracts.delete(["C00007", "C00009", "C00404"])  # one never held
+        contracts.delete(["C00007"])  # again: nothing there, nothing raised
+        assert [r.contract_number for r in contracts.every_record()] == ["C00008"]
+        snapshot = contracts.load(["C00007", "C00008", "C00009"], {"k7-000": "C00007", "k7-129": "C00007",
+                                                                   "k8": "C00008", "k9": "C00009"})
+        assert set(snapshot.contracts) == {"C00008"} and set(snapshot.inbox) == {"k8"}
+        assert contracts.held_before(T0 + timedelta(days=1)) == []
+
 
 class TestContractStoreInMemory(ContractStoreContract):
     def make(self, request: pytest.FixtureRequest) -> ContractStore:

@@ -46,11 +46,11 @@ class Interposed(PartnerFileStore):
     def prepare(self, partner: str) -> None:
         self.inner.prepare(partner)
 
-    def write_data(self, partner: str, name: str, chunks: Iterable[bytes]) -> BlobWrite:
-        return self.inner.write_data(partner, name, chunks)
+    def write_data(self, partner: str, name: str, chunks: Iterable[bytes], *, create: bool = False) -> BlobWrite:
+        return self.inner.write_data(partner, name, chunks, create=create)
 
-    def write_manifest(self, partner: str, name: str, manifest: FileManifest) -> None:
-        self.inner.write_manifest(partner, name, manifest)
+    def write_manifest(self, partner: str, name: str, manifest: FileManifest, *, create: bool = False) -> None:
+        self.inner.write_manifest(partner, name, manifest, create=create)
 
     def publish(self, partner: str, name: str, data: bytes) -> Published:
         return self.inner.publish(partner, name, data)
@@ -67,11 +67,11 @@ class CrashBeforeManifest(Interposed):
         super().__init__(inner)
         self.crash = True
 
-    def write_manifest(self, partner: str, name: str, manifest: FileManifest) -> None:
+    def write_manifest(self, partner: str, name: str, manifest: FileManifest, *, create: bool = False) -> None:
         if self.crash:
             self.crash = False
             raise ConnectionError("worker died between the data blob and its manifest")
-        super().write_manifest(partner, name, manifest)
+        super().write_manifest(partner, name, manifest, create=create)
 
 
 class OtherWorkerMeanwhile(Interposed):
@@ -82,11 +82,11 @@ class OtherWorkerMeanwhile(Interposed):
         self.other = other
         self.armed = True
 
-    def write_data(self, partner: str, name: str, chunks: Iterable[bytes]) -> BlobWrite:
+    def write_data(self, partner: str, name: str, chunks: Iterable[bytes], *, create: bool = False) -> BlobWrite:
         if self.armed:
             self.armed = False
             self.other.delivery.deliver(JOB)
-        return super().write_data(partner, name, chunks)
+        return super().write_data(partner, name, chunks, create=create)
 
 
 def worker(stores: Stores, files: PartnerFileStore | None = None, clock: Clock | None = None) -> Exchange:

@@ -56,6 +56,20 @@ class JournalContract(ABC):
         assert [f.position for f in journal.read(DAY, after="p5-0299")] == ["p9"]
         assert [f.position for f in journal.read(date(2026, 3, 3))] == ["p5-0007"]
 
+    def test_lists_its_dates_oldest_first_and_deletes_one_whole(self, journal: Journal) -> None:
+        assert list(journal.dates()) == []
+        later, earlier = date(2026, 3, 3), date(2025, 12, 31)
+        journal.append([fact("p1"), fact("p2"), fact("p1", later), fact("p1", earlier)])
+        journal.append_run([fact(f"p5-{i:04d}") for i in range(150)])  # a pack among single facts
+        assert list(journal.dates()) == [earlier, DAY, later]
+        journal.delete_date(DAY)
+        assert list(journal.read(DAY)) == []
+        assert list(journal.dates()) == [earlier, later]
+        assert [f.position for f in journal.read(later)] == ["p1"]
+        journal.delete_date(DAY)  # again: nothing there, nothing raised
+        journal.delete_date(date(2020, 1, 1))
+        assert list(journal.dates()) == [earlier, later]
+
 
 class TestJournalInMemory(JournalContract):
     def make(self, request: pytest.FixtureRequest) -> Journal:

@@ -6,13 +6,14 @@ import hashlib
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
 
 from function_app.adapters.delivery.memory import MemoryPartnerFiles
 from function_app.domain.delivery.manifest import FileManifest, Span
-from function_app.service_layer.delivery.ports import BlobWrite, PartnerFileStore, Published
+from function_app.service_layer.delivery.ports import BlobTaken, BlobWrite, PartnerFileStore, Published
 from tests.contracts import on_azurite
 
 NAME = "outbound/nightly/2026/03/02/adm-01_nightly_20260302_001.csv"
@@ -70,6 +71,26 @@ class PartnerFileStoreContract(ABC):
         assert files.publish("adm-01", "outbound/nightly/layout.json", layout) == Published.UNCHANGED
         assert files.publish("adm-01", "outbound/nightly/layout.json", b"{}") == Published.DIFFERS
         assert files.read("adm-01", "outbound/nightly/layout.json") == layout
+
+    def test_a_file_created_only_where_its_name_is_free_or_holds_the_same_bytes(self, files: PartnerFileStore) -> None:
+        planted = b"H|someone else's file\n"
+        files.write_data("adm-01", NAME, [planted])
+        with pytest.raises(BlobTaken):
+            files.write_data("adm-01", NAME, [b"H|adm-01\n", b"D|1\n"], create=True)
+        assert files.read("adm-01", NAME) == planted, "nothing written over it"
+        again = files.write_data("adm-01", NAME, [planted], create=True)  # a rerun after a crash: the same bytes
+        assert again == BlobWrite(hashlib.sha256(planted).hexdigest(), len(planted))
+        files.write_data("adm-01", NAME + ".x", [b"new"], create=True)
+        assert files.read("adm-01", NAME + ".x") == b"new"
+
+    def test_a_manifest_created_only_where_its_name_is_free_or_holds_the_same(self, files: PartnerFileStore) -> None:
+        manifest = FileManifest("adm-01", "nightly", date(2026, 3, 2), 1, NAME, "csv", 0, {}, "ab" * 32, 0,
+                                datetime(2026, 3, 3, 8, 0, tzinfo=UTC))
+        files.write_manifest("adm-01", NAME + ".manifest.json", manifest, create=True)
+        files.write_manifest("adm-01", NAME + ".manifest.json", manifest, create=True)  # the same document
+        with pytest.raises(BlobTaken):
+            files.write_manifest("adm-01", NAME + ".manifest.json", replace(manifest, record_count=1), create=True)
+        assert json.loads(files.read("adm-01", NAME + ".manifest.json"))["record_count"] == 0
 
     def test_names_are_the_partners_own_in_order_under_a_prefix(self, files: PartnerFileStore) -> None:
         files.prepare("adm-01")

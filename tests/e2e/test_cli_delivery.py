@@ -31,6 +31,29 @@ def test_partners_check_names_partner_feed_and_field(tmp_path: Path, capsys: pyt
     assert partner["id"] in err and partner["feeds"][0]["name"] in err and "sla" in err
 
 
+@pytest.mark.parametrize("field", ["customer_first_name", "customer_last_name", "customer_state",
+                                   "customer_postal_code"])
+def test_partners_check_refuses_a_customer_field_in_a_feed_with_pii_none(
+    field: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from function_app.adapters.kernel.partner_config_file import PartnerConfigError
+    from function_app.partner_config_check import ensure_valid
+
+    config = json.loads((ROOT / "config" / "partners.json").read_text())
+    lender = next(p for p in config["partners"] if p["id"] == "lender-fpcu")
+    feed = lender["feeds"][0]
+    assert feed["pii"] == "none"
+    feed["fields"].append(field)
+    bad = tmp_path / "partners.json"
+    bad.write_text(json.dumps(config))
+    assert main(["partners", "check", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert f"partner lender-fpcu, feed {feed['name']}, fields: field {field!r} is " in err
+    assert "PII level 'none' cannot receive" in err
+    with pytest.raises(PartnerConfigError, match=f"partner lender-fpcu, feed {feed['name']}, .*{field}"):
+        ensure_valid(bad)  # and the app does not start with it
+
+
 @pytest.mark.usefixtures("on_azurite")
 def test_deliver_then_list_and_show_the_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     events = tmp_path / "c.jsonl"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,8 @@ def test_reconcile_exits_0_when_everything_agrees_and_1_on_breaks(
 ) -> None:
     name = delivered_day(tmp_path, capsys)
     assert main(["reconcile", "--date", "2025-01-15"]) == 0
-    assert "verdict: agrees" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "verdict: agrees" in captured.out and "journal 2025-01-15: sealed now" in captured.err
     blobs = BlobServiceClient.from_connection_string(on_azurite.storage_connection or "")
     container = blobs.get_container_client(f"{on_azurite.namespace}partner-adm-01")
     lines = container.download_blob(name).readall().decode().splitlines(keepends=True)
@@ -56,6 +58,9 @@ def test_the_nightly_timer_writes_json_and_html_reports(
 ) -> None:
     from azure.functions.timer import TimerRequest
 
+    from function_app.adapters.kernel.seal_blobs import seal_name
+    from function_app.bootstrap import exchange
+    from function_app.service_layer.reconciliation.sealing import settled
     from tests.functions.registry import registered
 
     registered("reconcile_nightly")(timer=TimerRequest(past_due=False))
@@ -63,6 +68,11 @@ def test_the_nightly_timer_writes_json_and_html_reports(
     names = [b.name for b in blobs.get_container_client(f"{on_azurite.namespace}reports").list_blobs()]
     assert len(names) == 2 and {n.rsplit(".", 1)[-1] for n in names} == {"json", "html"}
     assert all(n.startswith("reconciliation/") for n in names)
+    # yesterday was sealed first, unless the margin for its last facts has not passed yet (just after midnight)
+    current = exchange()
+    day = (current.clock().astimezone(on_azurite.zone) - timedelta(days=1)).date()
+    sealed = [b.name for b in blobs.get_container_client(on_azurite.evidence_container).list_blobs()]
+    assert sealed == ([seal_name(day)] if settled(day, on_azurite.zone, on_azurite.settle, current.clock()) else [])
 
 
 @pytest.mark.usefixtures("on_azurite")

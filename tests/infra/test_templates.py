@@ -333,18 +333,22 @@ def test_roles_are_the_needed_ones_on_the_narrowest_scopes() -> None:
     granted = {}
     for res in resources_of(roles, "Microsoft.Authorization/roleAssignments").values():
         assignment = body(res)
-        role = assignment["properties"]["roleDefinitionId"]["function"]["parameters"]["resource_name_1"]
+        definition = assignment["properties"]["roleDefinitionId"]
+        role = definition if isinstance(definition, str) else definition["function"]["parameters"]["resource_name_1"]
         scope = indexed(assignment["scope"])
         granted[role] = scope[0] if scope else assignment["scope"]
     assert granted == {
         "storageBlobDataOwner": "storage",
         "storageQueueDataContributor": "storage",
         "storageTableDataContributor": "storage",
+        "sealWriterRoleId": "evidence",
         "eventHubsDataReceiver": "inputHubs",
         "eventHubsDataSender": "feedbackHub",
         "monitoringMetricsPublisher": "appInsights",
     }
     assert loop_over(roles["resources"]["inputHubs"]) == ("hub", "inputHubNames")
+    assert dotted(module_params("roles")["sealWriterRoleId"]) == "evidence.outputs.sealWriterRoleId"
+    assert dotted(module_params("roles")["evidenceAccountName"]) == "evidence.outputs.name"
     assert dotted(module_params("roles")["inputHubNames"]) == "eventHubs.outputs.inputHubNames"
     assert dotted(module_params("roles")["feedbackHubName"]) == "eventHubs.outputs.feedbackHubName"
     assert value_of(roles, "storageBlobDataOwner") == "b7e6dc6d-f1e8-4753-8033-0f276bb0955b"
@@ -353,7 +357,33 @@ def test_roles_are_the_needed_ones_on_the_narrowest_scopes() -> None:
     assert value_of(roles, "monitoringMetricsPublisher") == "3913510d-42f4-4e42-8a64-420c390055eb"
 
 
-def test_alert_rules_cover_the_six_conditions() -> None:
+def test_the_seals_live_in_an_immutable_versioned_container_the_app_may_only_read_and_create_in() -> None:
+    evidence, settings = template("app/evidence.bicep"), load_settings({})
+    account = the_resource(evidence, "Microsoft.Storage/storageAccounts")["properties"]
+    assert account["allowSharedKeyAccess"] is False and account["allowBlobPublicAccess"] is False
+    assert account["isHnsEnabled"] is False  # version-level immutability needs versioning, which HNS excludes
+    assert the_resource(evidence, "Microsoft.Storage/storageAccounts/blobServices")["properties"][
+        "isVersioningEnabled"] is True
+    container = the_resource(evidence, "Microsoft.Storage/storageAccounts/blobServices/containers")
+    assert value_of(evidence, container["name"]) == settings.evidence_container
+    assert container["properties"]["immutableStorageWithVersioning"] == {"enabled": True}
+    policy = the_resource(evidence, "Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies")
+    assert policy["parent"] == "evidenceContainer" and policy["name"] == "default"
+    assert value_of(evidence, policy["properties"]["immutabilityPeriodSinceCreationInDays"]) == 2555
+    assert policy["properties"]["allowProtectedAppendWrites"] is False
+    assert value_of(template("main.bicep"), "evidenceRetentionDays") == 2555
+    assert module_params("evidence")["retentionDays"] == "evidenceRetentionDays"
+    (role,) = resources_of(evidence, "Microsoft.Authorization/roleDefinitions").values()
+    (permissions,) = body(role)["properties"]["permissions"]
+    assert permissions["actions"] == [] and sorted(permissions["dataActions"]) == [
+        "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/add/action",
+        "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
+    ]  # create, never overwrite (`blobs/write`) or delete
+    assert dotted(module_params("functions")["evidenceBlobEndpoint"]) == "evidence.outputs.blobEndpoint"
+    assert app_settings()["EVIDENCE_BLOB_SERVICE_URI"] == "evidenceBlobEndpoint"
+
+
+def test_alert_rules_cover_the_seven_conditions() -> None:
     alerts = template("app/alerts.bicep")
     rules = {name: body(res) for name, res in resources_of(alerts, "Microsoft.Insights/scheduledQueryRules").items()}
     criteria = {name: rule["properties"]["criteria"]["allOf"] for name, rule in rules.items()}
@@ -369,7 +399,8 @@ def test_alert_rules_cover_the_six_conditions() -> None:
     assert f"'{telemetry.FILES_DELIVERED}'" in str(value_of(alerts, "missingNightlyQuery"))
     assert f"'{telemetry.EVENTS}'" in queries["truncateAlert"]
     assert f"'{ReasonCode.TABLE_TRUNCATED.value}'" in queries["truncateAlert"]
-    assert len(rules) == 6
+    assert f"'{telemetry.BLOBS_TAKEN}'" in queries["blobTakenAlert"]
+    assert len(rules) == 7
     for name, rule in rules.items():
         assert [dotted(group) for group in rule["properties"]["actions"]["actionGroups"]] == ["actionGroup.id"], name
         assert dotted(rule["properties"]["scopes"][0]) == "appInsights.id", name

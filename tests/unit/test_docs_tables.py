@@ -30,10 +30,9 @@ def test_the_storage_layout_names_every_table_container_and_queue() -> None:
     rows = table_rows(between(README, "### Storage layout", "\n## "))
     documented = {tuple(re.fullmatch(r"(table|container|queue) `([^`]+)`", row[0]).groups())  # type: ignore[union-attr]
                   for row in rows[1:]}
+    named = [name for name in dir(type(settings)) if name.endswith(("_table", "_container"))]  # every one there is
     used = {
-        *(("table", name) for name in (settings.contracts_table, settings.journal_table, settings.deliveries_table,
-                                       settings.claims_table, settings.claim_files_table, settings.breaks_table)),
-        ("container", settings.dead_letter_container), ("container", settings.reports_container),
+        *((name.rsplit("_", 1)[1], getattr(settings, name)) for name in named),
         ("container", "partner-<id>"), ("queue", JOBS_QUEUE), ("queue", FILES_QUEUE),
     }
     assert documented == used
@@ -79,6 +78,8 @@ def test_the_role_tables_are_the_roles_the_templates_assign() -> None:
         between(INFRA_README, "## Roles, and why each", "\n## "))[1:] if row[0] != "role"}
     assigned = {spelled(variable) for path in (ROOT / "infra" / "app").glob("*.bicep")
                 for variable in re.findall(r"^var (\w+) = '[0-9a-f-]{36}'", path.read_text(encoding="utf-8"), re.M)}
+    assigned |= {name for path in (ROOT / "infra" / "app").glob("*.bicep")  # custom roles, by the name before "("
+                 for name in re.findall(r"^\s*roleName: '([^'(]+?) \(", path.read_text(encoding="utf-8"), re.M)}
     assert documented == assigned
 
 
@@ -124,3 +125,24 @@ def test_the_deployment_settings_table_states_what_the_files_hold() -> None:
     assert "azure-monitor-opentelemetry-exporter>=1.0.0b36" in read["pyproject"]
     azd = re.search(r"azd: ['\"]?(>= ?[\d.]+)", read["azure"])
     assert azd is not None and f"`{azd.group(1)}`" in rows["`requiredVersions.azd`"]
+
+
+def test_the_retention_table_is_the_parameters_and_lifecycle_rules_of_the_templates() -> None:
+    """Each documented age is a parameter of main.bicep with that default, passed on to the module that uses it
+    with the same default there; every lifecycle rule deletes by one of them, and none reaches `evidence`."""
+    main = (ROOT / "infra" / "main.bicep").read_text(encoding="utf-8")
+    storage = (ROOT / "infra" / "app" / "storage.bicep").read_text(encoding="utf-8")
+    functions = (ROOT / "infra" / "app" / "functions.bicep").read_text(encoding="utf-8")
+    rows = {row[0].strip("`"): int(row[1]) for row in body_rows(INFRA_README, "| parameter | default (days) |")}
+    assert set(rows) == {"deadLetterRetentionDays", "partnerFileRetentionDays", "reportRetentionDays",
+                         "retentionDaysAfterCoverage"}
+    for name, days in rows.items():
+        assert f"param {name} int = {days}\n" in main, name
+        module = functions if name == "retentionDaysAfterCoverage" else storage
+        assert f"param {name} int = {days}\n" in module and f"    {name}: {name}\n" in main, name
+    policy = storage.split("managementPolicies@", 1)[1].split("\nresource ", 1)[0]
+    ages = re.findall(r"daysAfterModificationGreaterThan: (\w+)", policy)
+    assert sorted(ages) == sorted(set(rows) - {"retentionDaysAfterCoverage"})
+    assert "evidence" not in policy
+    assert "'${deadLetterContainerName}/'" in policy and "'${reportsContainerName}/'" in policy
+    assert "'partner-${id}/outbound/'" in policy

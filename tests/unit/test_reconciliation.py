@@ -223,9 +223,11 @@ def test_a_removed_file_misses_every_record_it_held(name: str) -> None:
     file = only_file(exchange, name)
     del files_of(exchange).blobs[(PARTNER, file)]
     result = reconcile(exchange, name)
-    assert set(kinds(result)) == {BreakKind.MISSING} and len(result.breaks) == 8
+    assert set(kinds(result)) == {BreakKind.MISSING} and len(result.breaks) == 6, "one break per contract"
     assert {b.contract_number for b in result.breaks} == {f"VSC7{i:06d}" for i in range(6)}
     assert all(b.key == b.contract_number and file in b.detail and "removed" in b.detail for b in result.breaks)
+    cancelled = next(b for b in result.breaks if b.key == CANCELLED[0])
+    assert "(CONTRACT_ACCEPTED at" in cancelled.detail and "(CONTRACT_CANCELLED at" in cancelled.detail
     assert result.files.records == 0 and result.manifests.records == 8
 
 
@@ -246,7 +248,8 @@ def test_a_manifest_whose_record_count_was_edited(name: str) -> None:
     edit_manifest(exchange, file, record_count=9)
     result = reconcile(exchange, name)
     [mismatch] = result.breaks
-    assert (mismatch.kind, mismatch.key, mismatch.contract_number) == (BreakKind.AMOUNT_MISMATCH, file, None)
+    assert (mismatch.kind, mismatch.key, mismatch.contract_number) == (BreakKind.MANIFEST_MISMATCH,
+                                                                       file + ".manifest.json", None)
     assert "record_count 9 in the manifest, 8 in the file" in mismatch.detail
     assert (result.journal.records, result.files.records, result.manifests.records) == (8, 8, 9)
 
@@ -261,7 +264,7 @@ def test_a_manifest_whose_control_total_was_edited(name: str) -> None:
     edit_manifest(exchange, file, control_totals=totals)
     result = reconcile(exchange, name)
     [mismatch] = result.breaks
-    assert (mismatch.kind, mismatch.key) == (BreakKind.AMOUNT_MISMATCH, file)
+    assert (mismatch.kind, mismatch.key) == (BreakKind.MANIFEST_MISMATCH, file + ".manifest.json")
     assert "control_totals.customer_refund 9999.99 in the manifest, 3351.42 in the file" in mismatch.detail
     assert result.manifests.totals["customer_refund"] == "9999.99"
     assert result.files.totals["customer_refund"] == result.journal.totals["customer_refund"] == "3351.42"
@@ -272,8 +275,8 @@ def test_a_missing_manifest_is_named() -> None:
     file = only_file(exchange, "csv")
     del files_of(exchange).blobs[(PARTNER, file + ".manifest.json")]
     [mismatch] = reconcile(exchange, "csv").breaks
-    assert (mismatch.kind, mismatch.key) == (BreakKind.AMOUNT_MISMATCH, file)
-    assert mismatch.detail == f"{file} has no manifest"
+    assert (mismatch.kind, mismatch.key) == (BreakKind.MANIFEST_MISMATCH, file + ".manifest.json")
+    assert mismatch.detail == f"{file} has no manifest, or one that is not a JSON object"
 
 
 @pytest.mark.parametrize("name", FORMATS)
@@ -287,8 +290,9 @@ def test_a_record_repeated_in_its_file_is_a_duplicate(name: str) -> None:
     [duplicate] = [b for b in result.breaks if b.kind is BreakKind.DUPLICATE]
     assert (duplicate.key, duplicate.contract_number) == ("VSC7000001", "VSC7000001")
     assert f"{file} record 5 repeats VSC7000001 (CONTRACT_ACCEPTED" in duplicate.detail
-    [manifest] = [b for b in result.breaks if b.kind is BreakKind.AMOUNT_MISMATCH]
-    assert manifest.key == file and "record_count 8 in the manifest, 9 in the file" in manifest.detail
+    [manifest] = [b for b in result.breaks if b.kind is BreakKind.MANIFEST_MISMATCH]
+    assert manifest.key == file + ".manifest.json"
+    assert "record_count 8 in the manifest, 9 in the file" in manifest.detail
     assert "sha256" in manifest.detail
     assert (result.journal.records, result.files.records) == (8, 9)
 
@@ -306,7 +310,7 @@ def test_a_refund_changed_in_the_file_names_the_contract_and_the_column(name: st
     assert "(CONTRACT_CANCELLED" in changed.detail
     assert "customer_refund '1675.71' in the journal, '1775.71' in the file" in changed.detail
     assert "gross_refund" not in changed.detail, "only the columns that differ"
-    [manifest] = [b for b in result.breaks if b.key == file]
+    [manifest] = [b for b in result.breaks if b.key == file + ".manifest.json"]
     assert "control_totals.customer_refund 3351.42 in the manifest, 3451.42 in the file" in manifest.detail
     assert result.files.totals["customer_refund"] == "3451.42" != result.journal.totals["customer_refund"]
 
@@ -325,14 +329,16 @@ def test_a_record_taken_out_of_its_file_is_missing(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", FORMATS)
-def test_an_unreadable_file_misses_its_records(name: str) -> None:
+def test_an_unreadable_file_is_one_break_not_one_a_record(name: str) -> None:
     exchange, _ = delivered_day()
     file = only_file(exchange, name)
     files_of(exchange).blobs[(PARTNER, file)] = b"garbage\n"
     result = reconcile(exchange, name)
-    assert kinds(result).count(BreakKind.MISSING) == 8
-    assert all("cannot be read: line 1" in b.detail for b in result.breaks if b.kind is BreakKind.MISSING)
-    [manifest] = [b for b in result.breaks if b.key == file]
+    assert BreakKind.MISSING not in kinds(result)
+    [unreadable] = [b for b in result.breaks if b.kind is BreakKind.UNREADABLE_FILE]
+    assert (unreadable.key, unreadable.contract_number) == (file, None)
+    assert f"{file} cannot be read as {name}: line 1" in unreadable.detail and "(8 of them" in unreadable.detail
+    [manifest] = [b for b in result.breaks if b.key == file + ".manifest.json"]
     assert "sha256" in manifest.detail and "record_count" not in manifest.detail
 
 
@@ -372,9 +378,9 @@ def test_facts_delivered_again_by_a_second_file_are_duplicates() -> None:
     clock.advance(hours=1)
     [again] = exchange.delivery.deliver(DeliveryJob(PARTNER, "jsonl", DAY)).files
     result = reconcile(exchange, "jsonl")
-    assert set(kinds(result)) == {BreakKind.DUPLICATE} and len(result.breaks) == 4  # 3 accepted, 1 cancelled
-    assert sorted(b.contract_number or "" for b in result.breaks) == ["VSC7000000", "VSC7000001", "VSC7000001",
-                                                                       "VSC7000002"]
+    # 3 accepted, 1 cancelled: one break per contract, the cancelled contract's two facts in one
+    assert set(kinds(result)) == {BreakKind.DUPLICATE} and len(result.breaks) == 3
+    assert sorted(b.contract_number or "" for b in result.breaks) == ["VSC7000000", "VSC7000001", "VSC7000002"]
     first, second = result.file_names
     assert second == again.blob_name
     assert all(f"is delivered in 2 files: {first}, {second}" in b.detail for b in result.breaks)

@@ -11,6 +11,7 @@ from fnix import completion as cli_completion
 from fnix import delivery as cli_delivery
 from fnix import publish as cli_publish
 from fnix import reconcile as cli_reconcile
+from fnix import retention as cli_retention
 from fnix import status as cli_status
 from fnix.command_tree import CommandParser
 from fnix.dev.azurite import AzuriteError
@@ -71,6 +72,7 @@ def build_parser() -> CommandParser:
     cli_delivery.add_commands(commands)
     cli_publish.add_commands(commands)
     cli_reconcile.add_commands(commands)
+    cli_retention.add_commands(commands)
     cli_status.add_commands(commands)
     cli_completion.add_commands(commands)
     return parser

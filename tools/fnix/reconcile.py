@@ -1,7 +1,9 @@
 """`fnix reconcile`: the journal, the partner files and the source of record, for one business date.
 
 The operator's view adds what the report leaves unsaid: facts not delivered yet but still within their feed's SLA
-are neither a break nor delivered, so a run with such facts never reads "agrees"; it says how many wait, per feed."""
+are neither a break nor delivered, so a run with such facts never reads "agrees"; it says how many wait, per feed.
+A settled date is sealed first, like the nightly timer does, so the journal is checked against a seal the exchange
+cannot rewrite; a date still taking facts is reconciled unsealed (a seal then would call every later fact forged)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ BREAKS_FOUND = 1
 def reconcile(args: argparse.Namespace) -> int:
     from function_app.adapters.reconciliation.page import render_html
     from function_app.adapters.reconciliation.report import render_json, render_table
+    from function_app.service_layer.reconciliation.sealing import seal_if_settled
 
     day = parse_day(args.date, "--date")
     assert day is not None
@@ -27,6 +30,9 @@ def reconcile(args: argparse.Namespace) -> int:
         args.format = "json"
     target = output_file(args.out, "--out")  # checked before the run, so a bad path costs nothing
     with open_exchange() as exchange:
+        settings = exchange.settings
+        sealed = seal_if_settled(exchange.sealer, day, settings.zone, settings.settle, exchange.clock())
+        output.note(f"journal {day}: {_sealed(sealed.outcome.value if sealed else None)}")
         service = exchange.reconciliation
         report = service.run(day)
         pending = {scope: n for scope, n in service.pending.items() if n}
@@ -52,6 +58,15 @@ def reconcile(args: argparse.Namespace) -> int:
     output.note(f"{day}: {_verdict(report.agrees, len(report.breaks), waiting)}; "
                 f"{len(report.resolved)} earlier break(s) resolved")
     return 0 if report.agrees else BREAKS_FOUND
+
+
+def _sealed(outcome: str | None) -> str:
+    return {
+        None: "not settled yet, not sealed",
+        "SEALED": "sealed now",
+        "ALREADY_SEALED": "sealed before, and the journal still gives that chain",
+        "CONTRADICTED": "sealed before, and the journal no longer gives that chain (see the JOURNAL_CHAIN breaks)",
+    }[outcome]
 
 
 def _verdict(agrees: bool, breaks: int, waiting: int) -> str:

@@ -7,7 +7,7 @@ import contextlib
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any
 
 from azure.core import MatchConditions
@@ -17,7 +17,7 @@ from azure.storage.blob import BlobBlock, BlobClient, BlobServiceClient, Contain
 
 from function_app.adapters.delivery.manifest_json import document_bytes
 from function_app.adapters.delivery.partner_blobs import BlobPartnerFiles, is_file
-from function_app.adapters.kernel.table_storage import QUERY_COMPARISONS, TRANSACTION_LIMIT, odata_quote
+from function_app.adapters.kernel.table_storage import QUERY_COMPARISONS, TRANSACTION_LIMIT, delete_rows, odata_quote
 from function_app.domain.claims.origin import ClaimOrigin
 from function_app.domain.claims.results import ResultsManifest
 from function_app.service_layer.claims.ports import (
@@ -177,6 +177,24 @@ class TableClaimsRegistry(ClaimsRegistry):
                 if existing.origin != waiting.pop(number).origin:
                     taken.append(number)
         raise RuntimeError(f"claims registry partition {partition} kept changing under this file; retry the file")
+
+    def of_contracts(self, contract_numbers: Collection[str]) -> list[tuple[str, AcceptedClaim]]:
+        wanted, found = set(contract_numbers), []
+        for partition in registry_partitions():
+            for entity in self._table.query_entities(f"PartitionKey eq '{partition}'"):
+                if entity["contract_number"] in wanted:
+                    administrator, number = entity["RowKey"].split("|", 1)
+                    origin = ClaimOrigin.parse(entity["origin"])
+                    claim = AcceptedClaim(number, entity["content_hash"], origin, entity["contract_number"])
+                    found.append((administrator, claim))
+        return found
+
+    def delete(self, administrator: str, claim_numbers: Iterable[str]) -> None:
+        by_partition: dict[str, list[str]] = defaultdict(list)
+        for number in sorted(set(claim_numbers)):
+            by_partition[_partition(administrator, number)].append(_row_key(administrator, number))
+        for partition, rows in by_partition.items():
+            delete_rows(self._table, partition, rows)
 
 
 def _row_key(administrator: str, claim_number: str) -> str:

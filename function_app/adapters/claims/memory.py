@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 
 from function_app.adapters.delivery.manifest_json import document_bytes
 from function_app.adapters.delivery.memory import MemoryPartnerFiles
@@ -84,6 +84,14 @@ class MemoryClaimsRegistry(ClaimsRegistry):
             if existing.origin != claim.origin and claim.claim_number not in taken:
                 taken.append(claim.claim_number)
         return taken
+
+    def of_contracts(self, contract_numbers: Collection[str]) -> list[tuple[str, AcceptedClaim]]:
+        wanted = set(contract_numbers)
+        return [(admin, claim) for (admin, _), claim in sorted(self.claims.items()) if claim.contract_number in wanted]
+
+    def delete(self, administrator: str, claim_numbers: Iterable[str]) -> None:
+        for number in claim_numbers:
+            self.claims.pop((administrator, number), None)
 
 
 class MemoryClaimsProgress(ClaimsProgress):

@@ -21,6 +21,7 @@ from function_app.service_layer.delivery.access import (
     SasIssuerError,
 )
 from function_app.service_layer.delivery.ports import (
+    BlobTaken,
     BlobWrite,
     DeliveredFile,
     DeliveryStateStore,
@@ -82,13 +83,19 @@ class MemoryPartnerFiles(PartnerFileStore):
     def prepare(self, partner: str) -> None:
         return None
 
-    def write_data(self, partner: str, name: str, chunks: Iterable[bytes]) -> BlobWrite:
+    def write_data(self, partner: str, name: str, chunks: Iterable[bytes], *, create: bool = False) -> BlobWrite:
         data = b"".join(chunks)
-        self.put(partner, name, data)
+        self._write(partner, name, data, create)
         return BlobWrite(hashlib.sha256(data).hexdigest(), len(data))
 
-    def write_manifest(self, partner: str, name: str, manifest: FileManifest) -> None:
-        self.put(partner, name, manifest_bytes(manifest))
+    def write_manifest(self, partner: str, name: str, manifest: FileManifest, *, create: bool = False) -> None:
+        self._write(partner, name, manifest_bytes(manifest), create)
+
+    def _write(self, partner: str, name: str, data: bytes, create: bool) -> None:
+        existing = self.blobs.get((partner, name))
+        if create and existing is not None and existing != data:
+            raise BlobTaken(f"partner-{partner}/{name}")
+        self.put(partner, name, data)
 
     def put(self, partner: str, name: str, data: bytes) -> None:
         """Any write to the partner's container, the partner's own uploads included."""

@@ -7,14 +7,16 @@ import contextlib
 import functools
 import hashlib
 from collections.abc import Iterable, Iterator
+from typing import Any
 
-from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.core import MatchConditions
+from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
 from azure.storage.blob import BlobBlock, BlobProperties, BlobServiceClient, ContainerClient, ContentSettings
 
 from function_app.adapters.delivery.manifest_json import manifest_bytes
 from function_app.adapters.kernel.overlap import Pipelined
 from function_app.domain.delivery.manifest import FileManifest
-from function_app.service_layer.delivery.ports import BlobWrite, PartnerFileStore, Published
+from function_app.service_layer.delivery.ports import BlobTaken, BlobWrite, PartnerFileStore, Published
 
 BLOCK_BYTES = 4 * 1024 * 1024
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "txt": "text/plain; charset=utf-8", "json": "application/json"}
@@ -45,7 +47,7 @@ class BlobPartnerFiles(PartnerFileStore):
     def prepare(self, partner: str) -> None:
         self._container(partner)
 
-    def write_data(self, partner: str, name: str, chunks: Iterable[bytes]) -> BlobWrite:
+    def write_data(self, partner: str, name: str, chunks: Iterable[bytes], *, create: bool = False) -> BlobWrite:
         blob = self._container(partner).get_blob_client(name)
         digest = hashlib.sha256()
         size = 0
@@ -63,13 +65,24 @@ class BlobPartnerFiles(PartnerFileStore):
             raise
         uploads.finish()
         content = CONTENT_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream")
-        blob.commit_block_list(blocks, content_settings=ContentSettings(content_type=content))
-        return BlobWrite(digest.hexdigest(), size)
+        written = BlobWrite(digest.hexdigest(), size)
+        try:  # with `create`, If-None-Match: * makes the commit fail on any blob there, even one written meanwhile
+            blob.commit_block_list(blocks, content_settings=ContentSettings(content_type=content),
+                                   **_create_only(create))
+        except (ResourceExistsError, ResourceModifiedError) as exc:
+            if hashlib.sha256(self.read(partner, name)).hexdigest() != written.sha256:
+                raise BlobTaken(f"{self.container_name(partner)}/{name}") from exc
+        return written
 
-    def write_manifest(self, partner: str, name: str, manifest: FileManifest) -> None:
+    def write_manifest(self, partner: str, name: str, manifest: FileManifest, *, create: bool = False) -> None:
         data = manifest_bytes(manifest)
         settings = ContentSettings(content_type="application/json")
-        self._container(partner).get_blob_client(name).upload_blob(data, overwrite=True, content_settings=settings)
+        blob = self._container(partner).get_blob_client(name)
+        try:
+            blob.upload_blob(data, overwrite=not create, content_settings=settings)
+        except ResourceExistsError as exc:
+            if self.read(partner, name) != data:
+                raise BlobTaken(f"{self.container_name(partner)}/{name}") from exc
 
     def publish(self, partner: str, name: str, data: bytes) -> Published:
         blob = self._container(partner).get_blob_client(name)
@@ -90,6 +103,10 @@ class BlobPartnerFiles(PartnerFileStore):
         for blob in self._container(partner).list_blobs(name_starts_with=prefix or None, include=["metadata"]):
             if is_file(blob):
                 yield blob.name
+
+
+def _create_only(create: bool) -> dict[str, Any]:
+    return {"match_condition": MatchConditions.IfMissing} if create else {}
 
 
 def is_file(blob: BlobProperties) -> bool:

@@ -8,7 +8,7 @@ record, its inbox entries and its held-cancellation markers share a partition an
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -27,7 +27,7 @@ from function_app.adapters.kernel.contract_rows import (
 )
 from function_app.adapters.kernel.contract_transactions import Chunk, owner, transactions
 from function_app.adapters.kernel.json_properties import json_property
-from function_app.adapters.kernel.table_storage import TRANSACTION_LIMIT, odata_quote, query_keys
+from function_app.adapters.kernel.table_storage import TRANSACTION_LIMIT, delete_rows, odata_quote, query_keys
 from function_app.domain.realtime.contracts import ContractRecord
 from function_app.service_layer.kernel.ports import (
     ContractChange,
@@ -153,3 +153,28 @@ class TableContractStore(ContractStore):
                 received = datetime.fromisoformat(entity["received_at"])
                 markers.append(HeldMarker(entity["routing_key"], entity["input_key"], received))
         return sorted(markers, key=lambda m: (m.received_at, m.input_key))
+
+    def every_record(self) -> Iterator[ContractRecord]:
+        for index in range(self._partitions):
+            query = f"PartitionKey eq 'b{index:02d}' and RowKey ge 'k|' and RowKey lt 'k}}'"
+            for entity in self._table.query_entities(query):
+                yield ContractRecord.from_json(json_property(entity, "record"))
+
+    def delete(self, routing_keys: Collection[str]) -> None:
+        """Reads each partition's inbox and markers to find the rows of these contracts (an inbox row is keyed by
+        its input alone), then deletes them, the record last: a crash part-way leaves a record to find again."""
+        by_partition: dict[str, set[str]] = defaultdict(set)
+        for key in routing_keys:
+            by_partition[self.partition_of(key)].add(key)
+        for partition, keys in by_partition.items():
+            rows = []
+            for entity in self._table.query_entities(f"PartitionKey eq '{partition}' and RowKey ge 'e|' "
+                                                     "and RowKey lt 'e}'"):
+                if json_property(entity, "entry")["routing_key"] in keys:
+                    rows.append(entity["RowKey"])
+            for entity in self._table.query_entities(f"PartitionKey eq '{partition}' and RowKey ge 'h|' "
+                                                     "and RowKey lt 'h}'", select=["RowKey", "routing_key"]):
+                if entity["routing_key"] in keys:
+                    rows.append(entity["RowKey"])
+            delete_rows(self._table, partition, sorted(set(rows)))
+            delete_rows(self._table, partition, sorted(record_row(key) for key in keys))

@@ -13,7 +13,7 @@ from azure.data.tables import TableClient, UpdateMode
 
 from function_app.adapters.kernel.json_properties import PIECE_BYTES, PIECES
 from function_app.adapters.kernel.overlap import prefetched
-from function_app.adapters.kernel.table_storage import TRANSACTION_LIMIT, odata_quote
+from function_app.adapters.kernel.table_storage import TRANSACTION_LIMIT, delete_rows, odata_quote
 from function_app.domain.kernel.journal import FactKind, JournalFact
 from function_app.service_layer.kernel.ports import Journal
 
@@ -60,6 +60,23 @@ class TableJournal(Journal):
                     )
                 last = fact.position
                 yield fact
+
+    def dates(self) -> Iterator[date]:
+        """One small query per date: the first entity after the last date found (tables list partitions in order)."""
+        last = ""
+        while True:
+            found = self._table.query_entities(f"PartitionKey gt {odata_quote(last)}", results_per_page=1,
+                                               select=["PartitionKey"])
+            entity = next(iter(found), None)
+            if entity is None:
+                return
+            last = entity["PartitionKey"]
+            yield date.fromisoformat(last)
+
+    def delete_date(self, business_date: date) -> None:
+        partition = business_date.isoformat()
+        rows = self._table.query_entities(f"PartitionKey eq {odata_quote(partition)}", select=["RowKey"])
+        delete_rows(self._table, partition, [entity["RowKey"] for entity in rows])
 
 
 PACK_COUNT = "pack_facts"

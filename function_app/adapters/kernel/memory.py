@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
+from function_app.domain.kernel.chain import ChainSeal
 from function_app.domain.kernel.journal import JournalFact
+from function_app.domain.realtime.contracts import ContractRecord
 from function_app.service_layer.kernel.ports import (
     ContractChange,
     ContractStore,
@@ -20,6 +22,7 @@ from function_app.service_layer.kernel.ports import (
     Snapshot,
     StoredContract,
 )
+from function_app.service_layer.kernel.seals import SealStore
 
 
 class MemoryContractStore(ContractStore):
@@ -77,6 +80,16 @@ class MemoryContractStore(ContractStore):
         ]
         return sorted(markers, key=lambda m: (m.received_at, m.input_key))
 
+    def every_record(self) -> Iterator[ContractRecord]:
+        return iter([stored.record for stored in self.records.values()])
+
+    def delete(self, routing_keys: Collection[str]) -> None:
+        gone = set(routing_keys)
+        for key in gone:
+            self.records.pop(key, None)
+        for routing, input_key in [k for k in self.inbox if k[0] in gone]:
+            del self.inbox[(routing, input_key)]
+
 
 class MemoryJournal(Journal):
     def __init__(self) -> None:
@@ -90,6 +103,13 @@ class MemoryJournal(Journal):
         for (day, position), fact in sorted(self.facts.items()):
             if day == business_date and (after is None or position > after):
                 yield fact
+
+    def dates(self) -> Iterator[date]:
+        return iter(sorted({day for day, _ in self.facts}))
+
+    def delete_date(self, business_date: date) -> None:
+        for key in [k for k in self.facts if k[0] == business_date]:
+            del self.facts[key]
 
 
 class MemoryDeadLetters(DeadLetterStore):
@@ -112,3 +132,17 @@ class MemoryDeadLetters(DeadLetterStore):
 
     def replayed(self, blob_name: str) -> str | None:
         return self.replays.get(blob_name)
+
+
+class MemorySeals(SealStore):
+    def __init__(self) -> None:
+        self.seals: dict[date, ChainSeal] = {}
+
+    def put(self, seal: ChainSeal) -> bool:
+        if seal.business_date in self.seals:
+            return False
+        self.seals[seal.business_date] = seal
+        return True
+
+    def get(self, business_date: date) -> ChainSeal | None:
+        return self.seals.get(business_date)

@@ -22,7 +22,7 @@ class MemoryBreaks(BreakStore):
         for item in found:
             self.rows[(business_date, item.identity)] = (item, BreakStatus.OPEN)
         for item in resolved:
-            self.rows[(business_date, item.identity)] = (item, BreakStatus.RESOLVED)
+            self.rows[(business_date, item.identity)] = (item.without_values(), BreakStatus.RESOLVED)
 
 
 class MemoryReports(ReportStore):

@@ -21,15 +21,6 @@ from function_app.domain.reconciliation.model import Break, BreakKind, FeedRecon
 
 TEMPLATES = Path(__file__).with_name("templates")
 
-KIND_LABELS = {
-    BreakKind.MISSING: ("Missing", "In the journal or the exchange, absent from the file or the source of record."),
-    BreakKind.DUPLICATE: ("Duplicate", "Delivered more than once."),
-    BreakKind.AMOUNT_MISMATCH: ("Amount mismatch", "A record, a control total or a refund that differs."),
-    BreakKind.LATE: ("Late", "Not delivered although the feed's SLA has passed."),
-    BreakKind.STATUS_MISMATCH: ("Status mismatch", "The exchange and the source of record disagree on a status."),
-}
-
-
 @dataclass(frozen=True)
 class Stat:
     label: str
@@ -45,11 +36,11 @@ class KindOfBreak:
 
     @property
     def label(self) -> str:
-        return KIND_LABELS[self.kind][0]
+        return self.kind.label
 
     @property
     def meaning(self) -> str:
-        return KIND_LABELS[self.kind][1]
+        return self.kind.meaning
 
 
 @dataclass(frozen=True)
@@ -83,6 +74,7 @@ def render_html(report: ReconciliationReport) -> str:
         stats=_stats(report),
         chart=chart(report.feeds) if report.feeds else None,
         kinds=_kinds(report.breaks),
+        legend=list(BreakKind),
         feeds=[_feed_card(feed) for feed in report.feeds],
     )
 

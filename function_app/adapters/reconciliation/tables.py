@@ -1,4 +1,5 @@
-"""Reconciliation breaks in Table Storage: one partition per business date, one row per break identity."""
+"""Reconciliation breaks in Table Storage: one partition per business date, one row per break identity. A row
+turned RESOLVED is rewritten without its detail, so a value it quoted does not outlive the break."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ class TableBreaks(BreakStore):
     def record(self, business_date: date, found: Sequence[Break], resolved: Sequence[Break], at: datetime) -> None:
         day = business_date.isoformat()
         rows: list[dict[str, Any]] = [_entity(day, item, BreakStatus.OPEN, at) for item in found]
-        rows += [_entity(day, item, BreakStatus.RESOLVED, at) for item in resolved]
+        rows += [_entity(day, item.without_values(), BreakStatus.RESOLVED, at) for item in resolved]
         unique = list({row["RowKey"]: row for row in rows}.values())
         for start in range(0, len(unique), BATCH):
             self._table.submit_transaction(

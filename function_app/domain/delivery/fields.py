@@ -30,9 +30,12 @@ class FieldKind(StrEnum):
 
 
 class PersonalData(StrEnum):
+    """What a personal field is, which decides how each PII level treats it (records.py)."""
+
     NAME = "name"
     VIN = "vin"
-    CUSTOMER = "customer"
+    POSTAL_CODE = "postal code"
+    CUSTOMER = "customer"  # other customer fields: the state
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ def _fact(name: str, kind: FieldKind, width: int, extract: Callable[[JournalFact
 
 TEXT, CODE, MONEY, DECIMAL = FieldKind.TEXT, FieldKind.CODE, FieldKind.MONEY, FieldKind.DECIMAL
 INTEGER, DATE = FieldKind.INTEGER, FieldKind.DATE
-NAME, VIN, CUSTOMER = PersonalData.NAME, PersonalData.VIN, PersonalData.CUSTOMER
+NAME, VIN, POSTAL_CODE, CUSTOMER = PersonalData.NAME, PersonalData.VIN, PersonalData.POSTAL_CODE, PersonalData.CUSTOMER
 MONEY_WIDTH = 12
 DATE_WIDTH = 8  # fixed-width dates are YYYYMMDD
 
@@ -107,7 +110,7 @@ _CATALOGUE = (
     _data("customer_first_name", TEXT, 50, "contract.customer.first_name", NAME),
     _data("customer_last_name", TEXT, 50, "contract.customer.last_name", NAME),
     _data("customer_state", CODE, 2, "contract.customer.state", CUSTOMER),
-    _data("customer_postal_code", CODE, 10, "contract.customer.postal_code", CUSTOMER),
+    _data("customer_postal_code", CODE, 10, "contract.customer.postal_code", POSTAL_CODE),
     _data("lienholder_code", CODE, 40, "contract.lienholder.code"),
     _data("lienholder_name", TEXT, 100, "contract.lienholder.name"),
     _data("retail_price", MONEY, MONEY_WIDTH, "contract.pricing.retail_price"),

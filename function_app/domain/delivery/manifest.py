@@ -34,6 +34,9 @@ class FileManifest:
     bytes: int
     created_at: datetime
     lineage: dict[str, Span] = field(default_factory=dict)  # business date -> span of positions
+    # The link of the business date's journal chain (domain/kernel/chain.py) at the last position of that date the
+    # file holds; for a file without facts of its date, at the last fact of the date its range reached (or genesis).
+    journal_chain: str = ""
 
     def to_json(self) -> dict[str, Any]:
         spans = sorted(self.lineage.items())
@@ -55,6 +58,7 @@ class FileManifest:
                 "last_position": spans[-1][1].last if spans else None,
                 "by_business_date": {day: {"first": span.first, "last": span.last} for day, span in spans},
             },
+            "journal_chain": self.journal_chain,
         }
 
     def is_stored_as(self, data: builtins.bytes | None) -> bool:

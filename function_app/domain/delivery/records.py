@@ -1,4 +1,6 @@
-"""One partner-file record: a fact's cells in the feed's field order, with the feed's PII level applied."""
+"""One partner-file record: a fact's cells in the feed's field order, with the feed's PII level applied
+(spec/PARTNER-FILES.md): `masked` gives a customer name's initial, a VIN's last 8 characters and a postal code's
+first three digits; `none` gives no customer field at all (the configuration refuses one) and masks the VIN."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from function_app.domain.delivery.fields import FIELDS, Cell, Field, PersonalDat
 from function_app.domain.kernel.journal import JournalFact
 
 VIN_VISIBLE = 8
+POSTAL_CODE_VISIBLE = 3  # a ZIP code's first three digits: the sectional centre, shared by many thousands
 
 
 class PiiLevel(StrEnum):
@@ -33,13 +36,19 @@ def mask_vin(vin: str) -> str:
     return "*" * hidden + vin[hidden:]
 
 
+def mask_postal_code(postal_code: str) -> str:
+    """"75201-1234" -> "752": the first three digits, nothing after them (not even padding that counts them)."""
+    return postal_code.strip()[:POSTAL_CODE_VISIBLE]
+
+
 _BARRED: Mapping[PiiLevel, frozenset[PersonalData]] = {
-    PiiLevel.NONE: frozenset({PersonalData.NAME, PersonalData.CUSTOMER}),
+    PiiLevel.NONE: frozenset({PersonalData.NAME, PersonalData.POSTAL_CODE, PersonalData.CUSTOMER}),
 }
 
 _MASKS: Mapping[tuple[PiiLevel, PersonalData], Callable[[str], str]] = {
     (PiiLevel.MASKED, PersonalData.NAME): initial,
     (PiiLevel.MASKED, PersonalData.VIN): mask_vin,
+    (PiiLevel.MASKED, PersonalData.POSTAL_CODE): mask_postal_code,
     (PiiLevel.NONE, PersonalData.VIN): mask_vin,
 }
 

@@ -1,5 +1,5 @@
 """One delivered file checked on its own: its records against the facts its journal ranges give it, and its
-manifest against the file; a file removed or unreadable delivers none of its records."""
+manifest against the file; a file removed delivers none of its records, a file unreadable is one break."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from function_app.domain.delivery.parsing import Row
 from function_app.domain.kernel.journal import JournalFact
+from function_app.domain.reconciliation.disclosure import unreadable
 from function_app.domain.reconciliation.feed_scope import FeedScope
 from function_app.domain.reconciliation.journal_facts import named
 from function_app.domain.reconciliation.manifests import Manifest, manifest_breaks
@@ -48,9 +49,9 @@ def check_file(ctx: FeedScope, view: DeliveredFileView) -> FileCheck:
     try:
         actual = ctx.read(view.data)
     except ValueError as error:
-        unread = _absent(ctx, view.name, expected, f"cannot be read: {error}")
         manifest = manifest_breaks(ctx, view.name, view.manifest, view.data, None)
-        return FileCheck(view, expected, [*manifest, *unread], aside=others)
+        unread = _unreadable(ctx, view.name, view.data, len(expected), error)
+        return FileCheck(view, expected, [*manifest, unread], aside=others)
     matched = match(ctx, expected, others, actual)
     aside = set(matched.set_aside)
     return FileCheck(
@@ -63,6 +64,13 @@ def check_file(ctx: FeedScope, view: DeliveredFileView) -> FileCheck:
         found=[*matched.found, *(fact for fact, _, _ in matched.altered)],
         extras=[(index + 1, actual[index]) for index in matched.extras],
     )
+
+
+def _unreadable(ctx: FeedScope, name: str, data: bytes, expected: int, error: ValueError) -> Break:
+    """One break for the file, keyed by its name: none of its records can be counted, but none is missing."""
+    detail = (f"{name} cannot be read as {ctx.feed.format}: {unreadable(error, data)}; "
+              f"none of its records is counted ({expected} of them are facts of the date)")
+    return ctx.broken(BreakKind.UNREADABLE_FILE, name, None, detail)
 
 
 def _absent(ctx: FeedScope, name: str, expected: list[tuple[JournalFact, Row]], what: str) -> list[Break]:

@@ -16,6 +16,7 @@ from function_app.domain.delivery.parsing import Row
 from function_app.domain.kernel.journal import JournalFact
 from function_app.domain.kernel.partners import Feed
 from function_app.domain.reconciliation.delivered_files import DeliveredFileView, FileCheck, check_file
+from function_app.domain.reconciliation.disclosure import shown
 from function_app.domain.reconciliation.feed_scope import FeedScope
 from function_app.domain.reconciliation.journal_facts import decided_at, named
 from function_app.domain.reconciliation.manifests import manifests_side
@@ -74,7 +75,8 @@ def _extra_records(ctx: FeedScope, checks: Sequence[FileCheck]) -> Iterator[Brea
                 yield ctx.broken(BreakKind.DUPLICATE, fact.contract_number, fact.contract_number, detail)
             else:
                 contract = ctx.contract_in(row)
-                detail = f"{name} record {number} matches no fact of {ctx.business_date} the file's ranges cover: {row}"
+                detail = (f"{name} record {number} matches no fact of {ctx.business_date} the file's ranges cover: "
+                          f"{shown(ctx.fields, row)}")  # never a personal value: reports outlive the file
                 yield ctx.broken(BreakKind.AMOUNT_MISMATCH, contract or f"{name}#{number}", contract, detail)
 
 

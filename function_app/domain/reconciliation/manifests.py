@@ -1,10 +1,12 @@
-"""A delivered file's manifest: what it claims (record count, control totals, sha256, size) against the file's own
-figures, and what the manifests of a date claim together."""
+"""A delivered file's manifest: field by field against the manifest the exchange recorded and re-derives for the
+file (identity, lineage, counts, totals, sha256, size, JSON types, no other keys); without that, what it claims
+against the file's own figures; and what the manifests of a date claim together."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -12,9 +14,11 @@ from function_app.domain.delivery.fields import FIELDS, FieldKind
 from function_app.domain.delivery.formats import cents
 from function_app.domain.delivery.parsing import Row
 from function_app.domain.reconciliation.feed_scope import FeedScope
+from function_app.domain.reconciliation.inventory import MANIFEST_SUFFIX
 from function_app.domain.reconciliation.model import Break, BreakKind, Side
 
 _FIGURES = ("record_count", "sha256", "bytes")
+PRESENCE_ONLY = frozenset({"journal_chain"})  # verified against the chain, not here: only its presence is checked
 
 
 @dataclass(frozen=True)
@@ -24,14 +28,17 @@ class Manifest:
     figures: Mapping[str, str] = field(default_factory=dict)  # record_count, sha256, bytes: those it holds
     control_totals: Mapping[str, str] | None = None  # None: it holds none, or not as an object
     record_count: int | None = None  # its record count when that is a whole number
+    differences: tuple[tuple[str, str], ...] | None = None  # (field, how) against the recorded one; None: not compared
 
     @classmethod
-    def from_json(cls, raw: Mapping[str, object]) -> Manifest:
+    def from_json(cls, raw: Mapping[str, object], recorded: Mapping[str, object] | None = None) -> Manifest:
+        """`recorded`: the manifest the exchange recorded for the file, to compare it with field by field."""
         count, totals = raw.get("record_count"), raw.get("control_totals")
         return cls(
             figures={name: str(raw[name]) for name in _FIGURES if name in raw},
             control_totals={str(k): str(v) for k, v in totals.items()} if isinstance(totals, dict) else None,
             record_count=count if isinstance(count, int) and not isinstance(count, bool) else None,
+            differences=None if recorded is None else tuple(field_differences(recorded, raw)),
         )
 
     def claims(self) -> dict[str, str]:
@@ -42,10 +49,15 @@ class Manifest:
 
 def manifest_breaks(ctx: FeedScope, name: str, manifest: Manifest | None, data: bytes,
                     rows: list[Row] | None) -> list[Break]:
-    """The manifest's figures against the file's own: record count and control totals (when the file can be
-    read), its sha256 and size."""
+    """Each field of the manifest that is not the recorded one; a manifest not compared so (none was recorded) has
+    its figures checked against the file's own: record count and control totals (when the file can be read), its
+    sha256 and size."""
     if manifest is None:
-        return [ctx.broken(BreakKind.AMOUNT_MISMATCH, name, None, f"{name} has no manifest")]
+        detail = f"{name} has no manifest, or one that is not a JSON object"
+        return [ctx.broken(BreakKind.MANIFEST_MISMATCH, name + MANIFEST_SUFFIX, None, detail)]
+    if manifest.differences is not None:
+        return [ctx.broken(BreakKind.MANIFEST_MISMATCH, f"{name}{MANIFEST_SUFFIX}#{field}", None,
+                           f"the manifest of {name}: {field} {how}") for field, how in manifest.differences]
     claimed = manifest.claims()
     actual = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": str(len(data))}
     if rows is not None:
@@ -60,7 +72,43 @@ def manifest_breaks(ctx: FeedScope, name: str, manifest: Manifest | None, data: 
     if not differences:
         return []
     detail = f"the manifest of {name} disagrees with the file: {'; '.join(differences)}"
-    return [ctx.broken(BreakKind.AMOUNT_MISMATCH, name, None, detail)]
+    return [ctx.broken(BreakKind.MANIFEST_MISMATCH, name + MANIFEST_SUFFIX, None, detail)]
+
+
+def field_differences(recorded: Mapping[str, object], found: Mapping[str, object], path: str = "") -> Iterator[
+        tuple[str, str]]:
+    """Each field (dotted path) where `found` is not `recorded`: absent, another JSON type, another value, or a key
+    the exchange does not write. Only the recorded value is quoted: the found one may hold anything."""
+    for key in sorted(set(recorded) | set(found), key=str):
+        field = f"{path}{key}"
+        if key in PRESENCE_ONLY and not path:
+            if key in recorded and key not in found:
+                yield field, "is absent"
+            continue
+        if key not in found:
+            yield field, "is absent"
+        elif key not in recorded:
+            yield field[:120], "is not a field the exchange writes"
+        else:
+            yield from _value_differences(field, recorded[key], found[key])
+
+
+def _value_differences(field: str, want: object, got: object) -> Iterator[tuple[str, str]]:
+    if _json_type(want) != _json_type(got):
+        yield field, f"is a JSON {_json_type(got)}, the exchange writes a {_json_type(want)}"
+    elif isinstance(want, dict) and isinstance(got, dict):
+        yield from field_differences(want, got, f"{field}.")
+    elif want != got:
+        yield field, f"is not {json.dumps(want)}, what the exchange recorded"
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    names = {float: "number", str: "string", dict: "object", list: "array", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _agrees(name: str, claimed: str | None, actual: str | None) -> bool:

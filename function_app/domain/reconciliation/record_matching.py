@@ -1,5 +1,6 @@
 """A delivered file's records paired with the facts its journal ranges give it: found as expected, altered,
-missing, another date's, or accounted for by no fact of the file."""
+missing, another date's, or accounted for by no fact of the file. An altered record names its columns; only its
+amounts are quoted (disclosure.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import TypeVar
 
 from function_app.domain.delivery.parsing import Row
 from function_app.domain.kernel.journal import JournalFact
+from function_app.domain.reconciliation.disclosure import differing
 from function_app.domain.reconciliation.feed_scope import FeedScope
 from function_app.domain.reconciliation.journal_facts import named
 from function_app.domain.reconciliation.model import Break, BreakKind
@@ -28,15 +30,17 @@ class MatchedRecords:
     extras: list[int]  # records no fact of the file accounts for
 
     def breaks(self, ctx: FeedScope, name: str, actual: list[Row]) -> Iterator[Break]:
-        """Each altered record, with the columns that differ, and each missing one."""
+        """Each altered record: its money that differs, with both amounts (AMOUNT_MISMATCH), and its other columns
+        that differ, by name only (RECORD_MISMATCH); and each missing one."""
         for fact, row, index in self.altered:
-            differences = "; ".join(
-                f"{column} {want!r} in the journal, {got!r} in the file"
-                for column, want, got in zip(ctx.fields, row, actual[index], strict=True)
-                if want != got
-            )
-            detail = f"{named(fact)} differs in {name} record {index + 1}: {differences}"
-            yield ctx.broken(BreakKind.AMOUNT_MISMATCH, fact.contract_number, fact.contract_number, detail)
+            money, others = differing(ctx.fields, row, actual[index])
+            where = f"{named(fact)} differs in {name} record {index + 1}"
+            if money:
+                detail = f"{where}: {'; '.join(money)}"
+                yield ctx.broken(BreakKind.AMOUNT_MISMATCH, fact.contract_number, fact.contract_number, detail)
+            if others:
+                detail = f"{where} in {', '.join(others)} (values not shown)"
+                yield ctx.broken(BreakKind.RECORD_MISMATCH, fact.contract_number, fact.contract_number, detail)
         for fact in self.missing:
             detail = f"{named(fact)} is not in {name}"
             yield ctx.broken(BreakKind.MISSING, fact.contract_number, fact.contract_number, detail)

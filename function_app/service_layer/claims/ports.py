@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -86,6 +86,14 @@ class ClaimsRegistry(ABC):
     @abstractmethod
     def add(self, administrator: str, claims: Sequence[AcceptedClaim]) -> list[str]:
         """Records newly accepted claims; returns the numbers another origin recorded first (to decide again)."""
+
+    def of_contracts(self, contract_numbers: Collection[str]) -> list[tuple[str, AcceptedClaim]]:
+        """Every accepted claim on these contracts, with its administrator (for retention: a scan)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot list claims by contract")
+
+    def delete(self, administrator: str, claim_numbers: Iterable[str]) -> None:
+        """Deletes the administrator's claims of these numbers. Idempotent: a number not held is left so."""
+        raise NotImplementedError(f"{type(self).__name__} cannot delete claims")
 
 
 @dataclass

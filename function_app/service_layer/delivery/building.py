@@ -4,11 +4,12 @@ writes it, by a rerun after a crash, and by a resend, always the same."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from function_app.domain.delivery.formats import FileWriter, Record, file_bytes, writer_for
 from function_app.domain.delivery.manifest import FileManifest, Span
 from function_app.domain.delivery.records import PiiLevel, record_maker
+from function_app.domain.kernel.chain import ChainCursor
 from function_app.domain.kernel.partners import Feed
 from function_app.service_layer.delivery.feed_facts import FeedFacts
 from function_app.service_layer.delivery.ports import DeliveredFile, FileClaim
@@ -16,11 +17,25 @@ from function_app.service_layer.delivery.ports import DeliveredFile, FileClaim
 Progress = Callable[[int], None]
 
 
+@dataclass
+class FileChain:
+    """The journal chain as a file's build reads it: over every fact of each date in the file's ranges (the feed's
+    and the others'), from the link at each range's start. Final once the chunks are consumed."""
+
+    ends: dict[str, str] = field(default_factory=dict)  # business date -> the link at the end of its range
+    at_last_record: str | None = None  # the link at the file's last fact of its own business date
+
+    def journal_chain(self, business_date: str) -> str:
+        """The manifest's `journal_chain`: at the file's last fact of its date, or, without one, where it stopped."""
+        return self.at_last_record if self.at_last_record is not None else self.ends[business_date]
+
+
 @dataclass(frozen=True)
 class FileBuild:
     writer: FileWriter  # its count, totals and overflows are final once the chunks are consumed
     chunks: Iterator[bytes]
     lineage: dict[str, Span]  # business date -> positions of the facts in the file; filled as chunks are consumed
+    chain: FileChain
 
 
 class FileBuilder:
@@ -30,16 +45,24 @@ class FileBuilder:
     def build(self, partner: str, feed: Feed, claim: FileClaim, progress: Progress | None = None) -> FileBuild:
         writer = writer_for(feed.format, partner, feed.name, claim.business_date, claim.sequence, list(feed.fields))
         lineage: dict[str, Span] = {}
-        return FileBuild(writer, file_bytes(writer, self._records(feed, claim, lineage, progress)), lineage)
+        chain = FileChain()
+        records = self._records(feed, claim, lineage, chain, progress)
+        return FileBuild(writer, file_bytes(writer, records), lineage, chain)
 
     def _records(
-        self, feed: Feed, claim: FileClaim, lineage: dict[str, Span], progress: Progress | None
+        self, feed: Feed, claim: FileClaim, lineage: dict[str, Span], chain: FileChain, progress: Progress | None
     ) -> Iterator[Record]:
         make = record_maker(list(feed.fields), PiiLevel(feed.pii))
+        own = claim.business_date.isoformat()
+        cursors = {day: ChainCursor(claim.chain_from.get(day) or self._facts.chain_at(day, after))
+                   for day, (after, _) in claim.ranges.items()}
         for fact in self._facts.in_ranges(claim.ranges):
+            day = fact.business_date.isoformat()
+            value = cursors[day].advance(fact)
             if not feed.receives(fact):
                 continue
-            day = fact.business_date.isoformat()
+            if day == own:
+                chain.at_last_record = value
             span = lineage.get(day)
             if span is None:
                 lineage[day] = Span(fact.position, fact.position)
@@ -48,9 +71,10 @@ class FileBuilder:
             if progress is not None:
                 progress(1)
             yield make(fact)
+        chain.ends.update({day: cursor.value for day, cursor in cursors.items()})
 
 
-def manifest_of(feed: Feed, delivered: DeliveredFile, lineage: dict[str, Span]) -> FileManifest:
+def manifest_of(feed: Feed, delivered: DeliveredFile, build: FileBuild) -> FileManifest:
     return FileManifest(
         partner=delivered.partner,
         feed=delivered.feed,
@@ -63,5 +87,6 @@ def manifest_of(feed: Feed, delivered: DeliveredFile, lineage: dict[str, Span]) 
         sha256=delivered.sha256,
         bytes=delivered.bytes,
         created_at=delivered.created_at,
-        lineage=dict(lineage),
+        lineage=dict(build.lineage),
+        journal_chain=build.chain.journal_chain(delivered.business_date.isoformat()),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
+from function_app.domain.kernel.chain import ChainCursor, genesis
 from function_app.domain.kernel.journal import JournalFact
 from function_app.domain.kernel.partners import Feed
 from function_app.service_layer.delivery.ports import FeedState
@@ -41,6 +42,17 @@ class FeedFacts:
                 if fact.position > upto:
                     break
                 yield fact
+
+    def chain_at(self, day: str, position: str) -> str:
+        """The date's chain link at a position (its last fact at or before it), read from the date's start."""
+        business_date = date.fromisoformat(day)
+        cursor = ChainCursor(genesis(business_date))
+        if position:
+            for fact in self._journal.read(business_date):
+                if fact.position > position:
+                    break
+                cursor.advance(fact)
+        return cursor.value
 
     def waiting(self, feed: Feed, ranges: Ranges, enough: int) -> bool:
         """Whether at least `enough` facts the feed receives lie in the ranges."""

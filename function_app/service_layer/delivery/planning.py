@@ -38,7 +38,9 @@ class FilePlanner:
                 feed, ranges, 1):
             return None
         sequence = state.sequences.get(business_date.isoformat(), 0) + 1
-        return FileClaim(business_date, sequence, blob_name(partner, feed, business_date, sequence), ranges, now)
+        chain_from = {day: state.chains[day] for day in ranges if day in state.chains}
+        return FileClaim(business_date, sequence, blob_name(partner, feed, business_date, sequence), ranges, now,
+                         chain_from)
 
     def _micro_due(self, feed: Feed, state: FeedState, ranges: Ranges, now: datetime) -> bool:
         """Often enough to meet the SLA, or early when enough records wait (the size trigger)."""

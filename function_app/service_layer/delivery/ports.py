@@ -22,6 +22,9 @@ class FileClaim:
     blob_name: str
     ranges: dict[str, tuple[str, str]]  # business date -> (after position, up to position)
     claimed_at: datetime
+    # business date -> the journal chain's link at its `after` position, as the feed's state carried it; a date
+    # without one is read from its start (a resend, a state from before the chain)
+    chain_from: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -30,13 +33,15 @@ class FileClaim:
             "blob_name": self.blob_name,
             "ranges": {day: list(span) for day, span in sorted(self.ranges.items())},
             "claimed_at": self.claimed_at.isoformat(),
+            "chain_from": dict(sorted(self.chain_from.items())),
         }
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> FileClaim:
         ranges = {day: (span[0], span[1]) for day, span in raw["ranges"].items()}
         claimed_at = datetime.fromisoformat(raw["claimed_at"])
-        return cls(date.fromisoformat(raw["business_date"]), int(raw["sequence"]), raw["blob_name"], ranges, claimed_at)
+        return cls(date.fromisoformat(raw["business_date"]), int(raw["sequence"]), raw["blob_name"], ranges, claimed_at,
+                   dict(raw.get("chain_from", {})))
 
 
 @dataclass
@@ -47,6 +52,7 @@ class FeedState:
     sequences: dict[str, int] = field(default_factory=dict)
     pending: FileClaim | None = None
     last_cut_at: datetime | None = None
+    chains: dict[str, str] = field(default_factory=dict)  # business date -> the journal chain's link at its watermark
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,19 +60,23 @@ class FeedState:
             "sequences": dict(sorted(self.sequences.items())),
             "pending": self.pending.to_json() if self.pending else None,
             "last_cut_at": self.last_cut_at.isoformat() if self.last_cut_at else None,
+            "chains": dict(sorted(self.chains.items())),
         }
 
-    def completed(self) -> FeedState:
-        """The state once its pending file is recorded: each date's watermark advanced to the end of its range."""
+    def completed(self, chains: dict[str, str] | None = None) -> FeedState:
+        """The state once its pending file is recorded: each date's watermark advanced to the end of its range, with
+        the chain's link there (`chains`, as the file's build computed it; a date without one forgets its link)."""
         claim = self.pending
         if claim is None:
             return self
+        ends = chains or {}
         return replace(
             self,
             pending=None,
             watermarks={**self.watermarks, **{day: upto for day, (_, upto) in claim.ranges.items()}},
             sequences={**self.sequences, claim.business_date.isoformat(): claim.sequence},
             last_cut_at=claim.claimed_at,
+            chains={**{d: v for d, v in self.chains.items() if d not in claim.ranges}, **ends},
         )
 
     @classmethod
@@ -78,6 +88,7 @@ class FeedState:
             sequences={k: int(v) for k, v in raw.get("sequences", {}).items()},
             pending=FileClaim.from_json(pending) if pending else None,
             last_cut_at=datetime.fromisoformat(cut) if cut else None,
+            chains=dict(raw.get("chains", {})),
         )
 
 
@@ -161,6 +172,10 @@ class BlobWrite:
     bytes: int
 
 
+class BlobTaken(Exception):
+    """A blob the exchange was to create holds other bytes already: nothing is written over it."""
+
+
 class Published(StrEnum):
     WRITTEN = "written"
     UNCHANGED = "unchanged"  # the very same bytes were there already
@@ -175,12 +190,14 @@ class PartnerFileStore(ABC):
         """Makes sure the partner's container exists (a link to it works before the first file)."""
 
     @abstractmethod
-    def write_data(self, partner: str, name: str, chunks: Iterable[bytes]) -> BlobWrite:
-        """Streams the chunks into one blob, committed whole at the end."""
+    def write_data(self, partner: str, name: str, chunks: Iterable[bytes], *, create: bool = False) -> BlobWrite:
+        """Streams the chunks into one blob, committed whole at the end. With `create`, only where no blob is (or
+        one of the very same bytes, a rerun's): BlobTaken, and nothing written, when the name holds other bytes."""
 
     @abstractmethod
-    def write_manifest(self, partner: str, name: str, manifest: FileManifest) -> None:
-        """The manifest beside the data file; written after it, so partners only see complete files."""
+    def write_manifest(self, partner: str, name: str, manifest: FileManifest, *, create: bool = False) -> None:
+        """The manifest beside the data file; written after it, so partners only see complete files. `create` as
+        for `write_data`."""
 
     @abstractmethod
     def publish(self, partner: str, name: str, data: bytes) -> Published:

@@ -52,7 +52,7 @@ class Resender:
         if self._existing(partner, name) != data:
             self._files.write_data(partner, name, [data])
             data_outcome = BlobOutcome.WRITTEN
-        manifest = manifest_of(feed, delivered, build.lineage)
+        manifest = manifest_of(feed, delivered, build)
         manifest_outcome = BlobOutcome.UNCHANGED
         if not manifest.is_stored_as(self._existing(partner, name + ".manifest.json")):
             self._files.write_manifest(partner, name + ".manifest.json", manifest)

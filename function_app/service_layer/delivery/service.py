@@ -24,6 +24,7 @@ from function_app.service_layer.delivery.feed_facts import FeedFacts
 from function_app.service_layer.delivery.jobs import DeliveryJob, DeliveryResult, due_jobs, feed_of, feeds_of
 from function_app.service_layer.delivery.planning import FilePlanner
 from function_app.service_layer.delivery.ports import (
+    BlobTaken,
     DeliveredFile,
     DeliveryStateStore,
     FeedState,
@@ -95,6 +96,20 @@ class DeliveryService:
             return self._previews.dry_run(job, cut_now, settle, self._clock())
         partner, feed = feed_of(self._config, job.partner, job.feed)
         result = DeliveryResult(job, note=self._publish_layout(partner, feed))
+        try:
+            return self._deliver(job, partner, feed, result, cut_now, progress, settle)
+        except BlobTaken as taken:  # a file there that this claim did not write: stop, and tell operations
+            telemetry.blobs_taken.add(1, {"partner": partner.id, "feed": feed.name})
+            telemetry.log.error("%s/%s: delivery stopped, %s already holds other bytes; nothing was overwritten "
+                                "(reconciliation names the blob; remove it once understood, then deliver again)",
+                                partner.id, feed.name, taken)
+            result.note += f"stopped: {taken} already holds other bytes, left as they are"
+            return result
+
+    def _deliver(
+        self, job: DeliveryJob, partner: Partner, feed: Feed, result: DeliveryResult, cut_now: bool,
+        progress: Progress | None, settle: timedelta,
+    ) -> DeliveryResult:
         state, etag = self._states.read(partner.id, feed.name)
         if state.pending is not None:
             result.note += "completed a file an earlier run had started; "
@@ -141,7 +156,7 @@ class DeliveryService:
         claim = state.pending
         assert claim is not None
         build = self._builder.build(partner.id, feed, claim, progress)
-        written = self._files.write_data(partner.id, claim.blob_name, build.chunks)
+        written = self._files.write_data(partner.id, claim.blob_name, build.chunks, create=True)
         writer = build.writer
         overflowed, where = writer.overflows
         if overflowed:
@@ -160,9 +175,9 @@ class DeliveryService:
             created_at=claim.claimed_at,
             ranges=dict(claim.ranges),
         )
-        manifest = manifest_of(feed, delivered, build.lineage)
-        self._files.write_manifest(partner.id, claim.blob_name + ".manifest.json", manifest)
-        if self._states.write(partner.id, feed.name, state.completed(), etag, delivered) is None:
+        manifest = manifest_of(feed, delivered, build)
+        self._files.write_manifest(partner.id, claim.blob_name + ".manifest.json", manifest, create=True)
+        if self._states.write(partner.id, feed.name, state.completed(build.chain.ends), etag, delivered) is None:
             return None
         _observe_file(delivered, build.lineage)
         return delivered

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -123,6 +123,15 @@ class ContractStore(ABC):
     def take_over(self, stale: IdentityClaim, claim: IdentityClaim) -> bool:
         """Replaces `stale` by `claim` if it is still the stored version; False when another writer changed it."""
 
+    def every_record(self) -> Iterator[ContractRecord]:
+        """Every contract record held (for retention: a scan of the whole store)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot list its contracts")
+
+    def delete(self, routing_keys: Collection[str]) -> None:
+        """Deletes each contract's record with its inbox entries and held markers. Idempotent: what is gone
+        already is left so. Identity claims stay: they hold an input's source and id, nothing personal."""
+        raise NotImplementedError(f"{type(self).__name__} cannot delete contracts")
+
 
 class Journal(ABC):
     @abstractmethod
@@ -137,6 +146,14 @@ class Journal(ABC):
     @abstractmethod
     def read(self, business_date: date, after: str | None = None) -> Iterator[JournalFact]:
         """Facts of one business date in position order, after the given position."""
+
+    def dates(self) -> Iterator[date]:
+        """Every business date with facts, oldest first."""
+        raise NotImplementedError(f"{type(self).__name__} cannot list its dates")
+
+    def delete_date(self, business_date: date) -> None:
+        """Deletes every fact of the date. Idempotent: a date without facts is left so."""
+        raise NotImplementedError(f"{type(self).__name__} cannot delete a date")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from function_app.service_layer.claims.ports import ClaimsInbox, ClaimsProgress,
 from function_app.service_layer.delivery.access import AccessIssuer, AckInbox
 from function_app.service_layer.delivery.ports import DeliveryStateStore, JobQueues, PartnerFileStore
 from function_app.service_layer.kernel.ports import ContractStore, DeadLetterStore, Journal
+from function_app.service_layer.kernel.seals import SealStore
 from function_app.service_layer.reconciliation.ports import BreakStore, ReportStore
 
 
@@ -27,3 +28,4 @@ class Storage:
     claims_progress: ClaimsProgress
     ack_inbox: AckInbox
     access_issuer: AccessIssuer
+    seals: SealStore

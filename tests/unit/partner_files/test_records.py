@@ -1,10 +1,17 @@
-"""Records in field order with the feed's PII level: full as is, masked (initials, VIN's last 8), none (barred)."""
+"""Records in field order with the PII level: full as is, masked (initials, VIN's last 8, ZIP3), none (barred)."""
 
 from __future__ import annotations
 
 import pytest
 
-from function_app.domain.delivery.records import PiiLevel, initial, mask_vin, pii_violations, record
+from function_app.domain.delivery.records import (
+    PiiLevel,
+    initial,
+    mask_postal_code,
+    mask_vin,
+    pii_violations,
+    record,
+)
 from tests.unit.partner_files.facts import sample_facts
 
 ACCEPTED, REVISED, GAP_ACCEPTED, GAP_CANCELLED, FORMULAS, MORE_FORMULAS, NON_LATIN = sample_facts()
@@ -21,8 +28,13 @@ def test_full_pii_is_as_is() -> None:
     assert record(ACCEPTED, PERSONAL, PiiLevel.FULL) == ("María", "Núñez", "4T1BF1FK3GU123456", "TX", "75201")
 
 
-def test_masked_pii_keeps_initials_and_the_vins_last_8() -> None:
-    assert record(ACCEPTED, PERSONAL, PiiLevel.MASKED) == ("M.", "N.", "*********GU123456", "TX", "75201")
+def test_masked_pii_keeps_initials_the_vins_last_8_and_the_postal_codes_first_3() -> None:
+    assert record(ACCEPTED, PERSONAL, PiiLevel.MASKED) == ("M.", "N.", "*********GU123456", "TX", "752")
+
+
+@pytest.mark.parametrize(("postal_code", "masked"), [("75201", "752"), ("75201-1234", "752"), ("00501", "005")])
+def test_a_masked_postal_code_is_its_first_three_digits(postal_code: str, masked: str) -> None:
+    assert mask_postal_code(postal_code) == masked
 
 
 @pytest.mark.parametrize(

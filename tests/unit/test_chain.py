@@ -1,0 +1,70 @@
+"""The journal's hash chain: every change to a fact, its order, a removal or an insertion changes the links from
+that fact on, and only from there."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import pytest
+
+from function_app.domain.kernel.chain import ChainSeal, genesis, links
+from function_app.domain.kernel.journal import FactKind, JournalFact
+
+DAY = date(2026, 3, 2)
+
+
+def fact(n: int) -> JournalFact:
+    return JournalFact(DAY, f"p{n:04d}", FactKind.CONTRACT_ACCEPTED, f"C{n}", 1, "D1", "VSC", None, "ADM1", f"e{n}",
+                       "urn:dealer:D1", {"contract": {"n": n}})
+
+
+FACTS = [fact(n) for n in range(1, 11)]
+
+
+def values(facts: list[JournalFact]) -> list[str]:
+    return [item.value for item in links(DAY, facts)]
+
+
+def first_difference(a: list[str], b: list[str]) -> int:
+    return next(i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y)
+
+
+def test_the_chain_is_deterministic_and_starts_from_the_dates_genesis() -> None:
+    assert values(FACTS) == values(list(FACTS))
+    assert genesis(DAY) != genesis(date(2026, 3, 3))
+    assert ChainSeal.of(DAY, [], datetime(2026, 3, 3, tzinfo=UTC)).head == genesis(DAY)
+
+
+EDITS: list[JournalFact] = [
+    replace(FACTS[4], position="p0005x"), replace(FACTS[4], contract_number="C55"), replace(FACTS[4], revision=2),
+    replace(FACTS[4], event_id="forged"), replace(FACTS[4], data={"contract": {"n": 0}}),
+]
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=["position", "contract", "revision", "event_id", "data"])
+def test_an_edit_of_any_field_changes_the_links_from_that_fact_on(edit: JournalFact) -> None:
+    edited = list(FACTS)
+    edited[4] = edit
+    before, after = values(FACTS), values(edited)
+    assert before[:4] == after[:4]
+    assert all(x != y for x, y in zip(before[4:], after[4:], strict=True))
+
+
+def test_a_removal_an_insertion_and_a_swap_each_break_the_chain_where_they_happen() -> None:
+    before = values(FACTS)
+    assert first_difference(before, values(FACTS[:3] + FACTS[4:])) == 3
+    assert first_difference(before, values([*FACTS[:6], fact(99), *FACTS[6:]])) == 6
+    assert first_difference(before, values([*FACTS[:2], FACTS[3], FACTS[2], *FACTS[4:]])) == 2
+
+
+def test_a_fact_of_another_date_is_refused() -> None:
+    with pytest.raises(ValueError, match="in the chain of 2026-03-02"):
+        list(links(DAY, [replace(fact(1), business_date=date(2026, 3, 3))]))
+
+
+def test_a_seal_round_trips_and_refuses_another_chain_version() -> None:
+    seal = ChainSeal.of(DAY, FACTS, datetime(2026, 3, 3, 6, tzinfo=UTC))
+    assert ChainSeal.from_json(seal.to_json()) == seal
+    with pytest.raises(ValueError, match="not 'fni-journal-chain/1'"):
+        ChainSeal.from_json(seal.to_json() | {"chain": "other/9"})
