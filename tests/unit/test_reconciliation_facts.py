@@ -311,3 +311,13 @@ def test_a_fact_break_keeps_its_key_from_run_to_run_and_resolves_when_the_fact_i
     assert [b.identity for b in later.resolved if "@" in b.key] == ours
     assert [b.identity for b in resolve(first.source_of_record, later.source_of_record) if "@" in b.key] == ours
 
+
+
+def test_a_fact_copied_under_a_new_position_is_a_duplicate_though_it_agrees_with_its_record() -> None:
+    exchange = day_of()
+    original = fact_of(exchange, HONDA, FactKind.CONTRACT_ACCEPTED)
+    twin = replace(original, position=original.position + "-copy")
+    exchange.journal.append([twin])
+    (found,) = checked(exchange)
+    assert (found.kind, found.key, found.contract_number) == (BreakKind.DUPLICATE, f"{HONDA}@{twin.position}", HONDA)
+    assert original.position in found.detail

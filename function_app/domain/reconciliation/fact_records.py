@@ -23,9 +23,11 @@ from function_app.domain.claims.origin import ClaimRecord
 from function_app.domain.kernel.journal import FactKind, JournalFact
 from function_app.domain.realtime.contracts import ContractRecord, ContractStatus
 from function_app.domain.reconciliation.fact_back_office import back_office_differences, claim_differences
-from function_app.domain.reconciliation.fact_figures import Difference, differing, fact_breaks
+from function_app.domain.reconciliation.fact_figures import Difference, differing, fact_breaks, fact_key
+from function_app.domain.reconciliation.journal_facts import named
 from function_app.domain.reconciliation.model import Break, BreakKind
 from function_app.domain.reconciliation.runs import distinct
+from function_app.domain.reconciliation.source_of_record import SOURCE_OF_RECORD
 
 # facts of the exchange's own decisions: their contract must be one the exchange accepted
 _DECIDED = frozenset({FactKind.CONTRACT_ACCEPTED, FactKind.CONTRACT_REVISED, FactKind.CONTRACT_CANCELLED,
@@ -39,9 +41,25 @@ def compare_facts(
 ) -> tuple[Break, ...]:
     """Each fact of the date against its contract's record (`records`, by contract number) and, for a claim filed,
     the claims registry (`claims`; None: not available, not checked)."""
-    return distinct(b for fact in facts
-                    for b in fact_breaks(business_date, fact, _differences(fact, records.get(fact.contract_number),
-                                                                           claims)))
+    return distinct([*(b for fact in facts
+                       for b in fact_breaks(business_date, fact, _differences(fact, records.get(fact.contract_number),
+                                                                              claims))),
+                     *_copies(business_date, facts)])
+
+
+def _copies(business_date: date, facts: Sequence[JournalFact]) -> list[Break]:
+    """A fact the journal holds twice under two positions: each decision, back-office change or claim row gives
+    one fact of a kind, so a second with the same kind, contract, revision, source and event is a copy that
+    agrees with every record (a forged twin, which a partner would receive twice)."""
+    first: dict[tuple[str, str, int, str, str], JournalFact] = {}
+    found = []
+    for fact in facts:
+        original = first.setdefault((fact.kind, fact.contract_number, fact.revision, fact.source, fact.event_id), fact)
+        if original is not fact:
+            detail = f"{named(fact)}: a copy of the fact at {original.position} (the same event decided once)"
+            found.append(Break(BreakKind.DUPLICATE, business_date, SOURCE_OF_RECORD, fact_key(fact),
+                               fact.contract_number, detail))
+    return found
 
 
 def _differences(fact: JournalFact, record: ContractRecord | None, claims: Claims | None) -> list[Difference]:

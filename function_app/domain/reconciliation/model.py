@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 class BreakKind(StrEnum):
     MISSING = "MISSING"  # in the journal (or the exchange), absent from the file (or the source of record)
-    DUPLICATE = "DUPLICATE"  # delivered more than once
+    DUPLICATE = "DUPLICATE"  # delivered more than once, or a fact the journal holds twice
     AMOUNT_MISMATCH = "AMOUNT_MISMATCH"  # a record, a control total or a refund that differs
     LATE = "LATE"  # not delivered although its feed's SLA has passed
     STATUS_MISMATCH = "STATUS_MISMATCH"  # the exchange and the source of record disagree on a contract's status
@@ -44,7 +44,7 @@ KIND_MEANINGS: Mapping[BreakKind, KindMeaning] = {
         "Missing", "A fact of the journal that no delivered file holds (its file removed, or the record taken "
         "out), a contract the source of record has never reported, or a journal fact whose contract (or claim) "
         "the exchange holds no record of."),
-    BreakKind.DUPLICATE: KindMeaning("Duplicate", "A fact delivered more than once, in one file or across two."),
+    BreakKind.DUPLICATE: KindMeaning("Duplicate", "A fact delivered more than once, in one file or across two, or held twice by the journal under two positions."),
     BreakKind.AMOUNT_MISMATCH: KindMeaning(
         "Amount mismatch", "Money that differs: a record's amount, a manifest's control total, a refund "
         "against the one due now, or a journal fact's amount against the exchange's record."),
