@@ -44,7 +44,8 @@ KIND_MEANINGS: Mapping[BreakKind, KindMeaning] = {
         "Missing", "A fact of the journal that no delivered file holds (its file removed, or the record taken "
         "out), a contract the source of record has never reported, or a journal fact whose contract (or claim) "
         "the exchange holds no record of."),
-    BreakKind.DUPLICATE: KindMeaning("Duplicate", "A fact delivered more than once, in one file or across two, or held twice by the journal under two positions."),
+    BreakKind.DUPLICATE: KindMeaning("Duplicate", "A fact delivered more than once, in one file or across two, or "
+                                     "held twice by the journal under two positions."),
     BreakKind.AMOUNT_MISMATCH: KindMeaning(
         "Amount mismatch", "Money that differs: a record's amount, a manifest's control total, a refund "
         "against the one due now, or a journal fact's amount against the exchange's record."),
