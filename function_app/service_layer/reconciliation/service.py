@@ -70,12 +70,13 @@ class ReconciliationService:
         self._renderer = FileRenderer(journal, self._day)
         self._outbound = OutboundInventory(deliveries, files, claims, self._renderer.claimed)
         self._rendered: dict[str, RenderedFile] = {}  # this run's files of its date, rendered from the journal
+        self._manifests: dict[tuple[str, str], bytes | None] = {}  # read once a run: the file check, then the chain's
         self.pending: dict[str, int] = {}  # per "<partner>/<feed>": facts of the last run's date not delivered yet
         # and still within their SLA, so neither a break nor delivered (the operator's view says so)
 
     def run(self, business_date: date) -> ReconciliationReport:
         now = self._clock()
-        self._days, self._rendered = {}, {}
+        self._days, self._rendered, self._manifests = {}, {}, {}
         self.pending = {}
         with telemetry.span("fni.reconcile", **{"fni.business_date": business_date.isoformat()}):
             facts = self._day(business_date.isoformat())
@@ -171,7 +172,7 @@ class ReconciliationService:
         return DeliveredFileView(
             name=delivered.blob_name,
             data=self._read(partner, delivered.blob_name),
-            manifest=_manifest(self._read(partner, delivered.blob_name + ".manifest.json"), recorded),
+            manifest=_manifest(self._manifest(partner, delivered.blob_name), recorded),
             expected_facts=tuple(f for f in subscribed if delivered.covers(day, f.position)),
             other_facts=others,
         )
@@ -188,7 +189,7 @@ class ReconciliationService:
         for delivered in self._deliveries.files(partner, feed.name):
             if delivered.business_date == business_date:
                 name = delivered.blob_name
-                quoted = quoted_chain(f"{partner}:{name}", self._read(partner, name + ".manifest.json"), day,
+                quoted = quoted_chain(f"{partner}:{name}", self._manifest(partner, name), day,
                                       delivered.ranges.get(day, ("", ""))[1])
                 if quoted is not None:
                     yield quoted
@@ -197,6 +198,12 @@ class ReconciliationService:
         if day not in self._days:
             self._days[day] = list(self._journal.read(date.fromisoformat(day)))
         return self._days[day]
+
+    def _manifest(self, partner: str, data_file: str) -> bytes | None:
+        key = (partner, data_file)
+        if key not in self._manifests:
+            self._manifests[key] = self._read(partner, data_file + ".manifest.json")
+        return self._manifests[key]
 
     def _read(self, partner: str, name: str) -> bytes | None:
         try:
