@@ -73,6 +73,7 @@ MID_TERM_REFUND = {
     "provider_refund": "760.83",
     "dealer_chargeback": "914.88",
     "payee": "CUSTOMER",
+    "state_rule": None,
 }
 FREE_LOOK_REFUND = {
     "method": "PRO_RATA",
@@ -86,6 +87,7 @@ FREE_LOOK_REFUND = {
     "provider_refund": "1100.00",
     "dealer_chargeback": "1395.00",
     "payee": "CUSTOMER",
+    "state_rule": None,
 }
 
 
@@ -423,6 +425,7 @@ def test_gap_cancellation_uses_rule_of_78_with_month_end_clamping() -> None:
         "provider_refund": "306.85",
         "dealer_chargeback": "354.73",
         "payee": "LIENHOLDER",
+        "state_rule": None,
     }
     assert (fact.product_type, fact.oem, fact.administrator) == ("GAP", "HONDA", "ADM-02")
 

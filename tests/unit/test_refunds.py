@@ -92,6 +92,7 @@ def test_worked_example_mid_term_is_used_up_by_mileage() -> None:
         "provider_refund": "760.83",
         "dealer_chargeback": "914.88",
         "payee": "CUSTOMER",
+        "state_rule": None,
     }
 
 
@@ -111,6 +112,7 @@ def test_worked_example_free_look() -> None:
         "provider_refund": "1100.00",
         "dealer_chargeback": "1395.00",
         "payee": "CUSTOMER",
+        "state_rule": None,
     }
 
 

@@ -72,6 +72,7 @@ class Refund:
     provider_refund: Decimal
     dealer_chargeback: Decimal
     payee: Payee
+    state_rule: str | None = None  # the state whose rules applied (REFUNDS.md "State rules"), or None
 
     def to_json(self) -> dict[str, str | int | None]:
         return {
@@ -86,6 +87,7 @@ class Refund:
             "provider_refund": money_str(self.provider_refund),
             "dealer_chargeback": money_str(self.dealer_chargeback),
             "payee": self.payee.value,
+            "state_rule": self.state_rule,
         }
 
     @classmethod
@@ -103,6 +105,7 @@ class Refund:
             provider_refund=Decimal(raw["provider_refund"]),
             dealer_chargeback=Decimal(raw["dealer_chargeback"]),
             payee=Payee(raw["payee"]),
+            state_rule=raw.get("state_rule"),
         )
 
 

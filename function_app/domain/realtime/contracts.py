@@ -65,6 +65,8 @@ class Cancellation:
     source: str
     request: CancellationRequest
     refund: Refund
+    decided_on: date | None = None  # the business date it was accepted (None: accepted before this was kept)
+    refund_due_days: int | None = None  # from the state rule that applied: the refund is owed within these days
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -73,6 +75,8 @@ class Cancellation:
             "source": self.source,
             "request": self.request.model_dump(mode="json"),
             "refund": self.refund.to_json(),
+            "decided_on": self.decided_on.isoformat() if self.decided_on else None,
+            "refund_due_days": self.refund_due_days,
         }
 
     @classmethod
@@ -83,6 +87,8 @@ class Cancellation:
             source=raw["source"],
             request=CancellationRequest.model_validate(raw["request"]),
             refund=Refund.from_json(raw["refund"]),
+            decided_on=date.fromisoformat(raw["decided_on"]) if raw.get("decided_on") else None,
+            refund_due_days=raw.get("refund_due_days"),
         )
 
 

@@ -56,11 +56,12 @@ class ContractBook:
     ) -> tuple[ContractRecord, Outcome]:
         if not record.exists:
             return _hold(record, request, content_hash, ctx)
-        rejection = _cancellation_rejection(record, request, content_hash)
-        if rejection is not None:
-            return record, _outcome(ctx, record, rejection)
-        refund = self.quote(record, request)
-        cancellation = Cancellation(content_hash, ctx.event_id, ctx.source, request, refund)
+        assessment = self.assess_cancellation(record, request, content_hash)
+        if isinstance(assessment, Decision):
+            return record, _outcome(ctx, record, assessment)
+        refund = assessment.refund
+        cancellation = Cancellation(content_hash, ctx.event_id, ctx.source, request, refund,
+                                    decided_on=ctx.business_date, refund_due_days=assessment.refund_due_days)
         updated = replace(record, status=ContractStatus.CANCELLED, cancellation=cancellation)
         data = {"contract": record.contract_json(), "cancellation": request.model_dump(mode="json"),
                 "refund": refund.to_json()}
@@ -102,6 +103,16 @@ class ContractBook:
             outcome.held = held
             outcomes.append(outcome)
         return record
+
+    def assess_cancellation(
+        self, record: ContractRecord, request: CancellationRequest, content_hash: str | None = None
+    ) -> Decision | RefundDue:
+        """The one decision path of a cancellation and of a quote (API.md): a rejection, a duplicate, or the
+        refund the request gets now. `content_hash` None: a quote, which is never the duplicate of anything."""
+        rejection = _cancellation_rejection(record, request, content_hash)
+        if rejection is not None:
+            return rejection
+        return RefundDue(self.quote(record, request), refund_due_days=None)
 
     def quote(self, record: ContractRecord, request: CancellationRequest) -> Refund:
         """REFUNDS.md for this contract and request, with the claims the record holds as paid."""
@@ -157,13 +168,21 @@ def _submission_rejection(record: ContractRecord, contract: ContractSubmission, 
     return None
 
 
+@dataclass(frozen=True)
+class RefundDue:
+    """An acceptable cancellation's refund, and within how many days the state's rule says it must be paid."""
+
+    refund: Refund
+    refund_due_days: int | None
+
+
 def _cancellation_rejection(
-    record: ContractRecord, request: CancellationRequest, content_hash: str
+    record: ContractRecord, request: CancellationRequest, content_hash: str | None
 ) -> Decision | None:
     if request.dealer_code != record.dealer_code:
         return _reject(ReasonCode.NOT_AUTHORIZED, "dealer_code", "the contract belongs to another dealer")
     if record.status is ContractStatus.CANCELLED:
-        if record.cancellation and record.cancellation.content_hash == content_hash:
+        if record.cancellation and content_hash is not None and record.cancellation.content_hash == content_hash:
             return Decision.duplicate()
         return _reject(ReasonCode.ALREADY_CANCELLED, "contract_number", "the contract is already cancelled")
     assert record.submission is not None
