@@ -110,7 +110,7 @@ def bootstrap(
         storage = azure_storage(settings, clock=clock, client_options=client_options, response_hook=response_hook)
     storage = replace(storage, **ports)
     partners = partners or load_partner_config(settings.partner_config)
-    book = ContractBook(settings.catalogue)
+    book = ContractBook(settings.catalogue, settings.state_rules)
     return Exchange(
         settings=settings,
         clock=clock,
@@ -124,7 +124,8 @@ def bootstrap(
         reconciliation=ReconciliationService(partners, storage.journal, storage.contracts, storage.deliveries,
                                              storage.partner_files, storage.breaks, settings.catalogue,
                                              settle=settings.settle, claims=storage.claims_progress, clock=clock,
-                                             seals=storage.seals, registry=storage.claims_registry),
+                                             seals=storage.seals, registry=storage.claims_registry,
+                                             state_rules=settings.state_rules),
         claims=ClaimsIntake(partners, storage.claims_inbox, storage.claims_registry, storage.claims_progress,
                             storage.contracts, storage.journal, settings.zone, clock=clock),
         acknowledgements=Acknowledgements(storage.deliveries, storage.ack_inbox, partners),

@@ -12,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from function_app.domain.kernel.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueError, catalogue_from_overrides
+from function_app.domain.kernel.state_rules import StateRuleError, StateRules, state_rules_from_document
 from function_app.domain.retention.period import DEFAULT_DAYS_AFTER_COVERAGE, Retention
 
 STORAGE_SETTING = "AzureWebJobsStorage"
@@ -24,6 +25,7 @@ _ACCOUNT = re.compile(r"[a-z0-9]{3,24}")
 _SERVICE_URI = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~-]*)*", re.ASCII)
 APP_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PARTNER_CONFIG = APP_ROOT / "config" / "partners.json"
+DEFAULT_STATE_RULES = APP_ROOT / "config" / "state_rules.json"
 
 
 class ConfigError(ValueError):
@@ -45,6 +47,7 @@ class Settings:
     settle: timedelta = timedelta(minutes=15)
     evidence_blob_service_uri: str | None = None  # the seals' own account in Azure; unset: the main account's blobs
     retention: Retention = field(default_factory=Retention)
+    state_rules: StateRules = field(default_factory=StateRules)
 
     @property
     def contracts_table(self) -> str:
@@ -101,6 +104,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         catalogue=_catalogue(env.get("PRODUCT_CATALOGUE_FILE")),
         namespace=_namespace(env.get("STORAGE_NAMESPACE", "")),
         partner_config=_path(env.get("PARTNER_CONFIG_FILE"), DEFAULT_PARTNER_CONFIG),
+        state_rules=_state_rules(_path(env.get("STATE_RULES"), DEFAULT_STATE_RULES, "STATE_RULES")),
         settle=timedelta(minutes=_int(env, "DELIVERY_SETTLE_MINUTES", 15, 0, 24 * 60)),
         evidence_blob_service_uri=_uri(env, "EVIDENCE_BLOB_SERVICE_URI"),
         retention=Retention(_int(env, "RETENTION_DAYS_AFTER_COVERAGE", DEFAULT_DAYS_AFTER_COVERAGE, 30, 36500)),
@@ -136,12 +140,12 @@ def _uri(env: Mapping[str, str], name: str) -> str | None:
     return raw or None
 
 
-def _path(raw: str | None, default: Path) -> Path:
+def _path(raw: str | None, default: Path, name: str = "PARTNER_CONFIG_FILE") -> Path:
     """Relative paths are taken from the app root, where host.json is, whatever the working directory."""
     if not raw:
         return default
     if "\0" in raw:
-        raise ConfigError(f"PARTNER_CONFIG_FILE: a path cannot hold a NUL character, got {_shown(raw)}")
+        raise ConfigError(f"{name}: a path cannot hold a NUL character, got {_shown(raw)}")
     path = Path(raw)
     return path if path.is_absolute() else APP_ROOT / path
 
@@ -184,3 +188,16 @@ def _catalogue(path: str | None) -> Catalogue:
         return catalogue_from_overrides(overrides)
     except CatalogueError as exc:
         raise ConfigError(f"PRODUCT_CATALOGUE_FILE {path}: {exc}") from exc
+
+
+def _state_rules(path: Path) -> StateRules:
+    """The default file too must be there: a deployment that lost its rules would refund less than the law says.
+    No rules at all is said with `{"rules": []}`."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        raise ConfigError(f"STATE_RULES: cannot read {_shown(str(path))}: {str(exc)[:200]}") from exc
+    try:
+        return state_rules_from_document(document)
+    except StateRuleError as exc:
+        raise ConfigError(f"STATE_RULES {path}: {exc}") from exc

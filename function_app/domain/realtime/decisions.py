@@ -12,6 +12,7 @@ from function_app.domain.kernel.catalogue import Catalogue, ProductType
 from function_app.domain.kernel.feedback import Decision, Reason, ReasonCode, Refund
 from function_app.domain.kernel.journal import FactKind, JournalFact
 from function_app.domain.kernel.messages import short_hash
+from function_app.domain.kernel.state_rules import NO_STATE_RULES, StateRules
 from function_app.domain.realtime.contracts import (
     Cancellation,
     ContractRecord,
@@ -29,6 +30,7 @@ class ContractBook:
     """The rules of EVENTS.md and REFUNDS.md, applied to one contract's record."""
 
     catalogue: Catalogue
+    state_rules: StateRules = NO_STATE_RULES
 
     def submit(
         self, record: ContractRecord, contract: ContractSubmission, content_hash: str, ctx: EventContext
@@ -112,7 +114,11 @@ class ContractBook:
         rejection = _cancellation_rejection(record, request, content_hash)
         if rejection is not None:
             return rejection
-        return RefundDue(self.quote(record, request), refund_due_days=None)
+        refund = self.quote(record, request)
+        assert record.submission is not None
+        rule = self.state_rules.applying_to(record.submission.customer.state,
+                                            ProductType(record.submission.product.type))
+        return RefundDue(refund, refund_due_days=None if rule is None else rule.terms.refund_due_days)
 
     def quote(self, record: ContractRecord, request: CancellationRequest) -> Refund:
         """REFUNDS.md for this contract and request, with the claims the record holds as paid."""
@@ -128,9 +134,10 @@ class ContractBook:
             effective_date=contract.effective,
             sale_odometer=contract.vehicle.odometer,
             has_lienholder=contract.lienholder is not None,
+            state=contract.customer.state,
         )
         cancel = CancellationFacts(request.cancel_date, request.odometer, request.reason, record.claims_paid)
-        return quote_refund(terms, cancel, self.catalogue).refund()
+        return quote_refund(terms, cancel, self.catalogue, self.state_rules).refund()
 
 
 def _back_office_fact(

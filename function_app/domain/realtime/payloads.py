@@ -12,15 +12,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, m
 from function_app.domain.kernel import bounds
 from function_app.domain.kernel.catalogue import ProductType
 from function_app.domain.kernel.money import parse_money
+from function_app.domain.kernel.state_rules import US_STATES as US_STATES  # the codes live with the state rules
 
-US_STATES = frozenset(
-    {
-        "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN",
-        "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV",
-        "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN",
-        "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "DC", "PR", "VI", "GU", "AS", "MP",
-    }
-)
 CancelReason = Literal["CUSTOMER_REQUEST", "LOAN_PAYOFF", "TOTAL_LOSS", "REPOSSESSION", "TRADE_IN"]
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

@@ -15,6 +15,7 @@ from function_app.domain.kernel.catalogue import (
 )
 from function_app.domain.kernel.feedback import Payee, Refund
 from function_app.domain.kernel.money import round_cents, round_half_up
+from function_app.domain.kernel.state_rules import NO_STATE_RULES, AppliedStateRule, StateRules
 
 CANCEL_REASONS = ("CUSTOMER_REQUEST", "LOAN_PAYOFF", "TOTAL_LOSS", "REPOSSESSION", "TRADE_IN")
 _LIENHOLDER_REASONS = frozenset({"TOTAL_LOSS", "REPOSSESSION"})
@@ -39,6 +40,7 @@ class RefundTerms:
     effective_date: date
     sale_odometer: int
     has_lienholder: bool
+    state: str | None = None  # the customer's state, whose rules apply
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class RefundQuote:
     provider_refund: Decimal
     dealer_chargeback: Decimal
     payee: Payee
+    state_rule: str | None = None
 
     def refund(self) -> Refund:
         """The feedback's `refund` object: the unearned fraction to six places."""
@@ -77,6 +80,7 @@ class RefundQuote:
             provider_refund=self.provider_refund,
             dealer_chargeback=self.dealer_chargeback,
             payee=self.payee,
+            state_rule=self.state_rule,
         )
 
     def to_json(self) -> dict[str, str | int | None]:
@@ -84,9 +88,13 @@ class RefundQuote:
 
 
 def quote_refund(
-    terms: RefundTerms, cancel: CancellationFacts, catalogue: Catalogue = DEFAULT_CATALOGUE
+    terms: RefundTerms,
+    cancel: CancellationFacts,
+    catalogue: Catalogue = DEFAULT_CATALOGUE,
+    state_rules: StateRules = NO_STATE_RULES,
 ) -> RefundQuote:
-    product = catalogue[terms.product_type]
+    rule = state_rules.applying_to(terms.state, terms.product_type)
+    product = _under_state_rule(catalogue[terms.product_type], rule)  # rule 0, before anything else
     claims = round_cents(cancel.claims_paid)
     days_used = max(0, (cancel.cancel_date - terms.effective_date).days)
     miles_used = None if terms.term_miles is None else max(0, cancel.odometer - terms.sale_odometer)
@@ -96,6 +104,8 @@ def quote_refund(
         unearned = _unearned(product.method, terms, cancel.cancel_date, days_used, miles_used)
         fee = product.cancellation_fee
     gross = round_cents(Fraction(terms.retail) * unearned)
+    if rule is not None and rule.terms.max_fee_percent is not None:
+        fee = min(fee, round_cents(Fraction(rule.terms.max_fee_percent) / 100 * Fraction(gross)))
     fee = round_cents(min(fee, gross))
     claims_deducted = min(claims, gross - fee)
     customer = gross - fee - claims_deducted
@@ -112,6 +122,21 @@ def quote_refund(
         provider_refund=provider,
         dealer_chargeback=customer - provider,
         payee=_payee(terms, cancel),
+        state_rule=None if rule is None else rule.state,
+    )
+
+
+def _under_state_rule(product: ProductTerms, rule: AppliedStateRule | None) -> ProductTerms:
+    """The catalogue's terms as the state's rule adjusts them, only ever in the customer's favour (the fee cap
+    of `max_fee_percent` waits for the gross refund)."""
+    if rule is None:
+        return product
+    state = rule.terms
+    return ProductTerms(
+        method=RefundMethod.PRO_RATA if state.pro_rata_only else product.method,
+        free_look_days=max(product.free_look_days, state.free_look_days or 0),
+        cancellation_fee=product.cancellation_fee if state.max_fee is None else min(product.cancellation_fee,
+                                                                                    state.max_fee),
     )
 
 

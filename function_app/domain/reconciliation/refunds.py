@@ -5,21 +5,24 @@ from __future__ import annotations
 
 from function_app.domain.kernel.catalogue import Catalogue
 from function_app.domain.kernel.feedback import Refund
+from function_app.domain.kernel.state_rules import NO_STATE_RULES, StateRules
 from function_app.domain.realtime.contracts import ContractRecord
 from function_app.domain.realtime.decisions import ContractBook
 
 
-def refund_due(current: ContractRecord, catalogue: Catalogue) -> Refund:
+def refund_due(current: ContractRecord, catalogue: Catalogue, state_rules: StateRules = NO_STATE_RULES) -> Refund:
     """The refund a cancelled contract's cancellation should carry now, with the claims its record holds as paid."""
     assert current.submission is not None and current.cancellation is not None
-    return ContractBook(catalogue).quote(current, current.cancellation.request)
+    return ContractBook(catalogue, state_rules).quote(current, current.cancellation.request)
 
 
-def refund_differences(current: ContractRecord, catalogue: Catalogue) -> list[str]:
+def refund_differences(
+    current: ContractRecord, catalogue: Catalogue, state_rules: StateRules = NO_STATE_RULES
+) -> list[str]:
     """Each figure of the refund the exchange sent that differs from the refund due; none when it sent none."""
     if current.cancellation is None or current.submission is None:
         return []
     sent = current.cancellation.refund.to_json()  # both in the form the cancellation stores the refund it sent
-    due = refund_due(current, catalogue).to_json()
+    due = refund_due(current, catalogue, state_rules).to_json()
     return [f"{name} {sent.get(name)} sent, {due_now} due" for name, due_now in due.items()
             if sent.get(name) != due_now]

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from function_app.domain.kernel.catalogue import Catalogue
 from function_app.domain.kernel.journal import FactKind, JournalFact
+from function_app.domain.kernel.state_rules import NO_STATE_RULES, StateRules
 from function_app.domain.realtime.contracts import ContractRecord, ContractStatus
 from function_app.domain.reconciliation.journal_facts import decided_at, named
 from function_app.domain.reconciliation.model import Break, BreakKind
@@ -25,6 +26,7 @@ def compare_source_of_record(
     now: datetime,
     grace: timedelta,
     catalogue: Catalogue,
+    state_rules: StateRules = NO_STATE_RULES,
 ) -> tuple[Break, ...]:
     """The date's contracts accepted and cancellations accepted, each with its contract's current record, against
     what the back office reports for it. A fact decided within `grace` of `now` is not checked yet: the back
@@ -33,7 +35,7 @@ def compare_source_of_record(
         b
         for fact, current in accepted
         if fact.kind in _EXCHANGE_FACTS and now - decided_at(fact) > grace
-        for b in _against_back_office(business_date, fact, current, catalogue)
+        for b in _against_back_office(business_date, fact, current, catalogue, state_rules)
     ]
     return distinct(breaks)
 
@@ -42,13 +44,16 @@ def _broken(kind: BreakKind, day: date, contract: str, detail: str) -> Break:
     return Break(kind, day, SOURCE_OF_RECORD, contract, contract, detail)
 
 
-def _against_back_office(day: date, fact: JournalFact, current: ContractRecord, catalogue: Catalogue) -> list[Break]:
+def _against_back_office(
+    day: date, fact: JournalFact, current: ContractRecord, catalogue: Catalogue, state_rules: StateRules
+) -> list[Break]:
     number, back_office = fact.contract_number, current.source_of_record.status
     if back_office is None:
         detail = f"{named(fact)} is not in the source of record, which has never reported the contract"
         return [_broken(BreakKind.MISSING, day, number, detail)]
     if fact.kind is FactKind.CONTRACT_CANCELLED:
-        return [*_cancelled_status(day, fact, current, back_office), *_refund_breaks(day, current, catalogue)]
+        refunds = _refund_breaks(day, current, catalogue, state_rules)
+        return [*_cancelled_status(day, fact, current, back_office), *refunds]
     return _active_status(day, fact, current, back_office)
 
 
@@ -71,9 +76,9 @@ def _active_status(day: date, fact: JournalFact, current: ContractRecord, back_o
     return [_broken(BreakKind.STATUS_MISMATCH, day, fact.contract_number, detail)]
 
 
-def _refund_breaks(day: date, current: ContractRecord, catalogue: Catalogue) -> list[Break]:
+def _refund_breaks(day: date, current: ContractRecord, catalogue: Catalogue, state_rules: StateRules) -> list[Break]:
     """The refund the exchange sent against the one due with the claims the back office now reports paid."""
-    differences = refund_differences(current, catalogue)
+    differences = refund_differences(current, catalogue, state_rules)
     if not differences:
         return []
     number = current.contract_number

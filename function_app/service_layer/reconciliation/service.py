@@ -13,6 +13,7 @@ from function_app.domain.claims.origin import ClaimRecord
 from function_app.domain.kernel.catalogue import Catalogue
 from function_app.domain.kernel.journal import FactKind, JournalFact
 from function_app.domain.kernel.partners import Feed, Partner, PartnerConfig
+from function_app.domain.kernel.state_rules import NO_STATE_RULES, StateRules
 from function_app.domain.realtime.contracts import ContractRecord
 from function_app.domain.reconciliation.delivered_files import DeliveredFileView
 from function_app.domain.reconciliation.delivery_records import FileFigures, record_differences
@@ -54,6 +55,7 @@ class ReconciliationService:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         seals: SealStore | None = None,
         registry: ClaimsRegistry | None = None,
+        state_rules: StateRules = NO_STATE_RULES,
     ) -> None:
         self._config = config
         self._journal = journal
@@ -62,6 +64,7 @@ class ReconciliationService:
         self._files = files
         self._breaks = breaks
         self._catalogue = catalogue
+        self._state_rules = state_rules  # a refund is checked against the one due under the same rules
         self._settle = settle
         self._clock = clock
         self._seals = seals
@@ -91,7 +94,7 @@ class ReconciliationService:
             accepted = [(f, records[f.contract_number]) for f in decided if f.contract_number in records]
             source = compare_source_of_record(
                 business_date=business_date, accepted=accepted, now=now, grace=SOURCE_OF_RECORD_GRACE,
-                catalogue=self._catalogue,
+                catalogue=self._catalogue, state_rules=self._state_rules,
             ) + compare_facts(business_date=business_date, facts=facts, records=records, claims=self._claims(facts))
             chain = tuple(self._journal_chain(business_date))
             found = [b for feed in feeds for b in feed.breaks] + list(source) + list(outbound) + list(chain)
