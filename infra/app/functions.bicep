@@ -65,6 +65,9 @@ param cancellationHoldHours int = 72
 @description('Partner configuration, relative to the app root (PARTNER_CONFIG_FILE).')
 param partnerConfigFile string = 'config/partners.json'
 
+@description('State cancellation rules, relative to the app root (STATE_RULES). The shipped file is an example, not legal advice: deploy your own.')
+param stateRulesFile string = 'config/state_rules.json'
+
 @description('NCRONTAB in UTC for daily feeds (PARTNER_NIGHTLY_SCHEDULE): 08:00 UTC is 02:00/03:00 in Chicago.')
 param partnerNightlySchedule string = '0 0 8 * * *'
 
@@ -220,6 +223,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'PARTNER_CONFIG_FILE'
           value: partnerConfigFile
+        }
+        {
+          name: 'STATE_RULES'
+          value: stateRulesFile
         }
         {
           name: 'PARTNER_NIGHTLY_SCHEDULE'

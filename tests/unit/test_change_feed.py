@@ -621,7 +621,8 @@ MID_TERM_WITH_CLAIM = {
     "method": "PRO_RATA", "unearned_fraction": "0.691667", "days_used": 411, "miles_used": 18500,
     "gross_refund": "1725.71", "cancellation_fee": "50.00", "claims_deducted": "412.37",
     "customer_refund": "1263.34", "provider_refund": "760.83", "dealer_chargeback": "502.51", "payee": "CUSTOMER",
-    "state_rule": None,
+    # the spec's customer is in Texas: the shipped example rules apply (30 days, 50.00 change no VSC figure)
+    "state_rule": "TX",
 }
 
 
@@ -648,7 +649,7 @@ def test_a_paid_claim_forfeits_the_free_look() -> None:
         "method": "PRO_RATA", "unearned_fraction": "0.975356", "days_used": 45, "miles_used": 1000,
         "gross_refund": "2433.51", "cancellation_fee": "50.00", "claims_deducted": "412.37",
         "customer_refund": "1971.14", "provider_refund": "1072.89", "dealer_chargeback": "898.25", "payee": "CUSTOMER",
-        "state_rule": None,
+        "state_rule": "TX",
     }
 
 

@@ -474,7 +474,7 @@ def against_back_office(exchange: Exchange, now: datetime) -> tuple[Break, ...]:
     records = exchange.contracts.load({f.contract_number for f in decided}, {}).contracts
     return compare_source_of_record(
         business_date=DAY, accepted=[(f, records[f.contract_number].record) for f in decided], now=now, grace=GRACE,
-        catalogue=DEFAULT_CATALOGUE,
+        catalogue=DEFAULT_CATALOGUE, state_rules=exchange.settings.state_rules,  # the rules the refunds were sent by
     )
 
 
