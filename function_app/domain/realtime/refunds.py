@@ -127,16 +127,16 @@ def quote_refund(
 
 
 def _under_state_rule(product: ProductTerms, rule: AppliedStateRule | None) -> ProductTerms:
-    """The catalogue's terms as the state's rule adjusts them, only ever in the customer's favour (the fee cap
-    of `max_fee_percent` waits for the gross refund)."""
+    """The catalogue's terms as the state's rule adjusts them: the longer free look, the lower fee, PRO_RATA when
+    the state says so (the fee cap of `max_fee_percent` waits for the gross refund)."""
     if rule is None:
         return product
     state = rule.terms
+    fee = product.cancellation_fee if state.max_fee is None else min(product.cancellation_fee, state.max_fee)
     return ProductTerms(
         method=RefundMethod.PRO_RATA if state.pro_rata_only else product.method,
         free_look_days=max(product.free_look_days, state.free_look_days or 0),
-        cancellation_fee=product.cancellation_fee if state.max_fee is None else min(product.cancellation_fee,
-                                                                                    state.max_fee),
+        cancellation_fee=fee,
     )
 
 
