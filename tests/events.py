@@ -60,6 +60,17 @@ def cancellation(number: str, *, dealer: str = "D10442", event_id: str | None = 
     return event
 
 
+def lender_cancellation(number: str, *, lender: str = "FPCU", reason: str = "REPOSSESSION",
+                        event_id: str | None = None, **changes: Any) -> Event:
+    """A lender's request (REFUNDS.md): `lienholder_code` instead of `dealer_code`, from `urn:lender:<code>`; the
+    spec's example contract is financed by FPCU."""
+    event = cancellation(number, event_id=event_id or f"{lender}-{number}-{reason.lower()}", reason=reason, **changes)
+    del event["data"]["dealer_code"]
+    event["data"]["lienholder_code"] = lender
+    event["source"] = f"urn:lender:{lender}"
+    return event
+
+
 def _set(data: dict[str, Any], path: str, value: Any) -> None:
     *parents, leaf = path.split("__")
     for part in parents:

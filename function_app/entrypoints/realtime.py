@@ -1,5 +1,5 @@
-"""The real-time path: dealers' contract submissions and cancellation requests, answered on `dealer-feedback`, and the
-timer that answers held cancellations whose contract never came (CONTRACT_NOT_FOUND)."""
+"""The real-time path: dealers' contract submissions and dealers' and lenders' cancellation requests, answered on
+`dealer-feedback`, and the timer that answers held cancellations whose contract never came (CONTRACT_NOT_FOUND)."""
 
 from __future__ import annotations
 

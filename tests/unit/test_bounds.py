@@ -186,6 +186,7 @@ def test_the_latest_date_never_overflows() -> None:
         ("vehicle_model", bounds.VEHICLE_TEXT), ("customer_first_name", bounds.CUSTOMER_NAME),
         ("customer_last_name", bounds.CUSTOMER_NAME), ("lienholder_name", bounds.LIENHOLDER_NAME),
         ("product_code", None), ("lienholder_code", None), ("oem", None), ("administrator", None),
+        ("cancelled_by_code", None),  # a dealer's code or a lender's lienholder code
     ],
 )
 def test_bounds_fit_the_partner_files_fixed_widths(column: str, bound: object) -> None:

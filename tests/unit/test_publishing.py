@@ -40,7 +40,7 @@ from fnix.dev.publishing import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.events import body, cancellation, contract
+from tests.events import body, cancellation, contract, lender_cancellation
 
 EMULATOR = (
     "Endpoint=sb://localhost;SharedAccessKeyName=RootManageSharedAccessKey;"
@@ -116,6 +116,10 @@ def test_read_bodies_skips_blank_lines_and_keeps_line_numbers() -> None:
 def test_partition_key_is_the_dealer_code_of_the_cloud_event() -> None:
     assert partition_key_of(body(contract("VSC0000001", dealer="D20001"))) == "D20001"
     assert partition_key_of(body(cancellation("VSC0000001", dealer="D30003"))) == "D30003"
+
+
+def test_a_lender_s_request_is_keyed_by_its_lienholder_code() -> None:
+    assert partition_key_of(body(lender_cancellation("VSC0000001", lender="FPCU"))) == "FPCU"
 
 
 @pytest.mark.parametrize(

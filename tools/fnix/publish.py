@@ -187,7 +187,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "publish",
         help="send a file of event bodies, one per line, to an Event Hub (a namespace or the local emulator)",
         description="Send each non-blank line of FILE as one message, batched per partition key (the CloudEvent's "
-        "data.dealer_code; unreadable bodies are sent without a key). Connects with the setting named by "
+        "data.dealer_code, a lender's its data.lienholder_code; unreadable bodies are sent without a key). "
+        "Connects with the setting named by "
         f"--connection-setting: a connection string, or <setting>{NAMESPACE_SUFFIX} with your Azure identity.",
     )
     run.add_argument("--hub", required=True, choices=HUBS, help="the hub to send to")

@@ -79,6 +79,24 @@ def _fact(name: str, kind: FieldKind, width: int, extract: Callable[[JournalFact
     return Field(name, kind, width, None, extract)
 
 
+_PARTIES = (("dealer_code", "DEALER"), ("lienholder_code", "LENDER"))  # who may request a cancellation
+
+
+def _cancelled_by(code: bool) -> Callable[[JournalFact], Cell]:
+    """Who requested a cancellation (EVENTS.md: a dealer by `dealer_code`, a lender by `lienholder_code`): the party
+    (`DEALER`, `LENDER`) or its code; None for any other fact."""
+
+    def extract(fact: JournalFact) -> Cell:
+        request = _json_value(fact, ("cancellation",))
+        for key, party in _PARTIES:
+            value = request.get(key) if isinstance(request, dict) else None
+            if value is not None:
+                return str(value) if code else party
+        return None
+
+    return extract
+
+
 TEXT, CODE, MONEY, DECIMAL = FieldKind.TEXT, FieldKind.CODE, FieldKind.MONEY, FieldKind.DECIMAL
 INTEGER, DATE = FieldKind.INTEGER, FieldKind.DATE
 NAME, VIN, POSTAL_CODE, CUSTOMER = PersonalData.NAME, PersonalData.VIN, PersonalData.POSTAL_CODE, PersonalData.CUSTOMER
@@ -137,6 +155,9 @@ _CATALOGUE = (
     _data("claim_paid_amount", MONEY, MONEY_WIDTH, "claim.paid_amount"),
     _data("claim_paid_date", DATE, DATE_WIDTH, "claim.paid_date"),
     _data("claims_paid_total", DECIMAL, MONEY_WIDTH, "claims_paid"),  # a running total: never summed
+    # who requested a cancellation: its dealer or, since lenders may (REFUNDS.md), its lender
+    _fact("cancelled_by", CODE, 6, _cancelled_by(code=False)),
+    _fact("cancelled_by_code", CODE, 40, _cancelled_by(code=True)),
 )
 
 FIELDS: Mapping[str, Field] = MappingProxyType({field.name: field for field in _CATALOGUE})

@@ -21,7 +21,7 @@ from function_app.domain.realtime.contracts import (
     HeldRequest,
     Outcome,
 )
-from function_app.domain.realtime.payloads import CancellationRequest, ContractSubmission
+from function_app.domain.realtime.payloads import LENDER_REASONS, CancellationRequest, ContractSubmission
 from function_app.domain.realtime.refunds import CancellationFacts, RefundTerms, quote_refund
 
 
@@ -186,8 +186,9 @@ class RefundDue:
 def _cancellation_rejection(
     record: ContractRecord, request: CancellationRequest, content_hash: str | None
 ) -> Decision | None:
-    if request.dealer_code != record.dealer_code:
-        return _reject(ReasonCode.NOT_AUTHORIZED, "dealer_code", "the contract belongs to another dealer")
+    refusals = _party_refusals(record, request)
+    if refusals:
+        return Decision.rejected(*refusals)
     if record.status is ContractStatus.CANCELLED:
         if record.cancellation and content_hash is not None and record.cancellation.content_hash == content_hash:
             return Decision.duplicate()
@@ -203,6 +204,26 @@ def _cancellation_rejection(
         message = f"odometer {request.odometer} is below the contract's sale odometer {sale_odometer}"
         reasons.append(Reason(ReasonCode.SCHEMA_INVALID, "odometer", message))
     return Decision.rejected(*reasons) if reasons else None
+
+
+def _party_refusals(record: ContractRecord, request: CancellationRequest) -> list[Reason]:
+    """Who may cancel (EVENTS.md, REFUNDS.md "Lender-initiated cancellations"): the contract's dealer, for any reason;
+    the lender its lienholder names, for a payoff, a repossession or a total loss only. Neither learns whose the
+    contract is when it is not theirs."""
+    if request.lienholder_code is None:
+        if request.dealer_code == record.dealer_code:
+            return []
+        return [Reason(ReasonCode.NOT_AUTHORIZED, "dealer_code", "the contract belongs to another dealer")]
+    refusals = []
+    if request.reason not in LENDER_REASONS:
+        message = (f"a lender may request a cancellation for {', '.join(sorted(LENDER_REASONS))} only, "
+                   f"not {request.reason}")
+        refusals.append(Reason(ReasonCode.NOT_AUTHORIZED, "reason", message))
+    lienholder = record.submission.lienholder if record.submission else None
+    if lienholder is None or lienholder.code != request.lienholder_code:
+        message = f"the contract is not financed by lienholder {request.lienholder_code}"
+        refusals.append(Reason(ReasonCode.NOT_AUTHORIZED, "lienholder_code", message))
+    return refusals
 
 
 def _hold(

@@ -1,13 +1,24 @@
-"""The dealer-facing payloads (spec/EVENTS.md): a contract submission and a cancellation request, and their fields."""
+"""The partner-facing payloads (spec/EVENTS.md): a dealer's contract submission and a dealer's or a lender's
+cancellation request (REFUNDS.md, "Lender-initiated cancellations"), and their fields."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StrictInt,
+    model_serializer,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from function_app.domain.kernel import bounds
 from function_app.domain.kernel.catalogue import ProductType
@@ -120,9 +131,52 @@ class ContractSubmission(Payload):
         return self.effective_date or self.sale_date
 
 
+LENDER_REASONS: frozenset[str] = frozenset({"LOAN_PAYOFF", "REPOSSESSION", "TOTAL_LOSS"})
+PARTY_ERROR = "cancellation_party"  # the pydantic error type of a request naming both parties or neither
+
+
+def party_problem(dealer: bool, lienholder: bool) -> tuple[str, str] | None:
+    """The field and message when a cancellation request names both parties (`dealer_code`, `lienholder_code`)
+    or neither; None when it names exactly one."""
+    if dealer and lienholder:
+        return "lienholder_code", "a request names dealer_code (a dealer's) or lienholder_code (a lender's), not both"
+    if not dealer and not lienholder:
+        return "dealer_code", "a request names dealer_code (a dealer's) or lienholder_code (a lender's); it has neither"
+    return None
+
+
 class CancellationRequest(Payload):
+    """A dealer's request names its `dealer_code`, a lender's its `lienholder_code`: exactly one of them."""
+
     contract_number: ContractNumber
-    dealer_code: DealerCode
+    dealer_code: DealerCode | None = None
+    lienholder_code: Code | None = None
     cancel_date: IsoDate
     odometer: CancelOdometer
     reason: CancelReason
+
+    @model_validator(mode="after")
+    def _one_party(self) -> CancellationRequest:
+        problem = party_problem(self.dealer_code is not None, self.lienholder_code is not None)
+        if problem is not None:
+            raise PydanticCustomError(PARTY_ERROR, problem[1], {"field": problem[0]})
+        return self
+
+    @model_serializer(mode="wrap")
+    def _without_absent_party(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The party a request does not name is left out, so a dealer's request dumps (and hashes) exactly as it
+        did before lenders could send one: its content hash and stored JSON are unchanged."""
+        dumped: dict[str, Any] = handler(self)
+        for name in ("dealer_code", "lienholder_code"):
+            if dumped.get(name, "") is None:
+                del dumped[name]
+        return dumped
+
+    @property
+    def by_lender(self) -> bool:
+        return self.lienholder_code is not None
+
+    @property
+    def party(self) -> str:
+        """Who asked, as partner files show it: `DEALER:<code>` or `LENDER:<code>`."""
+        return f"LENDER:{self.lienholder_code}" if self.lienholder_code is not None else f"DEALER:{self.dealer_code}"

@@ -1,4 +1,5 @@
-"""A dealer event's payload: its schema, then its consistency (dates, VIN, prices, subject), all reasons at once."""
+"""A partner event's payload: its schema, then its consistency (dates, VIN, prices, subject, a lender's source), all
+reasons at once."""
 
 from __future__ import annotations
 
@@ -13,7 +14,16 @@ from function_app.domain.kernel.feedback import Reason, ReasonCode
 from function_app.domain.kernel.money import parse_money
 from function_app.domain.kernel.vin import vin_problem
 from function_app.domain.realtime.envelope import CONTRACT_SUBMITTED, envelope_text_reasons
-from function_app.domain.realtime.payloads import US_STATES, CancellationRequest, ContractSubmission, Pricing
+from function_app.domain.realtime.payloads import (
+    PARTY_ERROR,
+    US_STATES,
+    CancellationRequest,
+    ContractSubmission,
+    Pricing,
+    party_problem,
+)
+
+LENDER_SOURCE_PREFIX = "urn:lender:"  # a lender's events come from `urn:lender:<its lienholder code>`
 
 
 def validate_payload(
@@ -28,13 +38,15 @@ def validate_payload(
         payload = model.model_validate(data)
     except ValidationError as exc:
         schema = [_schema_reason(error) for error in exc.errors(include_url=False)]
-        extra = _unvalidated_submission_reasons(data, {r.field for r in schema}) if model is ContractSubmission else []
-        return None, (*schema, *extra)
+        extra = (_unvalidated_submission_reasons(data, {r.field for r in schema}) if model is ContractSubmission
+                 else _unvalidated_party_reasons(data))
+        return None, (*schema, *(reason for reason in extra if reason not in schema))
     reasons = envelope_text_reasons(envelope)
     if isinstance(payload, ContractSubmission):
         reasons += _submission_reasons(payload, envelope["subject"], latest)
     else:
         reasons += _cancellation_reasons(payload, envelope["subject"], latest)
+        reasons += _lender_source_reasons(payload, envelope["source"])
     return payload, tuple(reasons)
 
 
@@ -66,7 +78,30 @@ def _unvalidated_submission_reasons(data: dict[str, Any], failed: set[str | None
     return reasons
 
 
+def _unvalidated_party_reasons(data: dict[str, Any]) -> list[Reason]:
+    """A request naming both parties or neither is told so even when other fields fail too (the model's own check
+    runs only once every field is valid)."""
+    problem = party_problem(data.get("dealer_code") is not None, data.get("lienholder_code") is not None)
+    return [] if problem is None else [Reason(ReasonCode.SCHEMA_INVALID, problem[0], f"{problem[0]}: {problem[1]}")]
+
+
+def _lender_source_reasons(request: CancellationRequest, source: str) -> list[Reason]:
+    """A lender speaks for itself only: its request comes from `urn:lender:<lienholder_code>` (the URN's scheme and
+    namespace in any case, the code exactly). A dealer's request is not checked against its source."""
+    if request.lienholder_code is None:
+        return []
+    prefix, code = source[: len(LENDER_SOURCE_PREFIX)], source[len(LENDER_SOURCE_PREFIX):]
+    if prefix.lower() == LENDER_SOURCE_PREFIX and code == request.lienholder_code:
+        return []
+    message = (f"a lender's request must come from source {LENDER_SOURCE_PREFIX}{request.lienholder_code}, "
+               "the lender its lienholder_code names")
+    return [Reason(ReasonCode.NOT_AUTHORIZED, "source", message)]
+
+
 def _schema_reason(error: Any) -> Reason:
+    if error["type"] == PARTY_ERROR:  # the model's own check: named by the field it is about
+        where = error["ctx"]["field"]
+        return Reason(ReasonCode.SCHEMA_INVALID, where, f"{where}: {error['msg']}")
     where = ".".join(str(part) for part in error["loc"]) or None
     return Reason(ReasonCode.SCHEMA_INVALID, where, f"{where}: {error['msg']}")
 

@@ -75,12 +75,16 @@ def submission(draw: st.DrawFn) -> dict[str, Any]:
 
 @st.composite
 def cancellation(draw: st.DrawFn, contract: dict[str, Any]) -> dict[str, Any]:
-    """A cancellation of that contract inside every bound of `fni.contract.cancel_requested.v1`."""
+    """A cancellation of that contract inside every bound of `fni.contract.cancel_requested.v1`: its dealer's, or
+    (when it has a lienholder) its lender's for a lender's reason."""
     sale = date.fromisoformat(contract["sale_date"])
+    lender = contract["lienholder"] is not None and draw(st.booleans())
+    reasons = ["LOAN_PAYOFF", "TOTAL_LOSS", "REPOSSESSION"] + ([] if lender else ["CUSTOMER_REQUEST", "TRADE_IN"])
+    party = {"lienholder_code": contract["lienholder"]["code"]} if lender else {"dealer_code": contract["dealer_code"]}
     return {
         "contract_number": contract["contract_number"],
-        "dealer_code": contract["dealer_code"],
+        **party,
         "cancel_date": draw(st.dates(sale, max(sale, LAST_DAY))).isoformat(),
         "odometer": draw(st.integers(contract["vehicle"]["odometer"], 999_999)),
-        "reason": draw(st.sampled_from(["CUSTOMER_REQUEST", "LOAN_PAYOFF", "TOTAL_LOSS", "REPOSSESSION", "TRADE_IN"])),
+        "reason": draw(st.sampled_from(reasons)),
     }

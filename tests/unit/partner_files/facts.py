@@ -75,8 +75,8 @@ NON_LATIN = contract("PPM2603010005", ("PPM-BASIC", "PPM"), "Zoë", "王小明",
                      pricing={"retail_price": "1200.50", "dealer_cost": "600.25", "currency": "USD"})
 
 
-def _context(step: int, hub: str, dealer: str, event_id: str) -> EventContext:
-    source = f"urn:dealer:{dealer}"
+def _context(step: int, hub: str, dealer: str, event_id: str, source: str | None = None) -> EventContext:
+    source = source or f"urn:dealer:{dealer}"
     position = f"20260302T15{step:02d}00000000Z-{hub}-0000-{step:020d}"
     at = datetime(2026, 3, 2, 15, step, tzinfo=UTC)
     return EventContext(f"{source}\n{event_id}", event_id, source, position, BUSINESS_DATE, at)
@@ -91,8 +91,11 @@ def submitted(record: ContractRecord, data: dict[str, Any], step: int) -> tuple[
 
 
 def cancelled(record: ContractRecord, data: dict[str, Any], step: int) -> JournalFact:
+    """A dealer's request, or a lender's (`lienholder_code`, sent from `urn:lender:<code>`)."""
     request = CancellationRequest.model_validate(data)
-    ctx = _context(step, "cancellations", request.dealer_code, f"{request.dealer_code}-{step:06d}")
+    sender = request.dealer_code or request.lienholder_code or ""
+    source = f"urn:lender:{sender}" if request.by_lender else None
+    ctx = _context(step, "cancellations", sender, f"{sender}-{step:06d}", source)
     _, outcome = BOOK.cancel(record, request, short_hash(request.model_dump_json(), 32), ctx)
     return outcome.facts[0]
 

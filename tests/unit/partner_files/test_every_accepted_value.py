@@ -45,6 +45,7 @@ def decided(data: st.DataObject) -> list[JournalFact]:
             request = CancellationRequest.model_validate(data.draw(cancellation(contract), label="cancellation"))
             ctx = context(2 * step + 1, data.draw(text(128), label="event id"), parsed.dealer_code)
             _, outcome = BOOK.cancel(record, request, short_hash(f"c{step}"), ctx)
+            assert len(outcome.facts) == 1, "a drawn cancellation, a dealer's or its lender's, is accepted"
             facts.extend(outcome.facts)
     return facts
 

@@ -4,7 +4,8 @@ The event contract (EVENTS.md) keys every message by its dealer code, so one dea
 order. This module decides, without any Azure dependency, what goes into which batch:
 
 * every non-blank line is one message body, sent exactly as it is in the file;
-* a body's partition key is the CloudEvent's ``data.dealer_code``; a body that is not such a JSON
+* a body's partition key is the CloudEvent's ``data.dealer_code`` (a lender's cancellation request:
+  its ``data.lienholder_code``, REFUNDS.md); a body that is not such a JSON
   object (truncated JSON, XML, Latin-1 bytes, a JSON array, a bare payload) has no key and is still
   sent, because the exchange must answer it;
 * the file is taken in windows of consecutive bodies; within a window the bodies are grouped per
@@ -183,13 +184,14 @@ def read_bodies(raw: bytes) -> list[NumberedBody]:
 
 
 def partition_key_of(body: bytes) -> str | None:
-    """The CloudEvent's ``data.dealer_code``, or ``None`` when the body has none that can be a key."""
+    """The CloudEvent's ``data.dealer_code``, else its ``data.lienholder_code`` (a lender's request), or ``None``
+    when the body has none that can be a key."""
     try:
         document = json.loads(body)
     except (ValueError, RecursionError):  # not JSON, not UTF-8 (UnicodeDecodeError is a ValueError)
         return None
     data = document.get("data") if isinstance(document, dict) else None
-    code = data.get("dealer_code") if isinstance(data, dict) else None
+    code = (data.get("dealer_code") or data.get("lienholder_code")) if isinstance(data, dict) else None
     if isinstance(code, str) and 0 < len(code) <= MAX_PARTITION_KEY_CHARS:
         return code
     return None
