@@ -82,8 +82,10 @@ class Pricing(Body):
 
 
 class Requester(Body):
-    dealer_code: str | None = None
-    lienholder_code: str | None = None
+    """Who requested the cancellation: a dealer or a lender, the other code null."""
+
+    dealer_code: str | None
+    lienholder_code: str | None
 
 
 class Cancellation(Body):

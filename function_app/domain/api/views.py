@@ -67,6 +67,6 @@ def cancellation_view(cancellation: Cancellation) -> dict[str, Any]:
     }
 
 
-def requested_by(request: CancellationRequest) -> dict[str, str]:
+def requested_by(request: CancellationRequest) -> dict[str, str | None]:
     """Who asked for the cancellation: the dealer (a lender once lender-initiated cancellations carry their code)."""
-    return {"dealer_code": request.dealer_code}
+    return {"dealer_code": request.dealer_code, "lienholder_code": None}
