@@ -49,6 +49,8 @@ LOCAL_SETTINGS = json.loads((ROOT / "local.settings.example.json").read_text(enc
 NOT_IN_AZURE = {
     "STORAGE_NAMESPACE": "test isolation only",
     "PRODUCT_CATALOGUE_FILE": "optional refund catalogue override; Azure runs the built-in catalogue",
+    "API_CALLERS": "optional path of the API's caller map; Azure reads the packaged config/api_callers.json",
+    "WEBSITE_INSTANCE_ID": "set by App Service itself on every instance: how the app knows it runs in Azure",
 }
 # Identity-based connection settings the host (and config.py) read, by connection kind.
 STORAGE_FORMS = [
