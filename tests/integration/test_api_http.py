@@ -123,9 +123,13 @@ def test_a_body_that_is_not_json_is_malformed(api: httpx.Client) -> None:
     assert [r["code"] for r in answer["reasons"]] == ["MALFORMED"]
 
 
-def test_a_lender_gets_no_quote_until_lender_initiated_cancellations_exist(api: httpx.Client) -> None:
+def test_a_lender_is_quoted_its_repossession_and_refused_a_reason_only_the_customer_has(api: httpx.Client) -> None:
+    repossession = {**QUOTE, "reason": "REPOSSESSION"}
+    quote = api.post(quote_path(), json=repossession, headers=as_caller(LENDER))
+    assert quote.status_code == 200, quote.text
+    assert quote.json()["payee"] == "LIENHOLDER" and quote.json()["customer_refund"] == "1675.71"
     answer = problem(api.post(quote_path(), json=QUOTE, headers=as_caller(LENDER)), 422)
-    assert [r["code"] for r in answer["reasons"]] == ["NOT_AUTHORIZED"]
+    assert [(r["code"], r["field"]) for r in answer["reasons"]] == [("NOT_AUTHORIZED", "reason")]
 
 
 def test_a_quote_costs_one_point_read_and_writes_nothing(storage_settings: Settings) -> None:

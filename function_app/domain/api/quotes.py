@@ -22,21 +22,24 @@ def quote_request(contract_number: str, caller: Caller, body: object, latest: da
     if not isinstance(body, dict):
         return (Reason(ReasonCode.SCHEMA_INVALID, None, "the body must be a JSON object {cancel_date, odometer, "
                        "reason}"),)
-    requester = requester_fields(caller)
-    if isinstance(requester, Reason):
-        return (requester,)
     data = {name: body[name] for name in QUOTE_FIELDS if name in body}
-    data.update(contract_number=contract_number, **requester)
-    payload, reasons = validate_payload({"type": CANCEL_REQUESTED, "subject": contract_number, "data": data}, latest)
+    data.update(contract_number=contract_number, **requester_fields(caller))
+    envelope = {"type": CANCEL_REQUESTED, "subject": contract_number, "source": requester_source(caller), "data": data}
+    payload, reasons = validate_payload(envelope, latest)
     if reasons or not isinstance(payload, CancellationRequest):
         return reasons
     return payload
 
 
-def requester_fields(caller: Caller) -> dict[str, str] | Reason:
-    """Who requests the cancellation being quoted. Lender-initiated cancellations (REFUNDS.md) name the lender by
-    its lienholder code; until the request carries one, a lender gets no quote."""
+def requester_fields(caller: Caller) -> dict[str, str]:
+    """Who requests the cancellation being quoted: a dealer by its dealer code, a lender (REFUNDS.md, lender-initiated
+    cancellations) by its lienholder code, so that a lender's quote meets the lender's rules (reasons, its own
+    contracts) exactly as its cancellation would."""
     if caller.kind is CallerKind.DEALER:
         return {"dealer_code": caller.code}
-    return Reason(ReasonCode.NOT_AUTHORIZED, "lienholder_code", "quotes for lenders come with lender-initiated "
-                  "cancellations, which this exchange does not take yet")
+    return {"lienholder_code": caller.code}
+
+
+def requester_source(caller: Caller) -> str:
+    """The source its cancellation event would come from (EVENTS.md: `urn:dealer:<code>`, `urn:lender:<code>`)."""
+    return f"urn:{'dealer' if caller.kind is CallerKind.DEALER else 'lender'}:{caller.code}"

@@ -68,5 +68,5 @@ def cancellation_view(cancellation: Cancellation) -> dict[str, Any]:
 
 
 def requested_by(request: CancellationRequest) -> dict[str, str | None]:
-    """Who asked for the cancellation: the dealer (a lender once lender-initiated cancellations carry their code)."""
-    return {"dealer_code": request.dealer_code, "lienholder_code": None}
+    """Who asked for the cancellation: its dealer, or the lender that financed the contract (REFUNDS.md)."""
+    return {"dealer_code": request.dealer_code, "lienholder_code": request.lienholder_code}
