@@ -111,7 +111,7 @@ def _where(report: ReconciliationReport) -> list[str]:
     broken = sum(1 for f in report.feeds if not f.agrees)
     where = [f"{broken:,} of {counted(len(report.feeds), 'partner feed')}"] if broken else []
     where += ["the source of record"] if report.source_of_record else []
-    return where + ([counted(len(report.refunds_overdue), "refund") + " overdue"] if report.refunds_overdue else [])
+    return where + (["the refunds owed"] if report.refunds_overdue else [])
 
 
 def _kinds(breaks: tuple[Break, ...]) -> list[KindOfBreak]:
