@@ -127,7 +127,7 @@ def bootstrap(
                                              storage.partner_files, storage.breaks, settings.catalogue,
                                              settle=settings.settle, claims=storage.claims_progress, clock=clock,
                                              seals=storage.seals, registry=storage.claims_registry,
-                                             state_rules=settings.state_rules),
+                                             state_rules=settings.state_rules, zone=settings.zone),
         claims=ClaimsIntake(partners, storage.claims_inbox, storage.claims_registry, storage.claims_progress,
                             storage.contracts, storage.journal, settings.zone, clock=clock),
         acknowledgements=Acknowledgements(storage.deliveries, storage.ack_inbox, partners),

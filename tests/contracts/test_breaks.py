@@ -66,6 +66,18 @@ class BreakStoreContract(ABC):
         breaks.record(DAY, found[100:], found[:100], AT)
         assert by_identity(breaks.open_breaks(DAY)) == by_identity(found[100:])
 
+    def test_standing_breaks_are_kept_apart_from_every_date_until_resolved(self, breaks: BreakStore) -> None:
+        overdue = [Break(BreakKind.REFUND_OVERDUE, DAY - timedelta(days=d), "refunds-owed", n, n, "3 days overdue")
+                   for d, n in [(40, "VSC7000001"), (90, "VSC7000002")]]
+        breaks.record(DAY, [broken("VSC7000003")], [], AT)
+        breaks.record_standing(overdue, [], AT)
+        assert by_identity(breaks.open_standing()) == by_identity(overdue)
+        assert breaks.open_breaks(DAY) == [broken("VSC7000003")]
+        assert all(breaks.open_breaks(b.business_date) == [] for b in overdue)
+        breaks.record_standing(overdue[1:], overdue[:1], AT + timedelta(days=1))
+        assert breaks.open_standing() == overdue[1:]
+        assert breaks.open_breaks(DAY) == [broken("VSC7000003")]
+
 
 class TestBreaksInMemory(BreakStoreContract):
     def make(self, request: pytest.FixtureRequest) -> BreakStore:

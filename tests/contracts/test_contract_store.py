@@ -24,6 +24,7 @@ from function_app.service_layer.kernel.ports import (
 )
 from tests.contracts import on_azurite
 from tests.events import cancellation, contract
+from tests.refunds_owed import DECIDED, back_office, owing
 
 T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
@@ -155,6 +156,23 @@ class ContractStoreContract(ABC):
                                                                    "k8": "C00008", "k9": "C00009"})
         assert set(snapshot.contracts) == {"C00008"} and set(snapshot.inbox) == {"k8"}
         assert contracts.held_before(T0 + timedelta(days=1)) == []
+
+
+    def test_refunds_owed_are_found_until_the_back_office_reports_them_paid(self, contracts: ContractStore) -> None:
+        owed = [owing(f"C0001{i}") for i in range(3)]
+        no_rule, paid = owing("C00020", due_days=None), owing("C00021", paid=DECIDED)
+        contracts.save([ContractChange(r.contract_number, StoredContract(ContractRecord(r.contract_number)), r)
+                        for r in [*owed, no_rule, paid, active("C00022")]])
+        assert sorted(r.contract_number for r in contracts.refunds_owed()) == ["C00010", "C00011", "C00012"]
+        assert {r.contract_number: r for r in contracts.refunds_owed()}["C00010"] == owed[0]  # the whole record
+        stored = contracts.load(["C00011"], {}).contracts["C00011"]
+        reported = replace(stored.record, source_of_record=back_office("C00011", DECIDED, lsn=2))
+        contracts.save([ContractChange("C00011", stored, reported)])
+        assert sorted(r.contract_number for r in contracts.refunds_owed()) == ["C00010", "C00012"]
+        stored = contracts.load(["C00011"], {}).contracts["C00011"]
+        unpaid_again = replace(stored.record, source_of_record=back_office("C00011", None, lsn=3))
+        contracts.save([ContractChange("C00011", stored, unpaid_again)])
+        assert sorted(r.contract_number for r in contracts.refunds_owed()) == ["C00010", "C00011", "C00012"]
 
 
 class TestContractStoreInMemory(ContractStoreContract):

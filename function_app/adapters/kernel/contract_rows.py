@@ -11,9 +11,11 @@ from azure.data.tables import TableEntity
 
 from function_app.adapters.kernel.json_properties import json_properties
 from function_app.domain.realtime.contracts import ContractRecord
+from function_app.domain.reconciliation.refunds_overdue import refund_owed
 from function_app.service_layer.kernel.ports import IdentityClaim, InboxEntry
 
 Entity = dict[str, Any]
+OWED = "refund_owed"  # a record row's property: its cancellation's refund has a deadline and is not reported paid
 
 
 def bucket(key: str, buckets: int) -> int:
@@ -50,6 +52,7 @@ def record_entity(partition: str, routing_key: str, record: ContractRecord) -> E
         "RowKey": record_row(routing_key),
         **json_properties("record", record.to_json()),
         "status": record.status.value if record.status else "",
+        OWED: refund_owed(record),  # the index of refunds owed: rewritten with the record, so always in step
     }
 
 

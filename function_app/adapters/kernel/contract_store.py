@@ -17,6 +17,7 @@ from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
 from azure.data.tables import TableClient, TableTransactionError, UpdateMode
 
 from function_app.adapters.kernel.contract_rows import (
+    OWED,
     claim_entity,
     claim_from,
     claim_partition,
@@ -164,6 +165,14 @@ class TableContractStore(ContractStore):
     def every_record(self) -> Iterator[ContractRecord]:
         for index in range(self._partitions):
             query = f"PartitionKey eq 'b{index:02d}' and RowKey ge 'k|' and RowKey lt 'k}}'"
+            for entity in self._table.query_entities(query):
+                yield ContractRecord.from_json(json_property(entity, "record"))
+
+    def refunds_owed(self) -> Iterator[ContractRecord]:
+        """One query per partition, filtered by the service on the record rows' `refund_owed` property: only the
+        records owing a refund cross the wire (the service still reads the partition's record rows to find them)."""
+        for index in range(self._partitions):
+            query = f"PartitionKey eq 'b{index:02d}' and RowKey ge 'k|' and RowKey lt 'k}}' and {OWED} eq true"
             for entity in self._table.query_entities(query):
                 yield ContractRecord.from_json(json_property(entity, "record"))
 

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from function_app.domain.kernel.chain import ChainSeal
 from function_app.domain.kernel.journal import JournalFact
 from function_app.domain.realtime.contracts import ContractRecord
+from function_app.domain.reconciliation.refunds_overdue import refund_owed
 from function_app.service_layer.kernel.ports import (
     ContractChange,
     ContractStore,
@@ -86,6 +87,9 @@ class MemoryContractStore(ContractStore):
 
     def every_record(self) -> Iterator[ContractRecord]:
         return iter([stored.record for stored in self.records.values()])
+
+    def refunds_owed(self) -> Iterator[ContractRecord]:
+        return iter([stored.record for stored in self.records.values() if refund_owed(stored.record)])
 
     def delete(self, routing_keys: Collection[str]) -> None:
         gone = set(routing_keys)

@@ -13,6 +13,7 @@ from function_app.service_layer.reconciliation.ports import BreakStore, ReportSt
 class MemoryBreaks(BreakStore):
     def __init__(self) -> None:
         self.rows: dict[tuple[date, str], tuple[Break, BreakStatus]] = {}
+        self.standing: dict[str, tuple[Break, BreakStatus]] = {}
 
     def open_breaks(self, business_date: date) -> list[Break]:
         rows = sorted(self.rows.items())
@@ -23,6 +24,15 @@ class MemoryBreaks(BreakStore):
             self.rows[(business_date, item.identity)] = (item, BreakStatus.OPEN)
         for item in resolved:
             self.rows[(business_date, item.identity)] = (item.without_values(), BreakStatus.RESOLVED)
+
+    def open_standing(self) -> list[Break]:
+        return [b for _, (b, status) in sorted(self.standing.items()) if status is BreakStatus.OPEN]
+
+    def record_standing(self, found: Sequence[Break], resolved: Sequence[Break], at: datetime) -> None:
+        for item in found:
+            self.standing[item.identity] = (item, BreakStatus.OPEN)
+        for item in resolved:
+            self.standing[item.identity] = (item.without_values(), BreakStatus.RESOLVED)
 
 
 class MemoryReports(ReportStore):

@@ -110,7 +110,8 @@ def _where(report: ReconciliationReport) -> list[str]:
     """Where the breaks are, for the banner."""
     broken = sum(1 for f in report.feeds if not f.agrees)
     where = [f"{broken:,} of {counted(len(report.feeds), 'partner feed')}"] if broken else []
-    return where + (["the source of record"] if report.source_of_record else [])
+    where += ["the source of record"] if report.source_of_record else []
+    return where + (["the refunds owed"] if report.refunds_overdue else [])
 
 
 def _kinds(breaks: tuple[Break, ...]) -> list[KindOfBreak]:
@@ -120,11 +121,13 @@ def _kinds(breaks: tuple[Break, ...]) -> list[KindOfBreak]:
 
 
 def _stats(report: ReconciliationReport) -> list[Stat]:
-    sor, agreeing = report.source_of_record, sum(1 for f in report.feeds if f.agrees)
+    sor, agreeing, overdue = report.source_of_record, sum(1 for f in report.feeds if f.agrees), report.refunds_overdue
     return [Stat("Contracts checked", f"{report.contracts_checked:,}"),
             Stat("Partner feeds checked", f"{len(report.feeds):,}",
                  note=f"{agreeing:,} {'agrees' if agreeing == 1 else 'agree'}"),
             Stat("Source of record", counted(len(sor), "break") if sor else "agrees", "bad" if sor else "ok"),
+            Stat("Refunds overdue", f"{len(overdue):,}" if overdue else "none", "bad" if overdue else "ok",
+                 note="unpaid past their state rule's deadline, any date"),
             Stat("Resolved since last run", f"{len(report.resolved):,}")]
 
 

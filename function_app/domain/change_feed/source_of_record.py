@@ -4,6 +4,7 @@ apply per row in log-sequence order and an older change never overwrites a newer
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +36,14 @@ class SourceOfRecord:
     @property
     def status(self) -> str | None:
         return self.contract.values["status"] if self.contract and self.contract.values else None
+
+    @property
+    def refund_paid_date(self) -> date | None:
+        """When the back office paid the cancellation's refund, as its latest `contracts` row says (None: not paid,
+        also when a later row no longer carries the column)."""
+        values = self.contract.values if self.contract else None
+        paid = values.get("refund_paid_date") if values else None
+        return date.fromisoformat(paid) if paid else None
 
     @property
     def claims_paid(self) -> Decimal:

@@ -23,6 +23,7 @@ class BreakKind(StrEnum):
     UNKNOWN_FILE = "UNKNOWN_FILE"  # a blob under outbound/ that the exchange did not write
     DELIVERY_RECORD_MISMATCH = "DELIVERY_RECORD_MISMATCH"  # a delivery record missing for its blob, or not agreeing
     JOURNAL_CHAIN = "JOURNAL_CHAIN"  # a fact edited, removed, inserted or forged after a manifest or seal quoted it
+    REFUND_OVERDUE = "REFUND_OVERDUE"  # a cancellation's refund not reported paid within its state rule's days
 
     @property
     def label(self) -> str:
@@ -71,6 +72,10 @@ KIND_MEANINGS: Mapping[BreakKind, KindMeaning] = {
     BreakKind.JOURNAL_CHAIN: KindMeaning(
         "Journal chain", "A journal fact edited, removed, inserted or forged after a manifest or a seal quoted "
         "the chain: named by its position and contract."),
+    BreakKind.REFUND_OVERDUE: KindMeaning(
+        "Refund overdue", "A cancellation whose state rule gives its refund a deadline, and whose refund the back "
+        "office has not reported paid by then: named by its contract, the state rule, the due date and the days "
+        "overdue; resolved when the payment is reported."),
 }
 
 
@@ -78,7 +83,8 @@ KIND_MEANINGS: Mapping[BreakKind, KindMeaning] = {
 class Break:
     kind: BreakKind
     business_date: date
-    scope: str  # "<partner>/<feed>" for file breaks, "source-of-record" for the exchange vs the back office
+    scope: str  # "<partner>/<feed>" for file breaks, "source-of-record" for the exchange vs the back office,
+    # "refunds-owed" for a refund overdue
     key: str  # what is broken: a contract number, a file name, "<file>#<row>"
     contract_number: str | None
     detail: str
@@ -171,6 +177,7 @@ class ReconciliationReport:
     resolved: tuple[Break, ...] = ()  # breaks of earlier runs that this run no longer finds, kept without values
     outbound: tuple[Break, ...] = ()  # blobs under a partner's outbound/ outside every feed's folder, unaccounted for
     journal_chain: tuple[Break, ...] = ()  # the journal against its seal and the manifests' journal_chain
+    refunds_overdue: tuple[Break, ...] = ()  # every refund still owed past its due date, whatever its date
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "source_of_record", merged(self.source_of_record))
@@ -179,7 +186,7 @@ class ReconciliationReport:
     @property
     def breaks(self) -> tuple[Break, ...]:
         feeds = tuple(b for f in self.feeds for b in f.breaks)
-        return feeds + self.source_of_record + self.outbound + self.journal_chain
+        return feeds + self.source_of_record + self.outbound + self.journal_chain + self.refunds_overdue
 
     @property
     def agrees(self) -> bool:
@@ -196,5 +203,6 @@ class ReconciliationReport:
             "source_of_record": [b.to_json() for b in self.source_of_record],
             "outbound": [b.to_json() for b in self.outbound],
             "journal_chain": [b.to_json() for b in self.journal_chain],
+            "refunds_overdue": [b.to_json() for b in self.refunds_overdue],
             "resolved": [b.to_json() for b in self.resolved],
         }

@@ -12,6 +12,7 @@ from typing import Any
 from function_app.domain.kernel.feedback import Feedback, Reason
 from function_app.domain.kernel.journal import JournalFact
 from function_app.domain.realtime.contracts import ContractRecord
+from function_app.domain.reconciliation.refunds_overdue import refund_owed
 
 
 class InboxStatus(StrEnum):
@@ -131,6 +132,12 @@ class ContractStore(ABC):
     def every_record(self) -> Iterator[ContractRecord]:
         """Every contract record held (for retention: a scan of the whole store)."""
         raise NotImplementedError(f"{type(self).__name__} cannot list its contracts")
+
+    def refunds_owed(self) -> Iterator[ContractRecord]:
+        """The cancelled contracts whose refund has a deadline (`refund_due_days`) and that the back office has not
+        reported paid (`refund_owed`), whatever their date. An adapter keeps them findable without a scan of every
+        record; this fallback scans."""
+        return (record for record in self.every_record() if refund_owed(record))
 
     def delete(self, routing_keys: Collection[str]) -> None:
         """Deletes each contract's record with its inbox entries and held markers. Idempotent: what is gone

@@ -18,6 +18,15 @@ class BreakStore(ABC):
     def record(self, business_date: date, found: Sequence[Break], resolved: Sequence[Break], at: datetime) -> None:
         """Keeps what this run found; marks as resolved what it no longer finds."""
 
+    @abstractmethod
+    def open_standing(self) -> list[Break]:
+        """Breaks of no one date's run (refunds overdue, checked every run whatever their date) found by the last
+        run and not resolved since."""
+
+    @abstractmethod
+    def record_standing(self, found: Sequence[Break], resolved: Sequence[Break], at: datetime) -> None:
+        """Keeps the standing breaks this run found; marks as resolved those it no longer finds."""
+
 
 class ReportStore(ABC):
     @abstractmethod

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from function_app import telemetry
 from function_app.domain.claims.origin import ClaimRecord
@@ -25,6 +26,7 @@ from function_app.domain.reconciliation.journal_chain import QuotedChain, chain_
 from function_app.domain.reconciliation.journal_facts import decided_at
 from function_app.domain.reconciliation.manifests import Manifest
 from function_app.domain.reconciliation.model import Break, BreakKind, FeedReconciliation, ReconciliationReport
+from function_app.domain.reconciliation.refunds_overdue import overdue_breaks
 from function_app.domain.reconciliation.runs import distinct, resolve
 from function_app.domain.reconciliation.source_of_record import compare_source_of_record
 from function_app.service_layer.claims.ports import ClaimsProgress, ClaimsRegistry
@@ -37,6 +39,7 @@ from function_app.service_layer.reconciliation.rendering import FileRenderer, Re
 
 SOURCE_OF_RECORD_GRACE = timedelta(hours=24)
 LOAD_CHUNK = 100
+UTC_ZONE = ZoneInfo("UTC")  # the business time zone when none is given (bootstrap gives BUSINESS_TIMEZONE)
 
 
 class ReconciliationService:
@@ -56,6 +59,7 @@ class ReconciliationService:
         seals: SealStore | None = None,
         registry: ClaimsRegistry | None = None,
         state_rules: StateRules = NO_STATE_RULES,
+        zone: ZoneInfo = UTC_ZONE,
     ) -> None:
         self._config = config
         self._journal = journal
@@ -69,6 +73,7 @@ class ReconciliationService:
         self._clock = clock
         self._seals = seals
         self._registry = registry  # the claims accepted: what a CLAIM_SUBMITTED fact is checked against
+        self._zone = zone  # the business time zone: today's date there says which refunds are overdue
         self._days: dict[str, list[JournalFact]] = {}  # journal dates read in this run
         self._renderer = FileRenderer(journal, self._day)
         self._outbound = OutboundInventory(deliveries, files, claims, self._renderer.claimed)
@@ -100,12 +105,21 @@ class ReconciliationService:
             found = [b for feed in feeds for b in feed.breaks] + list(source) + list(outbound) + list(chain)
             resolved = resolve(self._breaks.open_breaks(business_date), found)
             self._breaks.record(business_date, found, resolved, now)
-            for item in found:
+            overdue, settled = self._refunds_overdue(now)
+            for item in [*found, *overdue]:
                 telemetry.reconciliation_breaks.add(1, {"kind": item.kind.value, "scope": item.scope})
         return ReconciliationReport(
-            business_date, now.isoformat(), feeds, source, len({f.contract_number for f in facts}), resolved,
-            outbound, chain,
+            business_date, now.isoformat(), feeds, source, len({f.contract_number for f in facts}),
+            resolved + settled, outbound, chain, overdue,
         )
+
+    def _refunds_overdue(self, now: datetime) -> tuple[tuple[Break, ...], tuple[Break, ...]]:
+        """Every refund still owed, whatever its cancellation's date, as of today's business date: the breaks found,
+        and those of earlier runs resolved (paid since, on time or late)."""
+        overdue = overdue_breaks(self._contracts.refunds_owed(), now.astimezone(self._zone).date())
+        settled = resolve(self._breaks.open_standing(), overdue)
+        self._breaks.record_standing(overdue, settled, now)
+        return overdue, settled
 
     def _feed(
         self, partner: Partner, feed: Feed, business_date: date, facts: Sequence[JournalFact], now: datetime,
