@@ -13,8 +13,10 @@ from azure.storage.blob import BlobServiceClient
 from fnix.cli import main
 
 from function_app.config import Settings
+from function_app.domain.reconciliation.model import BreakKind
 from tests.events import body, contract, lender_cancellation
 
+BREAK_KINDS = tuple(kind.value for kind in BreakKind)
 NUMBER = "VSC8500001"  # the spec's example contract: financed by FPCU, the shipped partner lender-fpcu's code
 DAY = "2026-03-02"  # the cancellation's CloudEvent `time`: its business date
 
@@ -52,5 +54,10 @@ def test_a_lender_s_repossession_reaches_the_lender_s_file_with_its_refund(
     manifest = json.loads(container.download_blob(name + ".manifest.json").readall())
     assert manifest["record_count"] == 1 and manifest["control_totals"]["customer_refund"] == "1675.71"
 
-    assert main(["reconcile", "--date", DAY]) == 0
-    assert "verdict: agrees" in capsys.readouterr().out
+    # the files agree; the one break is the refund itself: the shipped TX rule wants it paid within 45 days of
+    # 2026-03-02 and no back office has reported it paid
+    assert main(["reconcile", "--date", DAY]) == 1
+    report = capsys.readouterr().out
+    breaks = [line for line in report.splitlines() if line.startswith(BREAK_KINDS)]
+    assert len(breaks) == 1 and breaks[0].startswith("REFUND_OVERDUE") and NUMBER in breaks[0], report
+    assert "state rule TX" in breaks[0] and "due by 2026-04-16" in breaks[0]
