@@ -476,3 +476,42 @@ def test_the_worker_exports_the_apps_telemetry_so_the_host_does_not_repeat_its_l
     functions = template("app/functions.bicep")
     assert setting_value(functions, app_settings()["PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY"]) == "true"
     assert json.loads((ROOT / "host.json").read_text(encoding="utf-8"))["telemetryMode"] == "OpenTelemetry"
+
+
+def test_app_service_authentication_answers_every_unauthenticated_request_with_401() -> None:
+    """Easy Auth (authsettingsV2) in front of the HTTP functions: an Entra ID token for the API's own registration,
+    issued to one of the caller map's applications, on every path; a caller is an application, so 401, no redirect."""
+    functions = template("app/functions.bicep")
+    auth = the_resource(functions, "Microsoft.Web/sites/config")
+    assert (auth["parent"], auth["name"]) == ("app", "authsettingsV2")
+    settings = auth["properties"]
+    assert settings["platform"] == {"enabled": True}
+    assert settings["globalValidation"] == {
+        "requireAuthentication": True, "unauthenticatedClientAction": "Return401", "excludedPaths": []}
+    assert settings["httpSettings"]["requireHttps"] is True
+    assert settings["login"]["tokenStore"] == {"enabled": False}
+    providers = settings["identityProviders"]
+    assert set(providers) == {"azureActiveDirectory"}
+    entra = providers["azureActiveDirectory"]
+    assert entra["enabled"] is True
+    assert entra["registration"]["clientId"] == "apiClientId"
+    assert entra["registration"]["openIdIssuer"] == "https://login.microsoftonline.com/${apiTenantId}/v2.0"
+    assert "clientSecretSettingName" not in entra["registration"]  # validates tokens only, signs nobody in
+    audiences = value_of(functions, entra["validation"]["allowedAudiences"])
+    assert audiences[0] == "apiClientId"  # v2 tokens: the client id; v1 tokens: the Application ID URI
+    assert audiences[1]["operator"]["operands"]["false_value"] == "apiApplicationIdUri"
+    assert audiences[1]["operator"]["operands"]["true_value"] == "api://${apiClientId}"
+    policy = entra["validation"]["defaultAuthorizationPolicy"]
+    assert policy == {"allowedApplications": "apiCallerClientIds"}
+    # an empty allowedApplications checks nothing: the template refuses one
+    decorators = functions["parameters"]["apiCallerClientIds"]["decorators"]
+    (min_length,) = [d for d in decorators if d["type"] == "min_length"]
+    assert min_length["argument"] == 1
+    params = module_params("functions")
+    assert params["apiClientId"] == "apiClientId"
+    split = params["apiCallerClientIds"]["operator"]["operands"]["false_value"]["function"]
+    assert split["parameters"]["arg_1"]["function"]["parameters"] == {"input_string": "apiCallerClientIds",
+                                                                       "delimiter": ","}
+    deploy = json.loads((INFRA / "main.parameters.json").read_text(encoding="utf-8"))["parameters"]
+    assert deploy["apiClientId"] == {"value": "${API_CLIENT_ID}"}
+    assert deploy["apiCallerClientIds"] == {"value": "${API_CALLER_CLIENT_IDS}"}
