@@ -11,7 +11,7 @@ import azure.functions as func
 
 from function_app import partner_config_check
 from function_app.config import load_settings
-from function_app.entrypoints import change_feed, claims, delivery, realtime, reconciliation
+from function_app.entrypoints import api, change_feed, claims, delivery, realtime, reconciliation
 
 # A wrong setting or partner file stops start-up here, with a message that names the setting, partner and field.
 # `fnix` imports this package too, and checks them itself where a command needs them: a mistake there is a
@@ -24,3 +24,4 @@ app.register_functions(change_feed.blueprint)
 app.register_functions(delivery.blueprint)
 app.register_functions(reconciliation.blueprint)
 app.register_functions(claims.blueprint)
+app.register_functions(api.blueprint)

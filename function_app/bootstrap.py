@@ -16,6 +16,7 @@ from function_app.adapters.kernel.partner_config_file import load_partner_config
 from function_app.config import Settings, load_settings
 from function_app.domain.kernel.partners import PartnerConfig
 from function_app.domain.realtime.decisions import ContractBook
+from function_app.service_layer.api.queries import ContractQueries
 from function_app.service_layer.claims.service import ClaimsIntake
 from function_app.service_layer.delivery.access import AccessIssuer, Acknowledgements
 from function_app.service_layer.delivery.ports import DeliveryStateStore, JobQueues, PartnerFileStore
@@ -51,6 +52,7 @@ class Exchange:
     claims: ClaimsIntake
     acknowledgements: Acknowledgements
     sealer: JournalSealer
+    api: ContractQueries
 
     @property
     def contracts(self) -> ContractStore:
@@ -129,6 +131,7 @@ def bootstrap(
                             storage.contracts, storage.journal, settings.zone, clock=clock),
         acknowledgements=Acknowledgements(storage.deliveries, storage.ack_inbox, partners),
         sealer=JournalSealer(storage.journal, storage.seals, clock),
+        api=ContractQueries(storage.contracts, book, settings.zone, clock),
     )
 
 

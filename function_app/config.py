@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from function_app.domain.api.callers import CallerMap, CallerMapError, parse_callers
 from function_app.domain.kernel.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueError, catalogue_from_overrides
 from function_app.domain.retention.period import DEFAULT_DAYS_AFTER_COVERAGE, Retention
 
@@ -24,6 +25,7 @@ _ACCOUNT = re.compile(r"[a-z0-9]{3,24}")
 _SERVICE_URI = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~-]*)*", re.ASCII)
 APP_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PARTNER_CONFIG = APP_ROOT / "config" / "partners.json"
+DEFAULT_API_CALLERS = APP_ROOT / "config" / "api_callers.json"
 
 
 class ConfigError(ValueError):
@@ -45,6 +47,8 @@ class Settings:
     settle: timedelta = timedelta(minutes=15)
     evidence_blob_service_uri: str | None = None  # the seals' own account in Azure; unset: the main account's blobs
     retention: Retention = field(default_factory=Retention)
+    api_callers: CallerMap = field(default_factory=dict, hash=False)  # client id -> dealer or lienholder (API.md)
+    in_azure: bool = False  # on App Service (WEBSITE_INSTANCE_ID): Entra ID in front, no development identity
 
     @property
     def contracts_table(self) -> str:
@@ -104,6 +108,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         settle=timedelta(minutes=_int(env, "DELIVERY_SETTLE_MINUTES", 15, 0, 24 * 60)),
         evidence_blob_service_uri=_uri(env, "EVIDENCE_BLOB_SERVICE_URI"),
         retention=Retention(_int(env, "RETENTION_DAYS_AFTER_COVERAGE", DEFAULT_DAYS_AFTER_COVERAGE, 30, 36500)),
+        api_callers=_callers(env.get("API_CALLERS")),
+        in_azure=bool(env.get("WEBSITE_INSTANCE_ID")),
     )
 
 
@@ -136,12 +142,12 @@ def _uri(env: Mapping[str, str], name: str) -> str | None:
     return raw or None
 
 
-def _path(raw: str | None, default: Path) -> Path:
+def _path(raw: str | None, default: Path, name: str = "PARTNER_CONFIG_FILE") -> Path:
     """Relative paths are taken from the app root, where host.json is, whatever the working directory."""
     if not raw:
         return default
     if "\0" in raw:
-        raise ConfigError(f"PARTNER_CONFIG_FILE: a path cannot hold a NUL character, got {_shown(raw)}")
+        raise ConfigError(f"{name}: a path cannot hold a NUL character, got {_shown(raw)}")
     path = Path(raw)
     return path if path.is_absolute() else APP_ROOT / path
 
@@ -184,3 +190,18 @@ def _catalogue(path: str | None) -> Catalogue:
         return catalogue_from_overrides(overrides)
     except CatalogueError as exc:
         raise ConfigError(f"PRODUCT_CATALOGUE_FILE {path}: {exc}") from exc
+
+
+def _callers(raw: str | None) -> CallerMap:
+    """The default file may be absent (no caller then); a file that is named must be there and right."""
+    path = _path(raw, DEFAULT_API_CALLERS, "API_CALLERS")
+    if not raw and not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        raise ConfigError(f"API_CALLERS: cannot read {_shown(str(path))}: {str(exc)[:200]}") from exc
+    try:
+        return parse_callers(data)
+    except CallerMapError as exc:
+        raise ConfigError(f"API_CALLERS {path}: {exc}") from exc

@@ -23,6 +23,7 @@ EVENT_HUBS = {"contract_submissions": "contracts", "cancellation_requests": "can
 TIMERS = {"expire_held_cancellations", "schedule_nightly_files", "schedule_micro_batches",
           "record_acknowledgements", "reconcile_nightly"}
 QUEUES = {"deliver_partner_file": "delivery-jobs", "process_claims_file": "claims-files"}
+HTTP = {"api_contracts", "api_openapi"}  # the dealer and lender API (spec/API.md)
 
 
 def bindings_of(function: Any) -> dict[str, dict[str, Any]]:
@@ -33,7 +34,7 @@ def bindings_of(function: Any) -> dict[str, dict[str, Any]]:
 
 def test_the_worker_indexes_and_loads_every_function(start_worker: StartWorker) -> None:
     functions = start_worker().functions
-    assert set(functions) == set(EVENT_HUBS) | TIMERS | set(QUEUES) | {"claims_file_uploaded"}
+    assert set(functions) == set(EVENT_HUBS) | TIMERS | set(QUEUES) | HTTP | {"claims_file_uploaded"}
     for function in functions.values():
         assert function.language == "python"
         assert function.properties["worker_indexed"] == "True"

@@ -116,6 +116,13 @@ class TableContractStore(ContractStore):
                     inbox[entry.input_key] = entry
         return Snapshot(contracts, inbox)
 
+    def read(self, contract_number: str) -> ContractRecord | None:
+        try:
+            entity = self._table.get_entity(self.partition_of(contract_number), record_row(contract_number))
+        except ResourceNotFoundError:
+            return None
+        return ContractRecord.from_json(json_property(entity, "record"))
+
     def save(self, changes: Sequence[ContractChange]) -> set[str]:
         by_partition: dict[str, list[ContractChange]] = defaultdict(list)
         for change in changes:

@@ -39,6 +39,10 @@ class MemoryContractStore(ContractStore):
         found = {k: self.inbox.get((routing, k)) for k, routing in inbox_keys.items()}
         return Snapshot(contracts, {k: entry for k, entry in found.items() if entry is not None})
 
+    def read(self, contract_number: str) -> ContractRecord | None:
+        stored = self.records.get(contract_number)
+        return stored.record if stored else None
+
     def claim(self, claims: Sequence[IdentityClaim]) -> dict[str, IdentityClaim]:
         for claim in claims:
             if claim.input_key not in self.claims:

@@ -123,6 +123,11 @@ class ContractStore(ABC):
     def take_over(self, stale: IdentityClaim, claim: IdentityClaim) -> bool:
         """Replaces `stale` by `claim` if it is still the stored version; False when another writer changed it."""
 
+    def read(self, contract_number: str) -> ContractRecord | None:
+        """One contract's record, or None: a single point read, nothing else (the API's one read per request)."""
+        stored = self.load([contract_number], {}).contracts.get(contract_number)
+        return stored.record if stored else None
+
     def every_record(self) -> Iterator[ContractRecord]:
         """Every contract record held (for retention: a scan of the whole store)."""
         raise NotImplementedError(f"{type(self).__name__} cannot list its contracts")
