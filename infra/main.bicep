@@ -74,9 +74,6 @@ param retentionDaysAfterCoverage int = 730
 @description('Application (client) id of the API\'s Entra ID app registration (README "Deploy"): App Service authentication accepts tokens for it only.')
 param apiClientId string
 
-@description('Client ids allowed to call the API, comma-separated (azd passes strings): exactly the client ids of the caller map (README "Deploy"). None: the deployment fails, never an API any application of the tenant may call.')
-param apiCallerClientIds string
-
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -182,7 +179,6 @@ module functions 'app/functions.bicep' = {
     alwaysReadyInstances: alwaysReadyInstances
     retentionDaysAfterCoverage: retentionDaysAfterCoverage
     apiClientId: apiClientId
-    apiCallerClientIds: empty(trim(apiCallerClientIds)) ? [] : map(split(apiCallerClientIds, ','), id => trim(id))
   }
   // The host starts as soon as the app exists: its identity must already hold its roles.
   dependsOn: [

@@ -16,7 +16,7 @@ from azure.storage.blob import BlobServiceClient
 
 from function_app import telemetry
 from function_app.adapters.delivery.partner_blobs import BlobPartnerFiles
-from function_app.config import load_settings
+from function_app.config import DEFAULT_API_CALLERS, load_settings
 from function_app.domain.kernel.feedback import ReasonCode
 from function_app.entrypoints import claims, delivery, realtime
 from tests.infra.bicep import (
@@ -45,6 +45,10 @@ PARTNERS = json.loads((ROOT / "config" / "partners.json").read_text(encoding="ut
 PARTNER_IDS = [partner["id"] for partner in PARTNERS]
 LOCAL_SETTINGS = json.loads((ROOT / "local.settings.example.json").read_text(encoding="utf-8"))["Values"]
 
+# Read by the code, set on every instance by App Service itself: an app setting must not override it.
+SET_BY_THE_PLATFORM = {
+    "WEBSITE_INSTANCE_ID": "its presence tells the app it runs in Azure (domain/api/identity.py)",
+}
 # Read by the code, deliberately not set in Azure.
 NOT_IN_AZURE = {
     "STORAGE_NAMESPACE": "test isolation only",
@@ -97,11 +101,12 @@ def test_app_settings_are_exactly_what_the_code_reads() -> None:
     code = scan(ROOT / "function_app")
     settings = set(app_settings())
     assert set(NOT_IN_AZURE) <= code.read, "an exemption names a setting the code no longer reads"
-    assert not settings & set(NOT_IN_AZURE)
+    assert set(SET_BY_THE_PLATFORM) <= code.read, "an exemption names a setting the code no longer reads"
+    assert not settings & (set(NOT_IN_AZURE) | set(SET_BY_THE_PLATFORM))
     assert not settings & set(code.connections), "a bare connection setting would hold a connection string"
 
     of_connections = {name for connection in code.connections for name in names_with_prefix(code.read, connection)}
-    expected = code.read - of_connections - set(NOT_IN_AZURE) - set(code.connections)
+    expected = code.read - of_connections - set(NOT_IN_AZURE) - set(SET_BY_THE_PLATFORM) - set(code.connections)
     for connection, kind in code.connections.items():
         configured = {name.removeprefix(connection) for name in names_with_prefix(settings, connection)}
         forms = STORAGE_FORMS if kind == "storage" else [EVENTHUB_FORM]
@@ -503,15 +508,20 @@ def test_app_service_authentication_answers_every_unauthenticated_request_with_4
     assert audiences[1]["operator"]["operands"]["true_value"] == "api://${apiClientId}"
     policy = entra["validation"]["defaultAuthorizationPolicy"]
     assert policy == {"allowedApplications": "apiCallerClientIds"}
-    # an empty allowedApplications checks nothing: the template refuses one
-    decorators = functions["parameters"]["apiCallerClientIds"]["decorators"]
-    (min_length,) = [d for d in decorators if d["type"] == "min_length"]
-    assert min_length["argument"] == 1
+    # the allowed applications are the caller map's client ids, read from the very file the app is told to load
+    keys = value_of(functions, "apiCallerClientIds")
+    assert keys["loop_type"]["detail"] == {
+        "item_name": "caller", "array_name": {"function": {"type": "items", "parameters": {"arg_1": "apiCallers"}}}}
+    assert dotted(keys["config"]) == "caller.key"
+    loaded = value_of(functions, "apiCallers")["function"]
+    assert loaded["type"] == "load_json_content"
+    callers_file = (INFRA / "app" / loaded["parameters"]["file_path"]).resolve()
+    assert callers_file == (ROOT / value_of(functions, app_settings()["API_CALLERS"])).resolve()
+    assert callers_file == DEFAULT_API_CALLERS  # and the one it loads when API_CALLERS is not set (local runs)
+    callers = json.loads(callers_file.read_text(encoding="utf-8"))
+    assert callers and set(callers) == set(load_settings({"API_CALLERS": str(callers_file)}).api_callers)
+    # an empty allowedApplications would check nothing; the caller map is never empty (above)
     params = module_params("functions")
     assert params["apiClientId"] == "apiClientId"
-    split = params["apiCallerClientIds"]["operator"]["operands"]["false_value"]["function"]
-    assert split["parameters"]["arg_1"]["function"]["parameters"] == {"input_string": "apiCallerClientIds",
-                                                                       "delimiter": ","}
     deploy = json.loads((INFRA / "main.parameters.json").read_text(encoding="utf-8"))["parameters"]
     assert deploy["apiClientId"] == {"value": "${API_CLIENT_ID}"}
-    assert deploy["apiCallerClientIds"] == {"value": "${API_CALLER_CLIENT_IDS}"}
