@@ -53,6 +53,8 @@ SET_BY_THE_PLATFORM = {
 NOT_IN_AZURE = {
     "STORAGE_NAMESPACE": "test isolation only",
     "PRODUCT_CATALOGUE_FILE": "optional refund catalogue override; Azure runs the built-in catalogue",
+    "API_CALLERS": "optional path of the API's caller map; Azure reads the packaged config/api_callers.json",
+    "WEBSITE_INSTANCE_ID": "set by App Service itself on every instance: how the app knows it runs in Azure",
 }
 # Identity-based connection settings the host (and config.py) read, by connection kind.
 STORAGE_FORMS = [

@@ -79,8 +79,11 @@ def test_no_identity_is_401_and_an_unmapped_application_403(api: httpx.Client) -
 
 def test_a_quote_is_the_refund_of_the_cancellation_that_follows_it(table_exchange: Exchange,
                                                                      api: httpx.Client) -> None:
-    cases: list[tuple[str, dict[str, Any]]] = [("VSC-API-0002", QUOTE), ("VSC-API-0003", {**QUOTE, "reason": "TOTAL_LOSS", "odometer": 14_000}),
-             ("VSC-API-0004", {**QUOTE, "cancel_date": "2025-02-01", "odometer": 12_001})]
+    cases: list[tuple[str, dict[str, Any]]] = [
+        ("VSC-API-0002", QUOTE),
+        ("VSC-API-0003", {**QUOTE, "reason": "TOTAL_LOSS", "odometer": 14_000}),
+        ("VSC-API-0004", {**QUOTE, "cancel_date": "2025-02-01", "odometer": 12_001}),
+    ]
     accept(table_exchange, *[contract(number) for number, _ in cases], start=10)
     for i, (number, values) in enumerate(cases):
         quoted = api.post(quote_path(number), json=values, headers=as_caller(DEALER))
