@@ -98,9 +98,9 @@ param apiApplicationIdUri string = ''
 @description('Tenant whose Entra ID issues the callers\' tokens.')
 param apiTenantId string = tenant().tenantId
 
-// The API's caller map (API_CALLERS, function_app/domain/api/callers.py), deployed in the package: its client ids
-// are the applications App Service authentication lets through (authSettings below), so the two cannot drift apart.
-var apiCallersFile = 'config/api_callers.json'
+// The API's caller map, deployed in the package and loaded by the app when API_CALLERS is unset (as here;
+// function_app/config.py): its client ids are the applications App Service authentication lets through (authSettings
+// below), so the two cannot drift apart.
 var apiCallers = loadJsonContent('../../config/api_callers.json')
 var apiCallerClientIds = [for caller in items(apiCallers): caller.key]
 // The Python Azure runs the app on: the same file ./dev and the worker tier (tests/worker) read.
@@ -254,11 +254,6 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'RECONCILE_SCHEDULE'
           value: reconcileSchedule
-        }
-        // The API (spec/API.md): who may ask, the same file authSettings takes the allowed applications from.
-        {
-          name: 'API_CALLERS'
-          value: apiCallersFile
         }
       ]
     }

@@ -45,10 +45,6 @@ PARTNERS = json.loads((ROOT / "config" / "partners.json").read_text(encoding="ut
 PARTNER_IDS = [partner["id"] for partner in PARTNERS]
 LOCAL_SETTINGS = json.loads((ROOT / "local.settings.example.json").read_text(encoding="utf-8"))["Values"]
 
-# Read by the code, set on every instance by App Service itself: an app setting must not override it.
-SET_BY_THE_PLATFORM = {
-    "WEBSITE_INSTANCE_ID": "its presence tells the app it runs in Azure (domain/api/identity.py)",
-}
 # Read by the code, deliberately not set in Azure.
 NOT_IN_AZURE = {
     "STORAGE_NAMESPACE": "test isolation only",
@@ -103,12 +99,11 @@ def test_app_settings_are_exactly_what_the_code_reads() -> None:
     code = scan(ROOT / "function_app")
     settings = set(app_settings())
     assert set(NOT_IN_AZURE) <= code.read, "an exemption names a setting the code no longer reads"
-    assert set(SET_BY_THE_PLATFORM) <= code.read, "an exemption names a setting the code no longer reads"
-    assert not settings & (set(NOT_IN_AZURE) | set(SET_BY_THE_PLATFORM))
+    assert not settings & set(NOT_IN_AZURE)
     assert not settings & set(code.connections), "a bare connection setting would hold a connection string"
 
     of_connections = {name for connection in code.connections for name in names_with_prefix(code.read, connection)}
-    expected = code.read - of_connections - set(NOT_IN_AZURE) - set(SET_BY_THE_PLATFORM) - set(code.connections)
+    expected = code.read - of_connections - set(NOT_IN_AZURE) - set(code.connections)
     for connection, kind in code.connections.items():
         configured = {name.removeprefix(connection) for name in names_with_prefix(settings, connection)}
         forms = STORAGE_FORMS if kind == "storage" else [EVENTHUB_FORM]
@@ -518,8 +513,8 @@ def test_app_service_authentication_answers_every_unauthenticated_request_with_4
     loaded = value_of(functions, "apiCallers")["function"]
     assert loaded["type"] == "load_json_content"
     callers_file = (INFRA / "app" / loaded["parameters"]["file_path"]).resolve()
-    assert callers_file == (ROOT / value_of(functions, app_settings()["API_CALLERS"])).resolve()
-    assert callers_file == DEFAULT_API_CALLERS  # and the one it loads when API_CALLERS is not set (local runs)
+    assert "API_CALLERS" not in app_settings()
+    assert callers_file == DEFAULT_API_CALLERS  # the one the app loads when API_CALLERS is not set, as in Azure
     callers = json.loads(callers_file.read_text(encoding="utf-8"))
     assert callers and set(callers) == set(load_settings({"API_CALLERS": str(callers_file)}).api_callers)
     # an empty allowedApplications would check nothing; the caller map is never empty (above)
