@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 KIND_OF = {
     "file": "input", "feedback_out": "output", "out": "output", "connection_setting": "setting",
     "batch_size": "number", "contracts": "number", "seed": "number", "settle_minutes": "number", "hours": "number",
+    "port": "number",
     "date": "date", "now": "time", "partner": "partner", "feed": "feed", "name": "blob", "names": "blob",
     "reason": "text", "by": "text",
 }

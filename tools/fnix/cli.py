@@ -12,6 +12,7 @@ from fnix import delivery as cli_delivery
 from fnix import publish as cli_publish
 from fnix import reconcile as cli_reconcile
 from fnix import retention as cli_retention
+from fnix import serve as cli_serve
 from fnix import status as cli_status
 from fnix.command_tree import CommandParser
 from fnix.dev.azurite import AzuriteError
@@ -73,6 +74,7 @@ def build_parser() -> CommandParser:
     cli_publish.add_commands(commands)
     cli_reconcile.add_commands(commands)
     cli_retention.add_commands(commands)
+    cli_serve.add_commands(commands)
     cli_status.add_commands(commands)
     cli_completion.add_commands(commands)
     return parser
