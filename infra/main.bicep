@@ -71,6 +71,9 @@ param reportRetentionDays int = 400
 @maxValue(36500)
 param retentionDaysAfterCoverage int = 730
 
+@description('Application (client) id of the API\'s Entra ID app registration (README "Deploy"): App Service authentication accepts tokens for it only.')
+param apiClientId string
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -175,6 +178,7 @@ module functions 'app/functions.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     alwaysReadyInstances: alwaysReadyInstances
     retentionDaysAfterCoverage: retentionDaysAfterCoverage
+    apiClientId: apiClientId
   }
   // The host starts as soon as the app exists: its identity must already hold its roles.
   dependsOn: [

@@ -92,6 +92,20 @@ param retentionDaysAfterCoverage int = 730
 @maxValue(20)
 param alwaysReadyInstances int = 1
 
+@description('Application (client) id of the API\'s own Entra ID app registration: the audience of the callers\' tokens (README "Deploy", "The API\'s Entra ID registration").')
+param apiClientId string
+
+@description('Application ID URI of that registration (v1 tokens carry it as their audience); empty: api://<apiClientId>.')
+param apiApplicationIdUri string = ''
+
+@description('Tenant whose Entra ID issues the callers\' tokens.')
+param apiTenantId string = tenant().tenantId
+
+// The API's caller map, deployed in the package and loaded by the app when API_CALLERS is unset (as here;
+// function_app/config.py): its client ids are the applications App Service authentication lets through (authSettings
+// below), so the two cannot drift apart.
+var apiCallers = loadJsonContent('../../config/api_callers.json')
+var apiCallerClientIds = [for caller in items(apiCallers): caller.key]
 // The Python Azure runs the app on: the same file ./dev and the worker tier (tests/worker) read.
 var pythonVersion = trim(loadTextContent('../../azure-python-version'))
 // `@function_name`s of function_app/entrypoints/realtime.py (tests/infra checks them against the code).
@@ -124,10 +138,10 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 }
 
 resource app 'Microsoft.Web/sites@2024-04-01' = {
-  //checkov:skip=CKV_AZURE_222:No HTTP trigger: inbound traffic is only azd/CI deployment to the scm endpoint, authenticated with Entra ID (basic publishing credentials are off); triggers pull from Event Hubs, queues and timers.
-  //checkov:skip=CKV_AZURE_17:No HTTP trigger, so no client to present a certificate; the only inbound calls are Entra-authenticated deployments.
+  //checkov:skip=CKV_AZURE_222:The dealer and lender API (spec/API.md) is called by partner systems over the internet; App Service authentication (authSettings below) lets through only Entra ID tokens of the caller map's applications, and the scm endpoint takes Entra-authenticated deployments only (basic publishing credentials are off).
+  //checkov:skip=CKV_AZURE_17:Callers authenticate with Entra ID access tokens checked by App Service authentication (authSettings below), not client certificates; the scm endpoint takes Entra-authenticated deployments only.
   //checkov:skip=CKV_AZURE_212:The check reads an App Service worker count; on Flex Consumption the minimum is alwaysReady per function (1 each for the two dealer-facing functions), the rest scales from zero behind Event Hubs and queues.
-  //checkov:skip=CKV_AZURE_213:No HTTP endpoint to probe; Flex Consumption replaces unhealthy instances itself and alerts.bicep watches lag and missing files.
+  //checkov:skip=CKV_AZURE_213:A health path would have to be open to unauthenticated probes while every path requires an Entra ID token (authSettings below); Flex Consumption replaces unhealthy instances itself and alerts.bicep watches lag and missing files.
   name: name
   location: location
   tags: union(tags, {
@@ -297,3 +311,66 @@ resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@
 output name string = app.name
 output id string = app.id
 output defaultHostName string = app.properties.defaultHostName
+
+// App Service authentication ("Easy Auth", authsettingsV2) in front of the HTTP functions: every request carries an
+// Entra ID access token for the API's own registration, issued to one of the caller map's client applications, or it
+// never reaches the app. Callers are applications (client credentials), so an unauthenticated request gets 401, never
+// a redirect to a sign-in page; a valid token of an application outside `apiCallerClientIds` gets 403. Nothing is
+// excluded: /api/openapi.json needs a token too (spec/API.md "Every request is authenticated"; a caller that may ask
+// holds one anyway). The token store is off: the app never calls anything on a caller's behalf. The HTTP functions
+// run at auth level ANONYMOUS (no function keys) because this sits in front of them.
+// Property names and values: Microsoft.Web sites/config 'authsettingsV2' (learn.microsoft.com/azure/templates/
+// microsoft.web/sites/config-authsettingsv2) and "Configure Microsoft Entra authentication", section "Use a built-in
+// authorization policy" (learn.microsoft.com/azure/app-service/configure-authentication-provider-aad):
+// globalValidation.unauthenticatedClientAction one of RedirectToLoginPage, AllowAnonymous, Return401, Return403;
+// validation.defaultAuthorizationPolicy.allowedApplications checks the token's `appid` (v1) / `azp` (v2) claim;
+// validation.allowedAudiences its `aud`.
+var apiAudiences = [
+  apiClientId
+  empty(apiApplicationIdUri) ? 'api://${apiClientId}' : apiApplicationIdUri
+]
+
+resource authSettings 'Microsoft.Web/sites/config@2024-04-01' = {
+  //checkov:skip=CKV_AZURE_13:The check reads the retired v1 `authsettings` shape (properties.enabled); this is authsettingsV2, whose platform.enabled is true (CKV_AZURE_56 passes on it, tests/infra/test_templates.py holds every property).
+  //checkov:skip=CKV_AZURE_222:checkov applies the site's `web` config checks to every Microsoft.Web/sites/config; this is the authentication config, and the site itself carries this skip with its reason (the API is called from the internet, through this authentication).
+  //checkov:skip=CKV_AZURE_63:A `web` config check (httpLoggingEnabled) applied to the authentication config; on Flex Consumption requests are traced to Application Insights by the host, not to web server log files.
+  //checkov:skip=CKV_AZURE_65:A `web` config check (detailedErrorLoggingEnabled, an IIS feature) applied to the authentication config; the app runs on Linux, and errors are problem+json bodies and Application Insights exceptions.
+  //checkov:skip=CKV_AZURE_66:A `web` config check (requestTracingEnabled, IIS failed request tracing) applied to the authentication config; the app runs on Linux and traces requests to Application Insights.
+  //checkov:skip=CKV_AZURE_80:A `web` config check (netFrameworkVersion) applied to the authentication config; the app is Python (functionAppConfig.runtime).
+  //checkov:skip=CKV_AZURE_88:A `web` config check (Azure Files mounts) applied to the authentication config; Flex Consumption runs the package from the deployment blob container and the app mounts no share.
+  parent: app
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'Return401'
+      excludedPaths: []
+    }
+    httpSettings: {
+      requireHttps: true
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: apiClientId
+          openIdIssuer: 'https://login.microsoftonline.com/${apiTenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: apiAudiences
+          defaultAuthorizationPolicy: {
+            allowedApplications: apiCallerClientIds
+          }
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: false
+      }
+    }
+  }
+}

@@ -16,7 +16,7 @@ from azure.storage.blob import BlobServiceClient
 
 from function_app import telemetry
 from function_app.adapters.delivery.partner_blobs import BlobPartnerFiles
-from function_app.config import load_settings
+from function_app.config import DEFAULT_API_CALLERS, load_settings
 from function_app.domain.kernel.feedback import ReasonCode
 from function_app.entrypoints import claims, delivery, realtime
 from tests.infra.bicep import (
@@ -478,3 +478,47 @@ def test_the_worker_exports_the_apps_telemetry_so_the_host_does_not_repeat_its_l
     functions = template("app/functions.bicep")
     assert setting_value(functions, app_settings()["PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY"]) == "true"
     assert json.loads((ROOT / "host.json").read_text(encoding="utf-8"))["telemetryMode"] == "OpenTelemetry"
+
+
+def test_app_service_authentication_answers_every_unauthenticated_request_with_401() -> None:
+    """Easy Auth (authsettingsV2) in front of the HTTP functions: an Entra ID token for the API's own registration,
+    issued to one of the caller map's applications, on every path; a caller is an application, so 401, no redirect."""
+    functions = template("app/functions.bicep")
+    auth = the_resource(functions, "Microsoft.Web/sites/config")
+    assert (auth["parent"], auth["name"]) == ("app", "authsettingsV2")
+    settings = auth["properties"]
+    assert settings["platform"] == {"enabled": True}
+    assert settings["globalValidation"] == {
+        "requireAuthentication": True, "unauthenticatedClientAction": "Return401", "excludedPaths": []}
+    assert settings["httpSettings"]["requireHttps"] is True
+    assert settings["login"]["tokenStore"] == {"enabled": False}
+    providers = settings["identityProviders"]
+    assert set(providers) == {"azureActiveDirectory"}
+    entra = providers["azureActiveDirectory"]
+    assert entra["enabled"] is True
+    assert entra["registration"]["clientId"] == "apiClientId"
+    assert entra["registration"]["openIdIssuer"] == "https://login.microsoftonline.com/${apiTenantId}/v2.0"
+    assert "clientSecretSettingName" not in entra["registration"]  # validates tokens only, signs nobody in
+    audiences = value_of(functions, entra["validation"]["allowedAudiences"])
+    assert audiences[0] == "apiClientId"  # v2 tokens: the client id; v1 tokens: the Application ID URI
+    assert audiences[1]["operator"]["operands"]["false_value"] == "apiApplicationIdUri"
+    assert audiences[1]["operator"]["operands"]["true_value"] == "api://${apiClientId}"
+    policy = entra["validation"]["defaultAuthorizationPolicy"]
+    assert policy == {"allowedApplications": "apiCallerClientIds"}
+    # the allowed applications are the caller map's client ids, read from the very file the app is told to load
+    keys = value_of(functions, "apiCallerClientIds")
+    assert keys["loop_type"]["detail"] == {
+        "item_name": "caller", "array_name": {"function": {"type": "items", "parameters": {"arg_1": "apiCallers"}}}}
+    assert dotted(keys["config"]) == "caller.key"
+    loaded = value_of(functions, "apiCallers")["function"]
+    assert loaded["type"] == "load_json_content"
+    callers_file = (INFRA / "app" / loaded["parameters"]["file_path"]).resolve()
+    assert "API_CALLERS" not in app_settings()
+    assert callers_file == DEFAULT_API_CALLERS  # the one the app loads when API_CALLERS is not set, as in Azure
+    callers = json.loads(callers_file.read_text(encoding="utf-8"))
+    assert callers and set(callers) == set(load_settings({"API_CALLERS": str(callers_file)}).api_callers)
+    # an empty allowedApplications would check nothing; the caller map is never empty (above)
+    params = module_params("functions")
+    assert params["apiClientId"] == "apiClientId"
+    deploy = json.loads((INFRA / "main.parameters.json").read_text(encoding="utf-8"))["parameters"]
+    assert deploy["apiClientId"] == {"value": "${API_CLIENT_ID}"}

@@ -29,7 +29,8 @@ SUCCESS = 1  # StatusResult.Success
 
 @dataclass(frozen=True)
 class Invocation:
-    """The worker's InvocationResponse: its status, the exception's message, and the outputs by binding name."""
+    """The worker's InvocationResponse: its status, the exception's message, and the outputs by binding name
+    (the return value under `$return`, the binding name the host gives it)."""
 
     succeeded: bool
     exception: str
@@ -56,6 +57,7 @@ class WorkerHost:
         )
         self._ids = itertools.count(1)
         self.functions: dict[str, Any] = {}
+        self.capabilities: dict[str, str] = {}
 
     # -- the protocol -------------------------------------------------------------------------------------
 
@@ -81,6 +83,7 @@ class WorkerHost:
             worker_directory=str(self.app_dir), capabilities={},
         )).worker_init_response
         _check(init.result, "WorkerInitRequest")
+        self.capabilities = dict(init.capabilities)  # what the host adapts its encodings to (http_trigger.py)
         metadata = self.exchange(functions_metadata_request=self.protos.FunctionsMetadataRequest(
             function_app_directory=str(self.app_dir),
         )).function_metadata_response
@@ -109,7 +112,8 @@ class WorkerHost:
         return Invocation(
             succeeded=response.result.status == SUCCESS,
             exception=response.result.exception.message,
-            outputs={binding.name: binding.data for binding in response.output_data},
+            outputs={binding.name: binding.data for binding in response.output_data}
+            | ({"$return": response.return_value} if response.HasField("return_value") else {}),
         )
 
     # -- process ------------------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ PACKAGE = "fnix_function_rpc"
 
 
 def load(protos_dir: Path = PROTOS) -> types.SimpleNamespace:
-    """Every message and enum of FunctionRpc.proto and NullableTypes.proto, as the worker library expects `protos`."""
+    """Every message and enum of FunctionRpc.proto, NullableTypes.proto and the claims identity (the host side builds
+    RpcHttp identities), as the worker library expects `protos`."""
     if not (protos_dir / "FunctionRpc_pb2.py").exists():
         raise RuntimeError(f"{protos_dir} has no FunctionRpc_pb2.py: run ./dev test, which installs it")
     if PACKAGE not in sys.modules:
@@ -30,6 +31,8 @@ def load(protos_dir: Path = PROTOS) -> types.SimpleNamespace:
         sys.modules[PACKAGE] = package
     rpc: Any = importlib.import_module(f"{PACKAGE}.FunctionRpc_pb2")
     nullable: Any = importlib.import_module(f"{PACKAGE}.shared.NullableTypes_pb2")
+    identity: Any = importlib.import_module(f"{PACKAGE}.identity.ClaimsIdentityRpc_pb2")
     names = {name: getattr(rpc, name) for name in dir(rpc) if name[:1].isupper()}
     names.update({name: getattr(nullable, name) for name in dir(nullable) if name.startswith("Nullable")})
+    names.update({name: getattr(identity, name) for name in ("RpcClaim", "RpcClaimsIdentity")})
     return types.SimpleNamespace(**names)
