@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
-import uvicorn
+from fnix.serve import served_in_thread
 
-from function_app.adapters.api.app import create_app
 from function_app.bootstrap import Exchange
 from function_app.domain.api.callers import parse_callers
 from function_app.domain.api.identity import DEV_HEADER
@@ -28,21 +24,6 @@ def as_caller(client_id: str) -> dict[str, str]:
 @contextlib.contextmanager
 def served(exchange: Exchange, *, in_azure: bool = False) -> Iterator[httpx.Client]:
     """An HTTP client on the API served over `exchange`'s storage; the server stops when the block ends."""
-    app = create_app(lambda: exchange.api, CALLERS, in_azure=in_azure)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the API server did not start"
-        time.sleep(0.01)
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            yield client
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+    with (served_in_thread(exchange, CALLERS, in_azure=in_azure) as url,
+          httpx.Client(base_url=url, timeout=10) as client):
+        yield client

@@ -7,11 +7,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import socket
+import threading
+import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fnix import output
 from fnix.commands import UsageError, open_exchange, whole_number
+
+if TYPE_CHECKING:
+    from function_app.bootstrap import Exchange
+    from function_app.domain.api.callers import CallerMap
 
 HOST = "127.0.0.1"  # loopback only: the development identity must never face a network
 
@@ -65,6 +71,34 @@ def _server(config: Any) -> Any:
                     self._captured_signals.clear()
 
     return Server(config)
+
+
+@contextlib.contextmanager
+def served_in_thread(exchange: Exchange, callers: CallerMap, *, in_azure: bool = False) -> Iterator[str]:
+    """The API over `exchange`'s storage on a free loopback port, served by uvicorn in a thread of this process
+    while the block runs; yields its base URL (`http://127.0.0.1:<port>`). Tests, the demo and the benchmark
+    reach it over real HTTP, as a dealer's or lender's system would."""
+    import uvicorn
+
+    from function_app.adapters.api.app import create_app
+
+    app = create_app(lambda: exchange.api, callers, in_azure=in_azure)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind((HOST, 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the API server did not start within 10 s")
+        time.sleep(0.01)
+    try:
+        yield f"http://{HOST}:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
