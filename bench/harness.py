@@ -7,12 +7,15 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import cProfile
 import ctypes
 import ctypes.util
 import gc
+import io
 import json
 import os
 import platform
+import pstats
 import re
 import shlex
 import subprocess
@@ -102,6 +105,15 @@ def sizes(text: str) -> list[int]:
 
 def met(ok: bool) -> str:
     return "yes" if ok else "**no**"
+
+
+def profile_text(profiler: cProfile.Profile, top: int) -> str:
+    """A profile's hot spots, by own time and by cumulative time, with the repository's and Python's paths cut."""
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+    return out.getvalue().replace(str(ROOT) + "/", "").replace(sys.prefix + "/", "")
 
 
 # ---------------------------------------------------------------------------------------------- where it ran

@@ -20,14 +20,11 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import io
 import json
-import pstats
-import re
 import statistics
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -40,14 +37,13 @@ from fnix.dev.azurite import Azurite
 
 from bench import harness
 from bench.harness import say
-from bench.workload import HUB, T0, Entity, Workload, build_workload, key
+from bench.workload import HUB, T0, Entity, Workload, build_workload, key, transactions, without_decision_time
 from function_app import bootstrap as composition
 from function_app.config import Settings, load_settings
 from function_app.entrypoints.eventhub import answer_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "realtime.md"
-TRANSACTION_LIMIT = 100
 PATHS = ("raw", "naive", "real")
 LABELS = {
     "raw": "(a) raw ceiling: transactions of ≤100 per partition",
@@ -55,7 +51,6 @@ LABELS = {
     "real": "(c) real: answer_batch (contract function path)",
 }
 RAW_RATIO, NAIVE_RATIO, REQUESTS_PER_EVENT = 0.7, 3.0, 0.1  # targets: (c)/(a), (c)/(b), Table requests per event
-Operation = tuple[Any, ...]
 Timed = Callable[[], Counter[str]]  # the work to time, prepared beforehand; returns feedback statuses
 
 
@@ -129,11 +124,7 @@ class Bench:
             profiler.runcall(lane.prepare(self._main))
         finally:
             self._drop(lane)
-        out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out)
-        stats.sort_stats("tottime").print_stats(top)
-        stats.sort_stats("cumulative").print_stats(top)
-        return out.getvalue().replace(str(ROOT) + "/", "").replace(sys.prefix + "/", "")
+        return harness.profile_text(profiler, top)
 
     # ------------------------------------------------------------------ timing
 
@@ -179,7 +170,7 @@ class Bench:
         tables = [self._admin.get_table_client(t) for t in (lane.settings.contracts_table, lane.settings.journal_table)]
         rows = [r for w in (self._warmup, self._main) for r in w.rows]
         real = lane.path == "real"
-        normal: Callable[[Mapping[str, Any]], Entity] = _without_decision_time if real else dict
+        normal: Callable[[Mapping[str, Any]], Entity] = without_decision_time if real else dict
         expected = [[e for r in rows for e in (r.record, r.inbox, r.claim)], [r.journal for r in rows]]
         for table, entities in zip(tables, expected, strict=True):
             want = {key(n): n for n in map(normal, entities)}
@@ -202,44 +193,18 @@ class Bench:
             container.delete_container()
 
 
-# A journal position starts with the time its batch was decided (InboundMessage.position): the offline derivation
-# and the real run decide at different times, so that stamp -- fixed-length, so sizes still match -- is masked.
-_DECISION_STAMP = re.compile(r"\b\d{8}T\d{12}Z(?=-)")
-
-
-def _without_decision_time(entity: Mapping[str, Any]) -> Entity:
-    masked = {k: _DECISION_STAMP.sub("<decided>", v) if isinstance(v, str) else v for k, v in entity.items()}
-    return {**masked, "claimed_at": "<decided>"} if "claimed_at" in masked else masked
-
-
 def _raw(lane: Lane) -> Callable[[Workload], Timed]:
     def prepare(workload: Workload) -> Timed:
-        transactions = _transactions(lane, workload)
+        writes = transactions(lane.contracts, lane.journal, workload.rows)
 
         def work() -> Counter[str]:
-            for table, operations in transactions:
+            for table, operations in writes:
                 table.submit_transaction(operations)
             return Counter()
 
         return work
 
     return prepare
-
-
-def _transactions(lane: Lane, workload: Workload) -> list[tuple[TableClient, list[Operation]]]:
-    """The fewest transactions: per partition, chunks of 100; create for contract rows, upsert for the journal."""
-    contracts: dict[str, list[Operation]] = defaultdict(list)
-    journal: dict[str, list[Operation]] = defaultdict(list)
-    for rows in workload.rows:
-        contracts[rows.record["PartitionKey"]] += [("create", rows.record), ("create", rows.inbox)]
-        contracts[rows.claim["PartitionKey"]].append(("create", rows.claim))
-        journal[rows.journal["PartitionKey"]].append(("upsert", rows.journal, {"mode": UpdateMode.REPLACE}))
-    return [
-        (table, operations[start : start + TRANSACTION_LIMIT])
-        for table, partitions in ((lane.contracts, contracts), (lane.journal, journal))
-        for operations in partitions.values()
-        for start in range(0, len(operations), TRANSACTION_LIMIT)
-    ]
 
 
 def _naive(lane: Lane) -> Callable[[Workload], Timed]:
