@@ -146,7 +146,7 @@ def _dealer_scene(hub: _Hub, quote: Quote, sale: _Sale, day: date) -> None:
     quoted = quote(sale, sale.dealer, values)
     if quoted is not None:
         refund = hub.cancel(sale, values)
-        _side_by_side(quoted, refund)
+        side_by_side(quoted, refund)
 
 
 def _state_rule_scene(exchange: Exchange, hub: _Hub, quote: Quote, sale: _Sale, day: date) -> None:
@@ -165,10 +165,10 @@ def _state_rule_scene(exchange: Exchange, hub: _Hub, quote: Quote, sale: _Sale, 
     print(f"     {'':<36}{'gross_refund':>14}{'cancellation_fee':>18}{'customer_refund':>17}  state_rule")
     for label, figures in rows:
         print(f"     {label:<36}{figures['gross_refund']:>14}{figures['cancellation_fee']:>18}"
-              f"{figures['customer_refund']:>17}  {figures['state_rule'] or '-'}")
+              f"{figures['customer_refund']:>17}  {_shown(figures['state_rule'])}")
     refund = hub.cancel(sale, values)
     print("     the dealer then cancels it on the hub with the same values:")
-    _side_by_side(quoted, refund)
+    side_by_side(quoted, refund)
 
 
 def _lender_scene(hub: _Hub, quote: Quote, sale: _Sale, lender: Caller, day: date) -> str | None:
@@ -180,7 +180,7 @@ def _lender_scene(hub: _Hub, quote: Quote, sale: _Sale, lender: Caller, day: dat
     if quoted is None:
         return None
     refund = hub.cancel(sale, values, lender=lender.code)
-    _side_by_side(quoted, refund)
+    side_by_side(quoted, refund)
     return sale.number if refund is not None else None
 
 
@@ -202,7 +202,7 @@ def _overdue_scene(exchange: Exchange, number: str) -> None:
     first = future.reconciliation.run(later.now.date())
     _print_overdue(first, number)
     paid_at = later.now.replace(hour=10)
-    body = _paid_row(number, paid_at.date(), paid_at)
+    body = paid_row(number, paid_at.date(), paid_at)
     answered = future.realtime.process([InboundMessage(CHANGE_FEED_HUB, body, "0", 1, paid_at.astimezone(UTC))])
     shown = json.loads(body)["payload"]["after"]["refund_paid_date"]
     print(f"     the back office pays it: its `contracts` row arrives on `{CHANGE_FEED_HUB}` with refund_paid_date "
@@ -280,17 +280,22 @@ class _Hub:
         return refund.to_json()
 
 
-def _side_by_side(quoted: Mapping[str, Any], refund: Mapping[str, Any] | None) -> None:
+def side_by_side(quoted: Mapping[str, Any], refund: Mapping[str, Any] | None) -> None:
     if refund is None:
         return
-    rows = (("quote (API)", quoted), ("refund (feedback)", refund))
-    widths = {name: max(len(name), *(len(str(figures[name])) for _, figures in rows)) + 2 for name in FIGURES}
-    print(f"     {'':<18}" + "".join(f"{name:>{widths[name]}}" for name in FIGURES))
-    for label, figures in rows:
-        print(f"     {label:<18}" + "".join(f"{figures[name]!s:>{widths[name]}}" for name in FIGURES))
+    rows = [(label, [_shown(figures[name]) for name in FIGURES])
+            for label, figures in (("quote (API)", quoted), ("refund (feedback)", refund))]
+    widths = [max(len(name), *(len(values[i]) for _, values in rows)) + 2 for i, name in enumerate(FIGURES)]
+    print(f"     {'':<18}" + "".join(f"{name:>{width}}" for name, width in zip(FIGURES, widths, strict=True)))
+    for label, values in rows:
+        print(f"     {label:<18}" + "".join(f"{value:>{width}}" for value, width in zip(values, widths, strict=True)))
     differing = sorted(name for name in refund if quoted.get(name) != refund[name])
     verdict = "agree to the cent, every figure" if not differing else f"DISAGREE on {', '.join(differing)}"
     print(f"     quote and refund {verdict} (payee {refund['payee']})")
+
+
+def _shown(value: object) -> str:
+    return "-" if value is None else str(value)
 
 
 def _catalogue_only(exchange: Exchange, number: str, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -319,19 +324,21 @@ def _lender(exchange: Exchange) -> tuple[Caller | None, Partner | None]:
 
 def _sales(exchange: Exchange, tag: str, dealers: Sequence[Caller], lender: Caller | None,
            partner: Partner | None) -> dict[str, _Sale]:
-    """The desk's three contracts: a cash deal in Texas, a customer in a state whose rule caps the fee, and a
-    contract financed by the lender."""
+    """The desk's three contracts: a cash deal, a customer in a state whose rule caps the fee and sets a refund
+    deadline, and a contract financed by the lender. The other two customers live in a state without a rule, so the
+    desk leaves no refund owed once its back office has paid the one it shows overdue (whatever the demo's date,
+    the day's own reconciliation then has no overdue refund of the desk's)."""
     capped = next((r.state for r in exchange.settings.state_rules.rules if r.terms.max_fee is not None
                    and r.terms.refund_due_days is not None and r.product_types is None and r.state != "TX"), "TX")
     first, second = dealers[0], dealers[-1]
     vsc = ("VSC-GOLD-60", "VSC", 60, 60_000)
     sales = {
-        "dealer": _Sale(f"VSC-{tag}-DESK1", first, vsc, "1795.00", "790.00", "TX", "75201"),
+        "dealer": _Sale(f"VSC-{tag}-DESK1", first, vsc, "1795.00", "790.00", "OK", "73102"),
         "state": _Sale(f"VSC-{tag}-DESK2", second, vsc, "1795.00", "790.00", capped, _POSTAL.get(capped, "00000")),
     }
     if lender is not None and partner is not None:
         sales["lender"] = _Sale(f"GAP-{tag}-DESK3", first, ("GAP-PLUS-60", "GAP", 60, None), "895.00", "410.00",
-                                "TX", "77002", (partner.name, lender.code))
+                                "OK", "74103", (partner.name, lender.code))
     return sales
 
 
@@ -365,7 +372,7 @@ def _year_code(year: int) -> str:
     return "ABCDEFGHJKLMNPRSTVWXY123456789"[(year - 1980) % 30]
 
 
-def _paid_row(number: str, paid: date, at: datetime) -> bytes:
+def paid_row(number: str, paid: date, at: datetime) -> bytes:
     """The back office's `contracts` row as a default Debezium SQL Server connector writes it (JSON converter with
     schemas): `refund_paid_date` an `io.debezium.time.Date`, days since the epoch."""
     ms = int(at.timestamp() * 1000)
