@@ -98,7 +98,7 @@ def run_desk(exchange: Exchange, day: date, tag: str, *, after: datetime, sequen
             answer = client.post(f"/api/contracts/{sale.number}/cancellation-quote", json=values,
                                  headers={DEV_HEADER: caller.client_id})
             if answer.status_code != 200:
-                print(f"  the quote was refused: HTTP {answer.status_code} {answer.json().get('detail', '')}")
+                print(f"     the quote was refused: HTTP {answer.status_code} {answer.json().get('detail', '')}")
                 return None
             body: dict[str, Any] = answer.json()
             return body
