@@ -406,4 +406,6 @@ def _print_overdue(report: ReconciliationReport, number: str) -> None:
     if not mine:
         print(f"     no {BreakKind.REFUND_OVERDUE.value} break for {number}")
     if len(overdue) > len(mine):
-        print(f"     (and {len(overdue) - len(mine)} other refund(s) owed on this storage and overdue by then)")
+        others = len(overdue) - len(mine)
+        print(f"     ({others} other unpaid refund{'' if others == 1 else 's'} on this storage, not the desk's, "
+              f"{'is' if others == 1 else 'are'} overdue by then too)")
