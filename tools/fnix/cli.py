@@ -37,7 +37,13 @@ def build_parser() -> CommandParser:
     add_json_option(replay)
     replay.set_defaults(run=cli_commands.replay)
 
-    demo = commands.add_parser("demo", help="generate a realistic business day and run it through the functions")
+    demo = commands.add_parser(
+        "demo", help="generate a realistic business day and run it through the functions",
+        description="Generates a realistic business day and runs it through the functions; then, at the desk, "
+        "dealers and a lender use the API over HTTP (a quote next to its cancellation's refund, a state rule "
+        "capping a fee, a lender's repossession, a refund overdue that reconciliation reports and resolves once "
+        "paid); then the night's partner files, the day's reconciliation with three files tampered with, and an "
+        "administrator's claims file.")
     demo.add_argument("--contracts", type=cli_commands.whole_number, default=3000, metavar="N",
                       help="contracts in the day, 10-200000 (default 3000)")
     demo.add_argument("--date", metavar="YYYY-MM-DD", help="business date (default: today in BUSINESS_TIMEZONE)")

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from fnix.commands import print_summary, write_feedback
+from fnix.demo_desk import run_desk, show_in_lender_file
 from fnix.dev.demo_day import DemoEvent, generate_day, write_jsonl
 from fnix.progress import Progress
 from function_app.bootstrap import Exchange
@@ -71,7 +72,12 @@ def run_demo(exchange: Exchange, day: date, contracts: int, seed: int, out: Path
     print("\nWhat the generator put in the day")
     for kind, count in sorted(generated.expected.items()):
         print(f"  {kind:<28}{count:>8}")
+    # the desk before the night's delivery, so that the lender's repossession is in the lender's file
+    desk = run_desk(exchange, day, tag, after=max(e.at for e in generated.events), sequences=hubs,
+                    feedback=feedback_path)
+    report.merge(desk.report)
     delivered = _deliver_the_night(exchange, day)
+    show_in_lender_file(exchange, day, desk)
     _reconcile_with_injected_breaks(exchange, day)
     _claims_file(exchange, day, generated.run_tag)
     _where_to_look(exchange, day, files, feedback_path, report)
