@@ -49,7 +49,8 @@ def figures(cells: list[str]) -> list[str]:
 def test_every_benchmark_figure_in_the_readme_is_in_its_results_file() -> None:
     tables = {"realtime": ("| path | events/s", "(c)/(a)"), "latency": ("| load | offered events/s", "At 50 % load"),
               "delivery": ("| facts | floor s", "Before the move"),
-              "claims": ("| rows | floor rows/s", "The same code before the move")}
+              "claims": ("| rows | floor rows/s", "The same code before the move"),
+              "api": ("| path | p50 ms", "Quote p99 / read p99")}
     for name, (start, end) in tables.items():
         results = (ROOT / "bench" / "results" / f"{name}.md").read_text(encoding="utf-8")
         rows = table_rows(start + between(README, start, end))[1:]
@@ -101,11 +102,11 @@ def test_the_local_data_table_names_what_git_ignores_or_tracks() -> None:
 
 
 def test_each_benchmark_table_names_the_paths_the_benchmark_runs() -> None:
-    from bench import claims, delivery, latency, realtime
+    from bench import api, claims, delivery, latency, realtime
 
     readme = (ROOT / "bench" / "README.md").read_text(encoding="utf-8")
     sections = readme.split("\n## ")[1:]
-    for module in (realtime, latency, delivery, claims):
+    for module in (realtime, latency, delivery, claims, api):
         [section] = [s for s in sections if s.startswith(f"`{module.__name__}`")]
         named = [re.sub(r"^\([a-z]\) |[()]", "", row[0]) for row in body_rows(section, "| path | what it does |")]
         assert named == list(module.PATHS), module.__name__

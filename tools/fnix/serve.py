@@ -22,10 +22,17 @@ if TYPE_CHECKING:
 HOST = "127.0.0.1"  # loopback only: the development identity must never face a network
 
 
+def tcp_listener() -> socket.socket:
+    """A TCP socket for uvicorn. Named IPPROTO_TCP, not left 0: asyncio sets TCP_NODELAY only on connections whose
+    socket says so, and without it every answer (headers, then body: two writes) waits ~40 ms for the client's
+    delayed ACK (Nagle). bench/api.py measured 48 ms against 0.3 ms per request."""
+    return socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+
+
 def serve(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be from 1 to 65535, or 0 for a free port, got {args.port}")
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener = tcp_listener()
     try:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind((HOST, args.port))
@@ -83,7 +90,7 @@ def served_in_thread(exchange: Exchange, callers: CallerMap, *, in_azure: bool =
     from function_app.adapters.api.app import create_app
 
     app = create_app(lambda: exchange.api, callers, in_azure=in_azure)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = tcp_listener()
     sock.bind((HOST, 0))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

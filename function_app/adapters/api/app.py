@@ -25,7 +25,9 @@ MAX_BODY = 16 * 1024  # a quote's body is three small fields
 NOT_FOUND = "no contract with this number is visible to this caller"
 
 
-def _caller(request: Request) -> Caller:
+async def _caller(request: Request) -> Caller:
+    """`async` although it awaits nothing: FastAPI runs a plain `def` dependency on a worker thread, and a thread hop
+    costs more than identifying the caller (bench/api.py's profile)."""
     return identify(request.headers.get, request.app.state.callers, in_azure=request.app.state.in_azure)
 
 
