@@ -135,7 +135,7 @@ def test_plain_settings_match_the_local_example() -> None:
     for name in values.keys() & LOCAL_SETTINGS.keys():
         assert values[name] == LOCAL_SETTINGS[name], name
     assert values["PARTNER_NIGHTLY_SCHEDULE"] == "0 0 8 * * *"
-    assert values["PARTNER_MICRO_SCHEDULE"] == "0 */5 * * * *"
+    assert values["PARTNER_MICRO_SCHEDULE"] == "0 * * * * *"
     assert values["BUSINESS_TIMEZONE"] == "America/Chicago"
     assert values["PARTNER_CONFIG_FILE"] == "config/partners.json"
     overridden = module_params("functions").keys()
