@@ -51,7 +51,8 @@ KIND_MEANINGS: Mapping[BreakKind, KindMeaning] = {
         "Amount mismatch", "Money that differs: a record's amount, a manifest's control total, a refund "
         "against the one due now, or a journal fact's amount against the exchange's record."),
     BreakKind.LATE: KindMeaning(
-        "Late", "A fact not delivered within its feed's SLA plus the longest wait for the timer that cuts its files (the break says which)."),
+        "Late", "A fact not delivered within its feed's SLA plus the longest wait for the timer that cuts its "
+        "files (the break says which)."),
     BreakKind.STATUS_MISMATCH: KindMeaning(
         "Status mismatch", "The exchange and the source of record disagree on a contract's status."),
     BreakKind.RECORD_MISMATCH: KindMeaning(
