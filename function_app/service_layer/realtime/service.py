@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,7 +15,7 @@ from function_app.domain.realtime.decisions import ContractBook
 from function_app.domain.realtime.parsing import CHANGE_FEED_HUB, ParsedEvent, parse_message
 from function_app.domain.realtime.payloads import CancellationRequest, ContractSubmission
 from function_app.service_layer.kernel.dead_letters import event_letter, outcome_letter
-from function_app.service_layer.kernel.in_flight import InFlightWriters, register
+from function_app.service_layer.kernel.in_flight import InFlightWriters
 from function_app.service_layer.kernel.observations import observe_batch, observe_skipped
 from function_app.service_layer.kernel.ports import (
     ConcurrencyConflict,
@@ -43,6 +42,7 @@ from function_app.service_layer.realtime.batches import (
     without_side_records,
 )
 from function_app.service_layer.realtime.report import BatchReport
+from function_app.service_layer.realtime.writers import BatchWriters
 
 MAX_ATTEMPTS = 6
 CLAIM_TIMEOUT = timedelta(minutes=15)  # longer than any invocation lives: an older claim's writer is gone
@@ -61,7 +61,7 @@ class RealtimeService:
         in_flight: InFlightWriters | None = None,
     ) -> None:
         self._clock = clock
-        self._in_flight = in_flight
+        self._writers = BatchWriters(in_flight, clock)
         self._contracts = contracts
         self._journal = journal
         self._dead_letters = dead_letters
@@ -74,16 +74,25 @@ class RealtimeService:
         """Decides every message. Raises only for platform faults, so that the trigger redelivers the batch.
 
         Order of writes: the batch registered as a writer in flight, contract records with their inbox entries
-        (atomic per contract), then the journal, then the registration released, then dead letters. A crash in
-        between is repaired by the redelivery, which finds the inbox entries and writes their facts and letters
-        again; both writes are idempotent. A crashed batch's registration is never released: it holds delivery
-        back to its stamps until it expires, so a redelivery within that time writes facts no file passed over.
+        (atomic per contract), then the journal, then the registration released (see BatchWriters), then dead
+        letters. A crash in between is repaired by the redelivery, which finds the inbox entries and writes their
+        facts and letters again; both writes are idempotent. A crashed batch's registration is never released: it
+        holds delivery back to its stamps until it expires, so a redelivery within that time writes facts no file
+        has passed over.
         `redecide` names inputs whose earlier answer is set aside (an operator's dead-letter replay).
         """
+        if not messages:
+            return self._process(messages, redecide, None)
+        stream, stamp = self._writers.begin(messages[0].hub, messages[0].partition)  # before any position is stamped
+        try:
+            return self._process(messages, redecide, stream)
+        except BaseException:
+            self._writers.failed(stream, stamp)
+            raise
+
+    def _process(self, messages: Sequence[InboundMessage], redecide: frozenset[str], stream: str | None
+                 ) -> BatchReport:
         first = messages[0] if messages else None
-        writer = f"{first.hub}-{first.partition}-{uuid.uuid4().hex}" if first else ""
-        if first:  # before any position is stamped; released once the facts are in the journal, kept if this fails
-            register(self._in_flight, writer, self._clock)
         with telemetry.span(
             "fni.decide_batch",
             **{"fni.hub": first and first.hub, "fni.partition": first and first.partition,
@@ -98,8 +107,8 @@ class RealtimeService:
                 answers.update(self._decide_all(wave, blind and number == 0, redecide))
             facts = sorted(facts_of(answers.values()), key=lambda f: (f.business_date, f.position))
             self._journal.append(facts)
-            if first and self._in_flight is not None:
-                self._in_flight.release(writer)
+            if stream is not None:
+                self._writers.committed(stream, len(messages))
             report = self._answer(parsed, firsts, answers)
             report.facts = len(facts)
             report.skipped.update(skipped)
