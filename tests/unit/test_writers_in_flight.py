@@ -71,7 +71,7 @@ def test_under_load_a_full_batch_costs_one_write_its_successor_replacing_its_ent
     in_flight = exchange.storage.in_flight
     assert isinstance(in_flight, MemoryInFlight)
     full = [contract(f"VSC81{i:05d}") for i in range(100)]
-    exchange.realtime.process(messages("contracts", full, at=NOON))
+    exchange.realtime.process(messages("contracts", full, at=NOON), more_waiting=True)  # as the trigger says
     [left] = in_flight.live(NOON)
     assert (in_flight.writes, left.lowest) == (1, NOON), "more events wait: the next batch replaces the entry"
     clock.advance(seconds=1)

@@ -70,7 +70,9 @@ class RealtimeService:
         self._optimistic_hubs = optimistic_hubs
         self._now = clock()
 
-    def process(self, messages: Sequence[InboundMessage], *, redecide: frozenset[str] = frozenset()) -> BatchReport:
+    def process(
+        self, messages: Sequence[InboundMessage], *, redecide: frozenset[str] = frozenset(), more_waiting: bool = False
+    ) -> BatchReport:
         """Decides every message. Raises only for platform faults, so that the trigger redelivers the batch.
 
         Order of writes: the batch registered as a writer in flight, contract records with their inbox entries
@@ -79,19 +81,21 @@ class RealtimeService:
         facts and letters again; both writes are idempotent. A crashed batch's registration is never released: it
         holds delivery back to its stamps until it expires, so a redelivery within that time writes facts no file
         has passed over.
-        `redecide` names inputs whose earlier answer is set aside (an operator's dead-letter replay).
+        `redecide` names inputs whose earlier answer is set aside (an operator's dead-letter replay); `more_waiting`:
+        the stream's next batch follows at once (the trigger handed a full batch), so it releases this one's entry.
         """
         if not messages:
-            return self._process(messages, redecide, None)
+            return self._process(messages, redecide, None, more_waiting)
         stream, stamp = self._writers.begin(messages[0].hub, messages[0].partition)  # before any position is stamped
         try:
-            return self._process(messages, redecide, stream)
+            return self._process(messages, redecide, stream, more_waiting)
         except BaseException:
             self._writers.failed(stream, stamp)
             raise
 
-    def _process(self, messages: Sequence[InboundMessage], redecide: frozenset[str], stream: str | None
-                 ) -> BatchReport:
+    def _process(
+        self, messages: Sequence[InboundMessage], redecide: frozenset[str], stream: str | None, more_waiting: bool
+    ) -> BatchReport:
         first = messages[0] if messages else None
         with telemetry.span(
             "fni.decide_batch",
@@ -108,7 +112,7 @@ class RealtimeService:
             facts = sorted(facts_of(answers.values()), key=lambda f: (f.business_date, f.position))
             self._journal.append(facts)
             if stream is not None:
-                self._writers.committed(stream, len(messages))
+                self._writers.committed(stream, more_waiting)
             report = self._answer(parsed, firsts, answers)
             report.facts = len(facts)
             report.skipped.update(skipped)
