@@ -175,11 +175,11 @@ class ClaimsIntake:
             self._changed(progress)
         if progress.refusal:
             return self._refuse(partner, progress, progress.refusal, etag)
-        writer = f"claims-{partner.id}-{progress.sha256[:16]}"  # a paused file's entry holds until it resumes
+        writer = f"claims-{partner.id}-{progress.sha256[:16]}"  # one per file: paused, it holds until resumed
         stamp = datetime.fromisoformat(progress.checkpoint_at or progress.started_at)  # the next chunk's
         register(self._in_flight, writer, self._clock, stamp)
         outcome = self._rows(partner, progress, etag, pause)
-        if outcome.status is not FileStatus.PAUSED and self._in_flight is not None:
+        if outcome.status in (FileStatus.DONE, FileStatus.REJECTED) and self._in_flight is not None:  # not BUSY
             self._in_flight.release(writer)
         return outcome
 
@@ -225,10 +225,10 @@ class ClaimsIntake:
             progress.next_row = chunk[-1].row + 1
             progress.checkpoint_at = self._clock().isoformat()
             etag = self._progress.put(progress, etag)
-            register(self._in_flight, f"claims-{partner.id}-{progress.sha256[:16]}", self._clock,
-                     datetime.fromisoformat(progress.checkpoint_at))  # the next chunk's stamp, taken above
             if etag is None:
                 return FileOutcome(partner.id, progress.name, FileStatus.BUSY, note="another worker moved this file on")
+            register(self._in_flight, f"claims-{partner.id}-{progress.sha256[:16]}", self._clock,
+                     datetime.fromisoformat(progress.checkpoint_at))  # the next chunk's stamp, taken above
             if pause is not None and pause():
                 note = f"paused after row {progress.next_row - 1}; the next run goes on from row {progress.next_row}"
                 return FileOutcome(partner.id, progress.name, FileStatus.PAUSED, counts=dict(progress.counts),
