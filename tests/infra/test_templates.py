@@ -280,6 +280,7 @@ def test_containers_tables_and_queues_are_the_ones_the_code_uses() -> None:
         settings.breaks_table,
         settings.claims_table,
         settings.claim_files_table,
+        settings.in_flight_table,
     ]
     (queue_loop,) = resources_of(storage, "Microsoft.Storage/storageAccounts/queueServices/queues").values()
     assert value_of(storage, looped_array(queue_loop)) == [
