@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from function_app.domain.api.callers import CallerMap, CallerMapError, parse_callers
 from function_app.domain.kernel.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueError, catalogue_from_overrides
+from function_app.domain.kernel.schedule import longest_gap
 from function_app.domain.kernel.state_rules import StateRuleError, StateRules, state_rules_from_document
 from function_app.domain.retention.period import DEFAULT_DAYS_AFTER_COVERAGE, Retention
 
@@ -46,7 +47,9 @@ class Settings:
     catalogue: Catalogue
     namespace: str = ""
     partner_config: Path = DEFAULT_PARTNER_CONFIG
-    settle: timedelta = timedelta(minutes=15)
+    clock_skew: timedelta = timedelta(seconds=5)  # how far another instance's clock may run behind this one's
+    micro_period: timedelta = timedelta(minutes=1)  # the longest gap of PARTNER_MICRO_SCHEDULE
+    nightly_period: timedelta = timedelta(days=1)  # the longest gap of PARTNER_NIGHTLY_SCHEDULE
     evidence_blob_service_uri: str | None = None  # the seals' own account in Azure; unset: the main account's blobs
     retention: Retention = field(default_factory=Retention)
     state_rules: StateRules = field(default_factory=StateRules)
@@ -60,6 +63,10 @@ class Settings:
     @property
     def journal_table(self) -> str:
         return f"{self.namespace}journal"
+
+    @property
+    def in_flight_table(self) -> str:
+        return f"{self.namespace}inflight"
 
     @property
     def dead_letter_container(self) -> str:
@@ -109,7 +116,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         namespace=_namespace(env.get("STORAGE_NAMESPACE", "")),
         partner_config=_path(env.get("PARTNER_CONFIG_FILE"), DEFAULT_PARTNER_CONFIG),
         state_rules=_state_rules(_path(env.get("STATE_RULES"), DEFAULT_STATE_RULES, "STATE_RULES")),
-        settle=timedelta(minutes=_int(env, "DELIVERY_SETTLE_MINUTES", 15, 0, 24 * 60)),
+        clock_skew=timedelta(seconds=_int(env, "DELIVERY_CLOCK_SKEW_SECONDS", 5, 0, 300)),
+        micro_period=_period(env, "PARTNER_MICRO_SCHEDULE", "0 * * * * *"),
+        nightly_period=_period(env, "PARTNER_NIGHTLY_SCHEDULE", "0 0 8 * * *"),
         evidence_blob_service_uri=_uri(env, "EVIDENCE_BLOB_SERVICE_URI"),
         retention=Retention(_int(env, "RETENTION_DAYS_AFTER_COVERAGE", DEFAULT_DAYS_AFTER_COVERAGE, 30, 36500)),
         api_callers=_callers(env.get("API_CALLERS")),
@@ -171,6 +180,16 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     if not _DIGITS.fullmatch(raw.strip(" ")) or not low <= int(raw) <= high:
         raise ConfigError(f"{name}: expected a whole number from {low} to {high} in ASCII digits, got {_shown(raw)}")
     return int(raw)
+
+
+def _period(env: Mapping[str, str], name: str, default: str) -> timedelta:
+    """A timer's schedule, read for its longest gap (the slack reconciliation allows beyond a feed's SLA)."""
+    raw = env.get(name) or default
+    try:
+        return longest_gap(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}: expected an NCRONTAB schedule that fires every day, got {_shown(raw)}: {exc}"
+                          ) from exc
 
 
 def _namespace(raw: str) -> str:

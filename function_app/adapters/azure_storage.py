@@ -28,6 +28,7 @@ def azure_storage(
     from function_app.adapters.delivery.tables import TableDeliveryStates
     from function_app.adapters.kernel.blobs import BlobDeadLetters, BlobReports, ensure_container
     from function_app.adapters.kernel.contract_store import TableContractStore
+    from function_app.adapters.kernel.in_flight_table import TableInFlight
     from function_app.adapters.kernel.journal_table import TableJournal
     from function_app.adapters.kernel.seal_blobs import BlobSeals
     from function_app.adapters.kernel.table_storage import ensure_table
@@ -52,6 +53,7 @@ def azure_storage(
         ack_inbox=BlobAckInbox(blobs, settings.namespace),
         access_issuer=BlobAccessIssuer(blobs, settings.namespace, clock=clock),
         seals=BlobSeals(_evidence(settings, blobs, options)),
+        in_flight=TableInFlight(ensure_table(tables, settings.in_flight_table)),
     )
 
 

@@ -11,6 +11,7 @@ from function_app.adapters.delivery.memory import (
     MemoryPartnerFiles,
     UnsignedAccess,
 )
+from function_app.adapters.kernel.in_flight_memory import MemoryInFlight
 from function_app.adapters.kernel.memory import MemoryContractStore, MemoryDeadLetters, MemoryJournal, MemorySeals
 from function_app.adapters.reconciliation.memory import MemoryBreaks, MemoryReports
 from function_app.service_layer.kernel.storage import Storage
@@ -33,4 +34,5 @@ def memory_storage() -> Storage:
         ack_inbox=MemoryAckInbox(files),
         access_issuer=UnsignedAccess(),
         seals=MemorySeals(),
+        in_flight=MemoryInFlight(),
     )

@@ -79,7 +79,10 @@ def decide_batch(hub: str, events: Sequence[func.EventHubEvent]) -> list[str]:
 
 def answer_batch(current: Exchange, hub: str, events: Sequence[func.EventHubEvent]) -> list[str]:
     """One batch decided by the given exchange: the feedback the trigger sends, one JSON document per answer."""
-    report = current.realtime.process(to_messages(hub, events))
+    from function_app.service_layer.realtime.writers import FULL_BATCH
+
+    # a full batch says more events wait: the next batch's registration in flight replaces this one's
+    report = current.realtime.process(to_messages(hub, events), more_waiting=len(events) >= FULL_BATCH)
     return [encode_feedback(fb) for fb in report.feedback]
 
 

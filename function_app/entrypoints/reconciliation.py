@@ -32,7 +32,8 @@ def reconcile_nightly(timer: func.TimerRequest) -> None:
         current = exchange()
         day = (current.clock().astimezone(current.settings.zone) - timedelta(days=1)).date()
         settings = current.settings
-        sealed = seal_if_settled(current.sealer, day, settings.zone, settings.settle, current.clock())
+        sealed = seal_if_settled(current.sealer, day, settings.zone, settings.clock_skew, current.clock(),
+                                 current.storage.in_flight)
         logging.info("journal %s: %s", day, sealed.outcome.value if sealed else "not settled, not sealed")
         report = current.reconciliation.run(day)
         base = f"reconciliation/{day:%Y/%m}/{day.isoformat()}"

@@ -71,16 +71,16 @@ param stateRulesFile string = 'config/state_rules.json'
 @description('NCRONTAB in UTC for daily feeds (PARTNER_NIGHTLY_SCHEDULE): 08:00 UTC is 02:00/03:00 in Chicago.')
 param partnerNightlySchedule string = '0 0 8 * * *'
 
-@description('NCRONTAB for micro-batch feeds (PARTNER_MICRO_SCHEDULE).')
-param partnerMicroSchedule string = '0 */5 * * * *'
+@description('NCRONTAB for micro-batch feeds (PARTNER_MICRO_SCHEDULE): every minute, so that a PT5M feed meets its SLA.')
+param partnerMicroSchedule string = '0 * * * * *'
 
 @description('NCRONTAB in UTC for the nightly reconciliation (RECONCILE_SCHEDULE): after the nightly files.')
 param reconcileSchedule string = '0 30 9 * * *'
 
-@description('Minutes a decided fact waits before a file may include it (DELIVERY_SETTLE_MINUTES).')
+@description('Seconds another instance\'s clock may run behind: files cover facts up to the oldest writer in flight, less this (DELIVERY_CLOCK_SKEW_SECONDS).')
 @minValue(0)
-@maxValue(1440)
-param deliverySettleMinutes int = 15
+@maxValue(300)
+param deliveryClockSkewSeconds int = 5
 
 @description('Days after the coverage of a contract ends before `fnix purge` may delete it (RETENTION_DAYS_AFTER_COVERAGE).')
 @minValue(30)
@@ -251,8 +251,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           value: partnerMicroSchedule
         }
         {
-          name: 'DELIVERY_SETTLE_MINUTES'
-          value: string(deliverySettleMinutes)
+          name: 'DELIVERY_CLOCK_SKEW_SECONDS'
+          value: string(deliveryClockSkewSeconds)
         }
         {
           name: 'RETENTION_DAYS_AFTER_COVERAGE'

@@ -1,5 +1,5 @@
 // One StorageV2 account for the host (leases, checkpoints, the Flex deployment package) and the exchange's data:
-// tables `contracts`, `journal`, `deliveries`, `reconbreaks`, `claims`, `claimfiles`; queues `delivery-jobs`, `claims-files`
+// tables `contracts`, `journal`, `deliveries`, `reconbreaks`, `claims`, `claimfiles`, `inflight`; queues `delivery-jobs`, `claims-files`
 // (+ `-poison`); containers `deadletter`, `reports`, `eventgrid-deadletter` (undeliverable Event Grid events) and one
 // `partner-<id>` per partner, each reachable by SFTP through a local user whose home is that container.
 // Shared keys are off: the app uses its managed identity, partners use SFTP keys or user-delegation SAS links.
@@ -55,6 +55,7 @@ var tableNames = [
   'reconbreaks'
   'claims'
   'claimfiles'
+  'inflight'
 ]
 var queueNames = [
   'delivery-jobs'

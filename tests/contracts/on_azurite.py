@@ -21,6 +21,7 @@ from function_app.adapters.delivery.partner_sas import BlobAccessIssuer, BlobAck
 from function_app.adapters.delivery.tables import TableDeliveryStates
 from function_app.adapters.kernel.blobs import BlobDeadLetters, BlobReports, ensure_container
 from function_app.adapters.kernel.contract_store import TableContractStore
+from function_app.adapters.kernel.in_flight_table import TableInFlight
 from function_app.adapters.kernel.journal_table import TableJournal
 from function_app.adapters.kernel.seal_blobs import BlobSeals
 from function_app.adapters.kernel.table_storage import ensure_table
@@ -44,6 +45,10 @@ def contract_store(settings: Settings) -> TableContractStore:
 
 def journal(settings: Settings) -> TableJournal:
     return TableJournal(ensure_table(_tables(settings), settings.journal_table))
+
+
+def in_flight(settings: Settings) -> TableInFlight:
+    return TableInFlight(ensure_table(_tables(settings), settings.in_flight_table))
 
 
 def dead_letters(settings: Settings) -> BlobDeadLetters:

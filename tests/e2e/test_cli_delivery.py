@@ -179,11 +179,13 @@ def test_deliver_says_how_many_facts_the_settle_window_held_back(tmp_path: Path,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
     _twelve_contracts(tmp_path, "VSC82")
     capsys.readouterr()
-    assert main(["deliver", "--date", "2025-01-15", "--partner", "adm-01", "--feed", "nightly-contracts"]) == 0
+    # the facts are committed and no writer is in flight: only an operator's margin holds them back now
+    argv = ["deliver", "--date", "2025-01-15", "--partner", "adm-01", "--settle-minutes", "15"]
+    assert main([*argv, "--feed", "nightly-contracts"]) == 0
     captured = capsys.readouterr()
     assert "\t0\t" in captured.out.splitlines()[1], "the night's first file is cut, empty"
     assert "12 fact(s) held back" in captured.err and "settle window" in captured.err
-    assert main(["deliver", "--date", "2025-01-15", "--partner", "adm-01", "--json"]) == 0
+    assert main([*argv, "--json"]) == 0
     run = json.loads(capsys.readouterr().out)
     assert run["held_back"] == 12 and run["settle_minutes"] == 15 and "settle window" in run["held_back_reason"]
 

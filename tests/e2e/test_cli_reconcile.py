@@ -72,7 +72,7 @@ def test_the_nightly_timer_writes_json_and_html_reports(
     current = exchange()
     day = (current.clock().astimezone(on_azurite.zone) - timedelta(days=1)).date()
     sealed = [b.name for b in blobs.get_container_client(on_azurite.evidence_container).list_blobs()]
-    assert sealed == ([seal_name(day)] if settled(day, on_azurite.zone, on_azurite.settle, current.clock()) else [])
+    assert sealed == ([seal_name(day)] if settled(day, on_azurite.zone, on_azurite.clock_skew, current.clock()) else [])
 
 
 @pytest.mark.usefixtures("on_azurite")

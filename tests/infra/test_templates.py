@@ -135,7 +135,7 @@ def test_plain_settings_match_the_local_example() -> None:
     for name in values.keys() & LOCAL_SETTINGS.keys():
         assert values[name] == LOCAL_SETTINGS[name], name
     assert values["PARTNER_NIGHTLY_SCHEDULE"] == "0 0 8 * * *"
-    assert values["PARTNER_MICRO_SCHEDULE"] == "0 */5 * * * *"
+    assert values["PARTNER_MICRO_SCHEDULE"] == "0 * * * * *"
     assert values["BUSINESS_TIMEZONE"] == "America/Chicago"
     assert values["PARTNER_CONFIG_FILE"] == "config/partners.json"
     overridden = module_params("functions").keys()
@@ -280,6 +280,7 @@ def test_containers_tables_and_queues_are_the_ones_the_code_uses() -> None:
         settings.breaks_table,
         settings.claims_table,
         settings.claim_files_table,
+        settings.in_flight_table,
     ]
     (queue_loop,) = resources_of(storage, "Microsoft.Storage/storageAccounts/queueServices/queues").values()
     assert value_of(storage, looped_array(queue_loop)) == [

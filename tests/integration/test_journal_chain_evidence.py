@@ -39,7 +39,9 @@ def journal_table(settings: Settings) -> TableClient:
 
 
 def seal(exchange: Exchange) -> SealOutcome | None:
-    result = seal_if_settled(exchange.sealer, DAY, exchange.settings.zone, exchange.settings.settle, exchange.clock())
+    settings = exchange.settings
+    result = seal_if_settled(exchange.sealer, DAY, settings.zone, settings.clock_skew, exchange.clock(),
+                             exchange.storage.in_flight)
     return result.outcome if result else None
 
 
@@ -50,7 +52,7 @@ def chain_breaks(exchange: Exchange) -> list[Break]:
 
 
 def test_a_clean_day_is_sealed_once_and_reconciles_with_no_break(exchange: Exchange) -> None:
-    assert seal_if_settled(exchange.sealer, DAY, exchange.settings.zone, exchange.settings.settle, NOON) is None
+    assert seal_if_settled(exchange.sealer, DAY, exchange.settings.zone, exchange.settings.clock_skew, NOON) is None
     assert seal(exchange) is SealOutcome.SEALED
     report = exchange.reconciliation.run(DAY)
     assert report.agrees and report.journal_chain == ()

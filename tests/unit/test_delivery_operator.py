@@ -9,6 +9,7 @@ import pytest
 from function_app.adapters.kernel.memory import MemoryJournal
 from function_app.service_layer.delivery.jobs import DeliveryJob
 from function_app.service_layer.delivery.resend import ResendRefused
+from function_app.service_layer.kernel.in_flight import WRITER_LIFETIME, InFlightWriter
 from tests.partners import DAY, NOON, Clock, contracts_of_the_day, decide, memory_exchange
 
 
@@ -35,12 +36,14 @@ def test_resend_refuses_when_the_journal_no_longer_gives_the_delivered_bytes() -
         exchange.delivery.resend("oem-toyota", "outbound/nightly/none.csv")
 
 
-def test_a_run_counts_the_facts_the_settle_window_holds_back_and_a_dry_run_writes_nothing() -> None:
+def test_a_run_counts_the_facts_a_writer_in_flight_holds_back_and_a_dry_run_writes_nothing() -> None:
     clock = Clock(NOON)
     exchange = memory_exchange(clock=clock)
+    crashed = InFlightWriter("contracts-0003-crashed", NOON - timedelta(seconds=1), NOON + WRITER_LIFETIME)
+    exchange.storage.in_flight.register(crashed)  # stamped before these facts, never committed, never released
     decide(exchange, "contracts", list(contracts_of_the_day(6)))
     job = DeliveryJob("oem-toyota", "nightly", DAY)
-    clock.now = NOON + timedelta(minutes=5)  # within the 15-minute settle window
+    clock.now = NOON + timedelta(minutes=5)  # the crashed writer still counts: its lifetime has not passed
     planned = exchange.delivery.deliver(job, dry_run=True)
     files = exchange.partner_files
     assert files is not None

@@ -14,6 +14,7 @@ import pytest
 from function_app.bootstrap import Exchange
 from function_app.domain.kernel.feed_mode import FeedMode
 from function_app.service_layer.delivery.jobs import DeliveryJob
+from function_app.service_layer.kernel.in_flight import WRITER_LIFETIME, InFlightWriter
 from tests.partners import DAY, NOON, Clock, cancellation, contracts_of_the_day, decide, memory_exchange
 
 NIGHT = NOON + timedelta(hours=14)  # 02:00 the next morning in Chicago
@@ -105,11 +106,12 @@ def test_micro_batch_cuts_by_sla_and_early_by_size() -> None:
     decide(exchange, "contracts", list(contracts_of_the_day(2, prefix="MIC")), start=10)
     clock.advance(minutes=3)
     assert exchange.delivery.deliver(job).files == [], "two waiting, under the size trigger, SLA not yet near"
+    writer = InFlightWriter("cancellations-0000-slow", clock.now, clock.now + WRITER_LIFETIME)
+    exchange.storage.in_flight.register(writer)  # a batch that stamps these two and has not committed them yet
     decide(exchange, "cancellations", [cancellation("MIC000000"), cancellation("MIC000001")], start=20)
     clock.advance(minutes=3)
-    # note: facts decided within the settle margin wait; the settle margin defaults to 15 minutes
-    assert exchange.delivery.deliver(job).files == []
-    clock.advance(minutes=16)
+    assert exchange.delivery.deliver(job).files == [], "a fact a writer in flight may still precede does not count"
+    exchange.storage.in_flight.release(writer.writer)  # committed: delivered at once, no margin of minutes
     [file] = exchange.delivery.deliver(job).files
     assert (file.sequence, file.record_count) == (2, 4)
 

@@ -105,7 +105,7 @@ def read_as_partner(data: bytes, file_format: str, layout: dict[str, Any] | None
 
 def test_a_day_of_peers_goes_through_and_every_partner_reads_its_files(start_worker: StartWorker,
                                                                         storage_settings: Settings) -> None:
-    host = start_worker(DELIVERY_SETTLE_MINUTES="0")
+    host = start_worker(DELIVERY_CLOCK_SKEW_SECONDS="0")  # one machine, one clock
     answers = run_day(host)
     statuses = [(a.get("subject"), a["data"]["status"]) for a in answers]
     assert statuses.count(("DAY2600000", "ACCEPTED")) == 2  # the contract, then its cancellation

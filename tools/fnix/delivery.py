@@ -87,7 +87,7 @@ def deliver(args: argparse.Namespace) -> int:
     if day > today:
         raise UsageError(f"--date {day} is in the future (today is {today} in {settings.zone.key}): no "
                          "fact can have that business date yet; give today or an earlier date")
-    settle = settings.settle if args.settle_minutes is None else timedelta(minutes=args.settle_minutes)
+    settle = settings.clock_skew if args.settle_minutes is None else timedelta(minutes=args.settle_minutes)
     minutes = int(settle.total_seconds() // 60)
     with open_exchange() as exchange:
         service = exchange.delivery
@@ -111,8 +111,9 @@ def deliver(args: argparse.Namespace) -> int:
                          "note": result.note.strip().rstrip(";")})
     rows = [file for run in runs for file in run["files"]]
     held = sum(run["held_back"] for run in runs)
-    why = (f"decided in the last {minutes} minute(s) (settle window: writes may still be in flight); they go into "
-           "the next file, or rerun with --settle-minutes 0 when nothing else is writing")
+    margin = f"{minutes} minute(s)" if args.settle_minutes is not None else f"{int(settle.total_seconds())} second(s)"
+    why = (f"decided after the oldest writer still in flight, or in the last {margin} (settle window: writes may "
+           "still be in flight, or another instance's clock behind); they go into the next file")
     verb = "would be written (dry run: nothing written)" if args.dry_run else "delivered"
     if args.json:
         output.document({"business_date": day.isoformat(), "dry_run": args.dry_run, "settle_minutes": minutes,
@@ -334,8 +335,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     run.add_argument("--feed", metavar="NAME")
     run.add_argument(
         "--settle-minutes", type=whole_number, metavar="N",
-        help="leave out facts decided in the last N minutes (default DELIVERY_SETTLE_MINUTES, 15); 0 when nothing "
-        "else is writing",
+        help="also leave out facts decided in the last N minutes (default: only those after the oldest writer still "
+        "in flight, less DELIVERY_CLOCK_SKEW_SECONDS)",
     )
     run.add_argument("--dry-run", action="store_true", help="print the files it would write; write nothing")
     add_json_option(run)

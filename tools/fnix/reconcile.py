@@ -31,7 +31,8 @@ def reconcile(args: argparse.Namespace) -> int:
     target = output_file(args.out, "--out")  # checked before the run, so a bad path costs nothing
     with open_exchange() as exchange:
         settings = exchange.settings
-        sealed = seal_if_settled(exchange.sealer, day, settings.zone, settings.settle, exchange.clock())
+        sealed = seal_if_settled(exchange.sealer, day, settings.zone, settings.clock_skew, exchange.clock(),
+                                 exchange.storage.in_flight)
         output.note(f"journal {day}: {_sealed(sealed.outcome.value if sealed else None)}")
         service = exchange.reconciliation
         report = service.run(day)

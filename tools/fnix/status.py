@@ -17,6 +17,7 @@ from fnix import output
 from fnix.commands import HUBS, open_exchange
 from fnix.output import add_json_option
 from function_app.bootstrap import Exchange
+from function_app.domain.kernel.feed_mode import FeedMode
 
 NEEDS_A_PERSON = 1
 NEAR_EXPIRY = timedelta(hours=12)
@@ -63,7 +64,8 @@ def _feeds(exchange: Exchange, now: datetime) -> list[dict[str, Any]]:
         files = exchange.deliveries.files(partner.id, feed.name)
         last = files[-1] if files else None
         waiting, oldest = service.backlog(partner.id, feed.name, today)
-        limit = feed.sla_timedelta + exchange.settings.settle + timedelta(hours=1)
+        settings = exchange.settings
+        limit = feed.sla_timedelta + (settings.micro_period if feed.mode is FeedMode.MICRO else settings.nightly_period)
         overdue = oldest is not None and now - oldest > limit
         rows.append({
             "partner": partner.id, "feed": feed.name, "sla": feed.sla,

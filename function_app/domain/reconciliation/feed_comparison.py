@@ -33,6 +33,7 @@ def compare_feed(
     files: Sequence[DeliveredFileView],
     now: datetime,
     late_after: timedelta,
+    late_why: str = "",
 ) -> FeedReconciliation:
     """`facts`: the date's facts the feed subscribes to that delivered files cover, in position order;
     `undelivered`: those no file covers yet; `files`: every file holding facts of the date (or named for it)."""
@@ -43,7 +44,7 @@ def compare_feed(
         *_extra_records(ctx, checks),
         *_in_two_files(ctx, checks),
         *_uncovered(ctx, facts, checks),
-        *_late(ctx, undelivered, now, late_after),
+        *_late(ctx, undelivered, now, late_after, late_why),
     ]
     journal_rows = ctx.expected_rows([*facts, *undelivered])
     files_rows = [row for check in checks for row in check.rows]
@@ -103,9 +104,12 @@ def _uncovered(ctx: FeedScope, facts: Sequence[JournalFact], checks: Sequence[Fi
             yield ctx.broken(BreakKind.MISSING, fact.contract_number, fact.contract_number, detail)
 
 
-def _late(ctx: FeedScope, undelivered: Sequence[JournalFact], now: datetime, late_after: timedelta) -> Iterator[Break]:
+def _late(
+    ctx: FeedScope, undelivered: Sequence[JournalFact], now: datetime, late_after: timedelta, why: str
+) -> Iterator[Break]:
     for fact in undelivered:
         waited = now - decided_at(fact)
         if waited > late_after:
             detail = f"{named(fact)} is not delivered {waited} after it was decided; the limit is {late_after}"
+            detail += f" ({why})" if why else ""
             yield ctx.broken(BreakKind.LATE, fact.contract_number, fact.contract_number, detail)

@@ -14,7 +14,7 @@ class BreakKind(StrEnum):
     MISSING = "MISSING"  # in the journal (or the exchange), absent from the file (or the source of record)
     DUPLICATE = "DUPLICATE"  # delivered more than once, or a fact the journal holds twice
     AMOUNT_MISMATCH = "AMOUNT_MISMATCH"  # a record, a control total or a refund that differs
-    LATE = "LATE"  # not delivered although its feed's SLA has passed
+    LATE = "LATE"  # not delivered within its feed's SLA plus its timer's longest gap
     STATUS_MISMATCH = "STATUS_MISMATCH"  # the exchange and the source of record disagree on a contract's status
     RECORD_MISMATCH = "RECORD_MISMATCH"  # a record's field other than money differs (a VIN, a name, a date)
     UNREADABLE_FILE = "UNREADABLE_FILE"  # a delivered file that does not parse in its format: one break, not one a row
@@ -50,7 +50,9 @@ KIND_MEANINGS: Mapping[BreakKind, KindMeaning] = {
     BreakKind.AMOUNT_MISMATCH: KindMeaning(
         "Amount mismatch", "Money that differs: a record's amount, a manifest's control total, a refund "
         "against the one due now, or a journal fact's amount against the exchange's record."),
-    BreakKind.LATE: KindMeaning("Late", "A fact not delivered although its feed's SLA has passed."),
+    BreakKind.LATE: KindMeaning(
+        "Late", "A fact not delivered within its feed's SLA plus the longest wait for the timer that cuts its "
+        "files (the break says which)."),
     BreakKind.STATUS_MISMATCH: KindMeaning(
         "Status mismatch", "The exchange and the source of record disagree on a contract's status."),
     BreakKind.RECORD_MISMATCH: KindMeaning(

@@ -1,8 +1,8 @@
 """The journal fact of an accepted claim (CLAIM_SUBMITTED).
 
 A chunk's facts are positioned by the time of the checkpoint before it (stored, so the same on a retry), not by
-when the file was taken up: partner feeds settle positions a quarter of an hour behind the clock, and the later
-chunks of a long file must not fall behind a watermark that has already moved on.
+when the file was taken up: partner feeds read up to the oldest writer in flight (the file is registered from its
+checkpoint's stamp), and the later chunks of a long file must not fall behind a watermark that has moved on.
 """
 
 from __future__ import annotations

@@ -43,6 +43,7 @@ from function_app.service_layer.claims.ports import (
     FileProgress,
     FileStatus,
 )
+from function_app.service_layer.kernel.in_flight import InFlightWriters, register
 from function_app.service_layer.kernel.ports import ContractStore, Journal
 
 CHUNK_ROWS = 2000
@@ -79,7 +80,9 @@ class ClaimsIntake:
         journal: Journal,
         zone: ZoneInfo,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        in_flight: InFlightWriters | None = None,
     ) -> None:
+        self._in_flight = in_flight  # a file being read is a writer in flight from its checkpoint's stamp on
         self._config = config
         self._inbox = inbox
         self._progress = progress
@@ -172,7 +175,13 @@ class ClaimsIntake:
             self._changed(progress)
         if progress.refusal:
             return self._refuse(partner, progress, progress.refusal, etag)
-        return self._rows(partner, progress, etag, pause)
+        writer = f"claims-{partner.id}-{progress.sha256[:16]}"  # one per file: paused, it holds until resumed
+        stamp = datetime.fromisoformat(progress.checkpoint_at or progress.started_at)  # the next chunk's
+        register(self._in_flight, writer, self._clock, stamp)
+        outcome = self._rows(partner, progress, etag, pause)
+        if outcome.status in (FileStatus.DONE, FileStatus.REJECTED) and self._in_flight is not None:  # not BUSY
+            self._in_flight.release(writer)
+        return outcome
 
     def _changed(self, progress: FileProgress) -> None:
         applied = f"rows 1 to {progress.next_row - 1} were answered from the checked bytes" if progress.next_row > 1 \
@@ -218,6 +227,8 @@ class ClaimsIntake:
             etag = self._progress.put(progress, etag)
             if etag is None:
                 return FileOutcome(partner.id, progress.name, FileStatus.BUSY, note="another worker moved this file on")
+            register(self._in_flight, f"claims-{partner.id}-{progress.sha256[:16]}", self._clock,
+                     datetime.fromisoformat(progress.checkpoint_at))  # the next chunk's stamp, taken above
             if pause is not None and pause():
                 note = f"paused after row {progress.next_row - 1}; the next run goes on from row {progress.next_row}"
                 return FileOutcome(partner.id, progress.name, FileStatus.PAUSED, counts=dict(progress.counts),

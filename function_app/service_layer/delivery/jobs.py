@@ -33,7 +33,7 @@ class DeliveryResult:
     job: DeliveryJob
     files: list[DeliveredFile] = field(default_factory=list)
     note: str = ""
-    held_back: int = 0  # subscribed facts decided within the settle window: they wait for the next file
+    held_back: int = 0  # subscribed facts decided after the delivery bound (a writer in flight): a later file has them
     planned: list[FileClaim] = field(default_factory=list)  # a dry run's files, none written
 
 

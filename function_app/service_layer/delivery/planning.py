@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from function_app.domain.delivery.formats import EXTENSIONS
 from function_app.domain.kernel.feed_mode import FeedMode
@@ -23,11 +23,12 @@ class FilePlanner:
 
     def plan(
         self, partner: str, feed: Feed, business_date: date, state: FeedState, now: datetime, cut_now: bool,
-        settle: timedelta,
+        upto: datetime,
     ) -> FileClaim | None:
         """The next file, or None when none is due: a daily feed gets its first file of a date even when empty,
-        and more only for late facts; a micro-batch feed gets one when its SLA or size trigger says so."""
-        bound = position_bound(now - settle)
+        and more only for late facts; a micro-batch feed gets one when its SLA or size trigger says so. It covers
+        facts decided up to `upto` (the delivery bound: every fact decided by then is committed)."""
+        bound = position_bound(upto)
         ranges = {d.isoformat(): (state.watermarks.get(d.isoformat(), ""), bound) for d in self._facts.days(
             business_date)}
         first_of_day = state.sequences.get(business_date.isoformat()) is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from function_app.domain.kernel.partners import Feed, PartnerConfig
 from function_app.service_layer.delivery.feed_facts import FeedFacts, position_bound
@@ -18,25 +18,26 @@ class DeliveryPreviews:
         self._facts = facts
         self._planner = planner
 
-    def dry_run(self, job: DeliveryJob, cut_now: bool, settle: timedelta, now: datetime) -> DeliveryResult:
+    def dry_run(self, job: DeliveryJob, cut_now: bool, upto: datetime, now: datetime) -> DeliveryResult:
         """The files a delivery would write now (a pending one first), with counts; nothing written."""
         _, feed = feed_of(self._config, job.partner, job.feed)
         state, _ = self._states.read(job.partner, job.feed)
-        result = DeliveryResult(job, held_back=self.held_back(job, feed, state, now, settle))
+        result = DeliveryResult(job, held_back=self.held_back(job, feed, state, upto))
         if state.pending is not None:
             result.planned.append(state.pending)
             result.note = "would complete a file an earlier run had started; "
             state = state.completed()
-        claim = self._planner.plan(job.partner, feed, job.business_date, state, now, cut_now, settle)
+        claim = self._planner.plan(job.partner, feed, job.business_date, state, now, cut_now, upto)
         if claim is not None:
             result.planned.append(claim)
         elif not result.planned:
             result.note += "nothing new to deliver"
         return result
 
-    def held_back(self, job: DeliveryJob, feed: Feed, state: FeedState, now: datetime, settle: timedelta) -> int:
-        """Subscribed facts of the looked-at dates decided within the settle window, so not in this run's file."""
-        return self._facts.held_back(job.business_date, feed, state, position_bound(now - settle))
+    def held_back(self, job: DeliveryJob, feed: Feed, state: FeedState, upto: datetime) -> int:
+        """Subscribed facts of the looked-at dates decided after the delivery bound `upto` (a writer still in
+        flight, or the clock allowance), so not in this run's file."""
+        return self._facts.held_back(job.business_date, feed, state, position_bound(upto))
 
     def backlog(self, partner: str, feed: str, today: date) -> tuple[int, datetime | None]:
         """For an operator's status: the feed's subscribed facts of the looked-at dates that no file holds yet, and

@@ -34,6 +34,7 @@ from function_app.service_layer.delivery.ports import (
 )
 from function_app.service_layer.delivery.previews import DeliveryPreviews
 from function_app.service_layer.delivery.resend import Resender, ResendResult
+from function_app.service_layer.kernel.in_flight import InFlightWriters, delivery_bound
 from function_app.service_layer.kernel.ports import Journal
 
 
@@ -46,7 +47,8 @@ class DeliveryService:
         states: DeliveryStateStore,
         zone: ZoneInfo,
         *,
-        settle: timedelta = timedelta(minutes=15),
+        settle: timedelta = timedelta(seconds=5),
+        in_flight: InFlightWriters | None = None,
         lookback_days: int = 7,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -54,7 +56,8 @@ class DeliveryService:
         self._files = files
         self._states = states
         self._zone = zone
-        self._settle = settle
+        self._settle = settle  # the clock allowance below the delivery bound (see in_flight.delivery_bound)
+        self._in_flight = in_flight
         self._clock = clock
         facts = FeedFacts(journal, lookback_days)
         self._facts = facts
@@ -88,12 +91,14 @@ class DeliveryService:
         settle: timedelta | None = None,
         dry_run: bool = False,
     ) -> DeliveryResult:
-        """Builds the next file of the job's feed, if one is due. `settle` overrides the margin left for facts
-        still being written (zero is safe only when nothing else writes, as in the demo). A dry run plans the
-        file and counts, and writes nothing."""
+        """Builds the next file of the job's feed, if one is due. It covers facts decided up to the oldest
+        writer still in flight (or now), less `settle`: the allowance for other instances' clocks, by default
+        DELIVERY_CLOCK_SKEW_SECONDS; an operator may pass more. A dry run plans the file and counts, and writes
+        nothing."""
         settle = self._settle if settle is None else settle
         if dry_run:
-            return self._previews.dry_run(job, cut_now, settle, self._clock())
+            now = self._clock()
+            return self._previews.dry_run(job, cut_now, delivery_bound(self._in_flight, now, settle), now)
         partner, feed = feed_of(self._config, job.partner, job.feed)
         result = DeliveryResult(job, note=self._publish_layout(partner, feed))
         try:
@@ -119,9 +124,10 @@ class DeliveryService:
                 return result
             result.files.append(done)
             state, etag = self._states.read(partner.id, feed.name)
-        now = self._clock()
-        result.held_back = self._previews.held_back(job, feed, state, now, settle)
-        claim = self._planner.plan(job.partner, feed, job.business_date, state, now, cut_now, settle)
+        now = self._clock()  # read before the writers in flight are: see delivery_bound
+        upto = delivery_bound(self._in_flight, now, settle)
+        result.held_back = self._previews.held_back(job, feed, state, upto)
+        claim = self._planner.plan(job.partner, feed, job.business_date, state, now, cut_now, upto)
         if claim is None:
             result.note += "nothing new to deliver" if not result.files else ""
             return result

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from function_app.service_layer.claims.ports import ClaimsInbox, ClaimsProgress, ClaimsRegistry
 from function_app.service_layer.delivery.access import AccessIssuer, AckInbox
 from function_app.service_layer.delivery.ports import DeliveryStateStore, JobQueues, PartnerFileStore
+from function_app.service_layer.kernel.in_flight import InFlightWriters
 from function_app.service_layer.kernel.ports import ContractStore, DeadLetterStore, Journal
 from function_app.service_layer.kernel.seals import SealStore
 from function_app.service_layer.reconciliation.ports import BreakStore, ReportStore
@@ -29,3 +30,4 @@ class Storage:
     ack_inbox: AckInbox
     access_issuer: AccessIssuer
     seals: SealStore
+    in_flight: InFlightWriters

@@ -15,6 +15,7 @@ from function_app.domain.realtime.decisions import ContractBook
 from function_app.domain.realtime.parsing import CHANGE_FEED_HUB, ParsedEvent, parse_message
 from function_app.domain.realtime.payloads import CancellationRequest, ContractSubmission
 from function_app.service_layer.kernel.dead_letters import event_letter, outcome_letter
+from function_app.service_layer.kernel.in_flight import InFlightWriters
 from function_app.service_layer.kernel.observations import observe_batch, observe_skipped
 from function_app.service_layer.kernel.ports import (
     ConcurrencyConflict,
@@ -41,6 +42,7 @@ from function_app.service_layer.realtime.batches import (
     without_side_records,
 )
 from function_app.service_layer.realtime.report import BatchReport
+from function_app.service_layer.realtime.writers import BatchWriters
 
 MAX_ATTEMPTS = 6
 CLAIM_TIMEOUT = timedelta(minutes=15)  # longer than any invocation lives: an older claim's writer is gone
@@ -56,8 +58,10 @@ class RealtimeService:
         zone: ZoneInfo,
         optimistic_hubs: frozenset[str] = frozenset({"contracts"}),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        in_flight: InFlightWriters | None = None,
     ) -> None:
         self._clock = clock
+        self._writers = BatchWriters(in_flight, clock)
         self._contracts = contracts
         self._journal = journal
         self._dead_letters = dead_letters
@@ -66,14 +70,32 @@ class RealtimeService:
         self._optimistic_hubs = optimistic_hubs
         self._now = clock()
 
-    def process(self, messages: Sequence[InboundMessage], *, redecide: frozenset[str] = frozenset()) -> BatchReport:
+    def process(
+        self, messages: Sequence[InboundMessage], *, redecide: frozenset[str] = frozenset(), more_waiting: bool = False
+    ) -> BatchReport:
         """Decides every message. Raises only for platform faults, so that the trigger redelivers the batch.
 
-        Order of writes: contract records with their inbox entries (atomic per contract), then the journal,
-        then dead letters. A crash in between is repaired by the redelivery, which finds the inbox entries
-        and writes their facts and letters again; both writes are idempotent.
-        `redecide` names inputs whose earlier answer is set aside (an operator's dead-letter replay).
+        Order of writes: the batch registered as a writer in flight, contract records with their inbox entries
+        (atomic per contract), then the journal, then the registration released (see BatchWriters), then dead
+        letters. A crash in between is repaired by the redelivery, which finds the inbox entries and writes their
+        facts and letters again; both writes are idempotent. A crashed batch's registration is never released: it
+        holds delivery back to its stamps until it expires, so a redelivery within that time writes facts no file
+        has passed over.
+        `redecide` names inputs whose earlier answer is set aside (an operator's dead-letter replay); `more_waiting`:
+        the stream's next batch follows at once (the trigger handed a full batch), so it releases this one's entry.
         """
+        if not messages:
+            return self._process(messages, redecide, None, more_waiting)
+        stream, stamp = self._writers.begin(messages[0].hub, messages[0].partition)  # before any position is stamped
+        try:
+            return self._process(messages, redecide, stream, more_waiting)
+        except BaseException:
+            self._writers.failed(stream, stamp)
+            raise
+
+    def _process(
+        self, messages: Sequence[InboundMessage], redecide: frozenset[str], stream: str | None, more_waiting: bool
+    ) -> BatchReport:
         first = messages[0] if messages else None
         with telemetry.span(
             "fni.decide_batch",
@@ -89,6 +111,8 @@ class RealtimeService:
                 answers.update(self._decide_all(wave, blind and number == 0, redecide))
             facts = sorted(facts_of(answers.values()), key=lambda f: (f.business_date, f.position))
             self._journal.append(facts)
+            if stream is not None:
+                self._writers.committed(stream, more_waiting)
             report = self._answer(parsed, firsts, answers)
             report.facts = len(facts)
             report.skipped.update(skipped)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from function_app import telemetry
 from function_app.domain.claims.origin import ClaimRecord
 from function_app.domain.kernel.catalogue import Catalogue
+from function_app.domain.kernel.feed_mode import FeedMode
 from function_app.domain.kernel.journal import FactKind, JournalFact
 from function_app.domain.kernel.partners import Feed, Partner, PartnerConfig
 from function_app.domain.kernel.state_rules import NO_STATE_RULES, StateRules
@@ -31,6 +32,7 @@ from function_app.domain.reconciliation.runs import distinct, resolve
 from function_app.domain.reconciliation.source_of_record import compare_source_of_record
 from function_app.service_layer.claims.ports import ClaimsProgress, ClaimsRegistry
 from function_app.service_layer.delivery.ports import DeliveredFile, DeliveryStateStore, PartnerFileStore
+from function_app.service_layer.kernel.in_flight import WRITER_LIFETIME
 from function_app.service_layer.kernel.ports import ContractStore, Journal
 from function_app.service_layer.kernel.seals import SealStore
 from function_app.service_layer.reconciliation.outbound import OutboundInventory
@@ -53,7 +55,9 @@ class ReconciliationService:
         breaks: BreakStore,
         catalogue: Catalogue,
         *,
-        settle: timedelta,
+        clock_skew: timedelta,
+        micro_period: timedelta = timedelta(minutes=1),
+        nightly_period: timedelta = timedelta(days=1),
         claims: ClaimsProgress | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         seals: SealStore | None = None,
@@ -69,7 +73,8 @@ class ReconciliationService:
         self._breaks = breaks
         self._catalogue = catalogue
         self._state_rules = state_rules  # a refund is checked against the one due under the same rules
-        self._settle = settle
+        self._clock_skew = clock_skew
+        self._periods = {FeedMode.MICRO: micro_period, FeedMode.DAILY: nightly_period}  # a file waits for its timer
         self._clock = clock
         self._seals = seals
         self._registry = registry  # the claims accepted: what a CLAIM_SUBMITTED fact is checked against
@@ -139,13 +144,15 @@ class ReconciliationService:
         behind = {f.position for f in subscribed if f.position not in covered and f.position <= watermark}
         scope = f"{partner.id}/{feed.name}"
         orphaned = any(b.scope == scope and b.kind is BreakKind.DELIVERY_RECORD_MISMATCH for b in unaccounted)
-        late_after = feed.sla_timedelta + self._settle + timedelta(hours=1)
+        slack = self._periods[feed.mode]
+        late_after = feed.sla_timedelta + slack
+        why = f"its SLA {feed.sla} plus {slack}, the longest wait for the {feed.mode.value} timer"
         waiting = [f for f in subscribed if f.position not in covered and f.position not in behind]
         self.pending[scope] = sum(1 for f in waiting if now - decided_at(f) <= late_after)
         compared = compare_feed(
             partner=partner.id, feed=feed, business_date=business_date,
             facts=[f for f in subscribed if f.position in covered or (f.position in behind and not orphaned)],
-            undelivered=waiting, files=views, now=now, late_after=late_after,
+            undelivered=waiting, files=views, now=now, late_after=late_after, late_why=why,
         )
         return replace(compared, breaks=distinct([*compared.breaks, *self._file_breaks(scope, delivered,
                                                                                         business_date)]))
@@ -199,7 +206,8 @@ class ReconciliationService:
     def _journal_chain(self, business_date: date) -> list[Break]:
         seal = self._seals.get(business_date) if self._seals is not None else None
         quoted = [q for p in self._config.partners for f in p.feeds for q in self._quoted(p.id, f, business_date)]
-        return chain_breaks(business_date, self._day(business_date.isoformat()), seal, quoted, self._settle)
+        return chain_breaks(business_date, self._day(business_date.isoformat()), seal, quoted,
+                           self._clock_skew + WRITER_LIFETIME)
 
     def _quoted(self, partner: str, feed: Feed, business_date: date) -> Iterable[QuotedChain]:
         day = business_date.isoformat()
