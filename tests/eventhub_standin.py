@@ -152,7 +152,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-class _Broker(MessagingHandler):  # type: ignore[misc]
+class _Broker(MessagingHandler):
     def __init__(self, address: str, hubs: frozenset[str], max_message_size: int) -> None:
         super().__init__(prefetch=100, auto_accept=False, auto_settle=True)
         self.address = address
@@ -200,7 +200,7 @@ class _Broker(MessagingHandler):  # type: ignore[misc]
     def on_delivery(self, event: Any) -> None:
         link, delivery = event.link, event.delivery
         if not link.is_receiver:
-            super().on_delivery(event)
+            super().on_delivery(event)  # type: ignore[misc]
             return
         if not delivery.readable or delivery.partial:
             return
@@ -211,7 +211,8 @@ class _Broker(MessagingHandler):  # type: ignore[misc]
             self._answer(link, address, raw)
             delivery.update(Delivery.ACCEPTED)
         elif self.refuse is not None:
-            delivery.local.condition = Condition(self.refuse, "refused by the test", {"stand-in": "refused"})  # info given: the SDK reads all three fields
+            # with an info map: the SDK reads all three fields of the error (`_pyamqp/client.py`, _on_send_complete)
+            delivery.local.condition = Condition(self.refuse, "refused by the test", {"stand-in": "refused"})
             delivery.update(Delivery.REJECTED)
         else:
             self._record(address, raw)
@@ -237,7 +238,7 @@ class _Broker(MessagingHandler):  # type: ignore[misc]
     def _answer(self, link: Any, address: str, raw: bytes) -> None:
         request = Message()
         request.decode(raw)
-        props = request.properties or {}
+        props: dict[str, Any] = request.properties or {}
         reply = _reply_link(link.connection, address)
         if reply is None:
             return
