@@ -77,6 +77,13 @@ def decide_batch(hub: str, events: Sequence[func.EventHubEvent]) -> BatchReport:
     return answer_batch(exchange(), hub, events)
 
 
+def apply_batch(hub: str, events: Sequence[func.EventHubEvent]) -> BatchReport:
+    """A batch decided and not answered: the change feed's rows come from the back office, which reads no feedback."""
+    from function_app.bootstrap import exchange
+
+    return exchange().realtime.process(to_messages(hub, events))
+
+
 def answer_batch(current: Exchange, hub: str, events: Sequence[func.EventHubEvent]) -> BatchReport:
     """One batch decided by the given exchange and answered: each feedback sent under the partition key of the
     message it answers (the worker's `partition_key`, from the host's `SystemPropertiesArray`). A failed send

@@ -15,7 +15,7 @@ from function_app.adapters.realtime.feedback_hub import FEEDBACK_HUB
 from function_app.entrypoints import retries
 from function_app.entrypoints.eventhub import decide_batch
 
-CONNECTION = "EventHubConnection"  # config.EVENT_HUB_SETTING; managed identity: EventHubConnection__fullyQualifiedNamespace
+CONNECTION = "EventHubConnection"  # = config.EVENT_HUB_SETTING; in Azure: EventHubConnection__fullyQualifiedNamespace
 CONSUMER_GROUP = "exchange"
 __all__ = ["FEEDBACK_HUB", "blueprint"]
 # Without a dataType the host binds a batch as object[] and JSON-parses every body before Python runs: one body
