@@ -96,3 +96,15 @@ def test_a_hub_that_refuses_the_feedback_fails_the_send(hub: EventHubStandIn) ->
     finally:
         out.close()
     assert hub.received(timeout=0.2) == []
+
+
+def test_the_stand_in_answers_the_management_requests_the_sdk_makes_when_it_rebuilds_a_producer(
+    hub: EventHubStandIn,
+) -> None:
+    from azure.eventhub import EventHubProducerClient
+
+    client = EventHubProducerClient.from_connection_string(hub.connection_string, eventhub_name="dealer-feedback")
+    try:
+        assert client.get_partition_ids() == ["0", "1", "2", "3"]
+    finally:
+        client.close()
