@@ -71,10 +71,11 @@ def test_a_key_s_feedback_larger_than_a_message_is_split_into_batches_still_in_o
 def test_the_client_is_made_once_and_kept_for_later_invocations(hub: EventHubStandIn) -> None:
     out = sender(hub)
     try:
+        assert out.client is None  # nothing connects before there is something to send
         out.send([answer(1, "D10442")])
-        first = out._producer()
+        first = out.client
         out.send([answer(2, "D10442")])
-        assert out._producer() is first
+        assert out.client is first and first is not None
     finally:
         out.close()
     assert replies(hub.received(2)) == [("D10442", "evt-1"), ("D10442", "evt-2")]

@@ -54,9 +54,17 @@ class EventHubFeedback:
         return cls(connect)
 
     def send(self, feedback: Sequence[Feedback]) -> None:
+        """One send at a time per process: the worker runs invocations in threads, and the SDK does not guarantee
+        that a client is thread-safe (its README, "Thread safety")."""
         if not feedback:
             return
-        client = self._producer()
+        with self._lock:
+            self._send(feedback)
+
+    def _send(self, feedback: Sequence[Feedback]) -> None:
+        if self._client is None:
+            self._client = self._connect()
+        client = self._client
         for key, bodies in by_partition_key(feedback).items():
             batch = client.create_batch(partition_key=key)
             for body in bodies:
@@ -78,11 +86,10 @@ class EventHubFeedback:
                 self._client.close()
                 self._client = None
 
-    def _producer(self) -> EventHubProducerClient:
-        with self._lock:
-            if self._client is None:
-                self._client = self._connect()
-            return self._client
+    @property
+    def client(self) -> EventHubProducerClient | None:
+        """The client once the first send made it (None before)."""
+        return self._client
 
 
 def by_partition_key(feedback: Sequence[Feedback]) -> dict[str | None, list[bytes]]:
