@@ -39,7 +39,9 @@ from bench import harness
 from bench.harness import say
 from bench.workload import HUB, T0, Entity, Workload, build_workload, key, transactions, without_decision_time
 from function_app import bootstrap as composition
+from function_app.adapters.realtime.memory import SentFeedback
 from function_app.config import Settings, load_settings
+from function_app.domain.kernel.feedback import encode_feedback
 from function_app.entrypoints.eventhub import answer_batch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -225,13 +227,14 @@ def _naive(lane: Lane) -> Callable[[Workload], Timed]:
 
 
 def _real(lane: Lane) -> Callable[[Workload], Timed]:
-    exchange = composition.bootstrap(lane.settings, response_hook=lane.counter)
+    exchange = composition.bootstrap(lane.settings, response_hook=lane.counter, feedback=SentFeedback())
 
     def prepare(workload: Workload) -> Timed:
         def work() -> Counter[str]:
             statuses: Counter[str] = Counter()
             for batch in workload.batches:
-                statuses.update(json.loads(fb)["data"]["status"] for fb in answer_batch(exchange, HUB, batch.events))
+                report = answer_batch(exchange, HUB, batch.events)  # sent to memory: encoded as the hub adapter does
+                statuses.update(json.loads(encode_feedback(fb))["data"]["status"] for fb in report.feedback)
             return statuses
 
         return work

@@ -25,6 +25,7 @@ from function_app.service_layer.kernel.ports import ContractStore, DeadLetterSto
 from function_app.service_layer.kernel.seals import JournalSealer
 from function_app.service_layer.kernel.storage import Storage
 from function_app.service_layer.realtime.holds import HoldExpiry
+from function_app.service_layer.realtime.ports import FeedbackSender
 from function_app.service_layer.realtime.service import RealtimeService
 from function_app.service_layer.reconciliation.ports import BreakStore, ReportStore
 from function_app.service_layer.reconciliation.service import ReconciliationService
@@ -53,6 +54,7 @@ class Exchange:
     acknowledgements: Acknowledgements
     sealer: JournalSealer
     api: ContractQueries
+    feedback: FeedbackSender
 
     @property
     def contracts(self) -> ContractStore:
@@ -99,11 +101,13 @@ def bootstrap(
     clock: Clock | None = None,
     client_options: dict[str, Any] | None = None,
     response_hook: ResponseHook | None = None,
+    feedback: FeedbackSender | None = None,
     **ports: Any,
 ) -> Exchange:
     """`storage`: all ports (default: Azure storage from the settings); `ports`: single ports by their name in
     `Storage` (`contracts=`, `journal=`, ...), each replacing that one; `client_options` and `response_hook` go
-    to the SDK clients when they are built here."""
+    to the SDK clients when they are built here. `feedback`: where answers go (default: the hub `dealer-feedback`
+    through azure-eventhub with the `EventHubConnection` settings, connected on the first send)."""
     settings = settings or load_settings()
     clock = clock or _utc_now
     if storage is None:
@@ -113,6 +117,10 @@ def bootstrap(
     storage = replace(storage, **ports)
     partners = partners or load_partner_config(settings.partner_config)
     book = ContractBook(settings.catalogue, settings.state_rules)
+    if feedback is None:
+        from function_app.adapters.realtime.feedback_hub import EventHubFeedback
+
+        feedback = EventHubFeedback.from_connection(settings.event_hub_connection, settings.event_hub_namespace)
     return Exchange(
         settings=settings,
         clock=clock,
@@ -137,6 +145,7 @@ def bootstrap(
         acknowledgements=Acknowledgements(storage.deliveries, storage.ack_inbox, partners),
         sealer=JournalSealer(storage.journal, storage.seals, clock),
         api=ContractQueries(storage.contracts, book, settings.zone, clock),
+        feedback=feedback,
     )
 
 

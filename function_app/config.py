@@ -18,6 +18,7 @@ from function_app.domain.kernel.state_rules import StateRuleError, StateRules, s
 from function_app.domain.retention.period import DEFAULT_DAYS_AFTER_COVERAGE, Retention
 
 STORAGE_SETTING = "AzureWebJobsStorage"
+EVENT_HUB_SETTING = "EventHubConnection"  # the triggers' connection; feedback is sent with it too
 # The longest name made from it, `<namespace>partner-<40-character partner id>`, must stay a valid container
 # name (at most 63); tables, which allow letters and digits only, begin with it too.
 NAMESPACE_MAX = 15
@@ -55,6 +56,8 @@ class Settings:
     state_rules: StateRules = field(default_factory=StateRules)
     api_callers: CallerMap = field(default_factory=dict, hash=False)  # client id -> dealer or lienholder (API.md)
     in_azure: bool = False  # on App Service (WEBSITE_INSTANCE_ID): Entra ID in front, no development identity
+    event_hub_connection: str | None = field(default=None, repr=False)  # a connection string (local, emulator)
+    event_hub_namespace: str | None = None  # in Azure: reached with the app's managed identity
 
     @property
     def contracts_table(self) -> str:
@@ -123,6 +126,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         retention=Retention(_int(env, "RETENTION_DAYS_AFTER_COVERAGE", DEFAULT_DAYS_AFTER_COVERAGE, 30, 36500)),
         api_callers=_callers(env.get("API_CALLERS")),
         in_azure=bool(env.get("WEBSITE_INSTANCE_ID")),
+        event_hub_connection=env.get(EVENT_HUB_SETTING) or None,
+        event_hub_namespace=env.get(f"{EVENT_HUB_SETTING}__fullyQualifiedNamespace") or None,
     )
 
 

@@ -14,6 +14,7 @@ from fnix.dev.azurite import Azurite
 
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import Settings, load_settings
+from tests.eventhub_standin import EventHubStandIn
 
 ROOT = Path(__file__).resolve().parents[1]
 _namespaces = itertools.count(1)
@@ -60,4 +61,17 @@ def on_azurite(storage_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> I
     monkeypatch.setenv("STORAGE_NAMESPACE", storage_settings.namespace)
     exchange.cache_clear()
     yield storage_settings
+    if exchange.cache_info().currsize:
+        close = getattr(exchange().feedback, "close", None)  # the producer client the functions connected
+        if close is not None:
+            close()
     exchange.cache_clear()
+
+
+@pytest.fixture
+def feedback_hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[EventHubStandIn]:
+    """An Event Hubs stand-in on a loopback port, named by the app's `EventHubConnection` setting: the app's
+    exchange sends its feedback there (tests/eventhub_standin.py)."""
+    with EventHubStandIn.running() as hub:
+        monkeypatch.setenv("EventHubConnection", hub.connection_string)
+        yield hub

@@ -9,7 +9,7 @@ import typing
 import azure.functions as func
 
 from function_app.entrypoints import retries
-from function_app.entrypoints.eventhub import decide_batch
+from function_app.entrypoints.eventhub import apply_batch
 from function_app.entrypoints.realtime import BODIES_AS_BYTES, CONNECTION, CONSUMER_GROUP
 
 blueprint = func.Blueprint()  # type: ignore[no-untyped-call]
@@ -22,4 +22,4 @@ blueprint = func.Blueprint()  # type: ignore[no-untyped-call]
     cardinality=func.Cardinality.MANY, consumer_group=CONSUMER_GROUP, data_type=BODIES_AS_BYTES,
 )
 def policy_admin_changes(events: typing.List[func.EventHubEvent]) -> None:
-    decide_batch("policy-admin-cdc", events)  # back-office changes are not answered; malformed ones are dead-lettered
+    apply_batch("policy-admin-cdc", events)  # back-office changes are not answered; malformed ones are dead-lettered

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import azure.functions as func
 
-from function_app.domain.kernel.feedback import encode_feedback
 from function_app.domain.kernel.messages import InboundMessage
 
 if TYPE_CHECKING:
     from function_app.bootstrap import Exchange
+    from function_app.service_layer.realtime.report import BatchReport
 
 AMQP_CONTENT_TYPE = "content-type"  # the AMQP properties section's name, as the .NET client's system properties keep it
 
@@ -71,19 +71,33 @@ def to_messages(hub: str, events: Sequence[func.EventHubEvent]) -> list[InboundM
     ]
 
 
-def decide_batch(hub: str, events: Sequence[func.EventHubEvent]) -> list[str]:
+def decide_batch(hub: str, events: Sequence[func.EventHubEvent]) -> BatchReport:
     from function_app.bootstrap import exchange
 
     return answer_batch(exchange(), hub, events)
 
 
-def answer_batch(current: Exchange, hub: str, events: Sequence[func.EventHubEvent]) -> list[str]:
-    """One batch decided by the given exchange: the feedback the trigger sends, one JSON document per answer."""
+def apply_batch(hub: str, events: Sequence[func.EventHubEvent]) -> BatchReport:
+    """A batch decided and not answered: the change feed's rows come from the back office, which reads no feedback."""
+    from function_app.bootstrap import exchange
+
+    return _decide(exchange(), hub, events)
+
+
+def answer_batch(current: Exchange, hub: str, events: Sequence[func.EventHubEvent]) -> BatchReport:
+    """One batch decided by the given exchange and answered: each feedback sent under the partition key of the
+    message it answers (the worker's `partition_key`, from the host's `SystemPropertiesArray`). A failed send
+    fails the invocation: the batch comes again and is answered again with the same feedback ids."""
+    report = _decide(current, hub, events)
+    current.feedback.send(report.feedback)
+    return report
+
+
+def _decide(current: Exchange, hub: str, events: Sequence[func.EventHubEvent]) -> BatchReport:
     from function_app.service_layer.realtime.writers import FULL_BATCH
 
     # a full batch says more events wait: the next batch's registration in flight replaces this one's
-    report = current.realtime.process(to_messages(hub, events), more_waiting=len(events) >= FULL_BATCH)
-    return [encode_feedback(fb) for fb in report.feedback]
+    return current.realtime.process(to_messages(hub, events), more_waiting=len(events) >= FULL_BATCH)
 
 
 def _metadata(events: Sequence[func.EventHubEvent]) -> Mapping[str, Any]:

@@ -1,5 +1,8 @@
 """The real-time path: dealers' contract submissions and dealers' and lenders' cancellation requests, answered on
-`dealer-feedback`, and the timer that answers held cancellations whose contract never came (CONTRACT_NOT_FOUND)."""
+`dealer-feedback`, and the timer that answers held cancellations whose contract never came (CONTRACT_NOT_FOUND).
+
+Answers are sent by the exchange's feedback sender (azure-eventhub), not an output binding: the binding cannot
+set a partition key for Python (Azure/azure-functions-python-worker#654), and each answer goes under its input's."""
 
 from __future__ import annotations
 
@@ -8,12 +11,13 @@ from datetime import UTC, datetime
 
 import azure.functions as func
 
+from function_app.adapters.realtime.feedback_hub import FEEDBACK_HUB
 from function_app.entrypoints import retries
 from function_app.entrypoints.eventhub import decide_batch
 
-CONNECTION = "EventHubConnection"  # managed identity: EventHubConnection__fullyQualifiedNamespace
+CONNECTION = "EventHubConnection"  # = config.EVENT_HUB_SETTING; in Azure: EventHubConnection__fullyQualifiedNamespace
 CONSUMER_GROUP = "exchange"
-FEEDBACK_HUB = "dealer-feedback"
+__all__ = ["FEEDBACK_HUB", "blueprint"]
 # Without a dataType the host binds a batch as object[] and JSON-parses every body before Python runs: one body
 # that is not JSON then fails the whole batch in the host. As bytes, every body reaches the exchange untouched.
 BODIES_AS_BYTES = func.DataType.BINARY
@@ -29,9 +33,8 @@ blueprint = func.Blueprint()  # type: ignore[no-untyped-call]
     arg_name="events", event_hub_name="contracts", connection=CONNECTION,
     cardinality=func.Cardinality.MANY, consumer_group=CONSUMER_GROUP, data_type=BODIES_AS_BYTES,
 )
-@blueprint.event_hub_output(arg_name="feedback", event_hub_name=FEEDBACK_HUB, connection=CONNECTION)
-def contract_submissions(events: typing.List[func.EventHubEvent], feedback: func.Out[typing.List[str]]) -> None:
-    feedback.set(decide_batch("contracts", events))
+def contract_submissions(events: typing.List[func.EventHubEvent]) -> None:
+    decide_batch("contracts", events)
 
 
 @blueprint.function_name("cancellation_requests")
@@ -40,20 +43,18 @@ def contract_submissions(events: typing.List[func.EventHubEvent], feedback: func
     arg_name="events", event_hub_name="cancellations", connection=CONNECTION,
     cardinality=func.Cardinality.MANY, consumer_group=CONSUMER_GROUP, data_type=BODIES_AS_BYTES,
 )
-@blueprint.event_hub_output(arg_name="feedback", event_hub_name=FEEDBACK_HUB, connection=CONNECTION)
-def cancellation_requests(events: typing.List[func.EventHubEvent], feedback: func.Out[typing.List[str]]) -> None:
-    feedback.set(decide_batch("cancellations", events))
+def cancellation_requests(events: typing.List[func.EventHubEvent]) -> None:
+    decide_batch("cancellations", events)
 
 
 @blueprint.function_name("expire_held_cancellations")
 @retries.schedule(blueprint)
 @blueprint.timer_trigger(arg_name="timer", schedule=HOLD_EXPIRY_SCHEDULE, use_monitor=True)
-@blueprint.event_hub_output(arg_name="feedback", event_hub_name=FEEDBACK_HUB, connection=CONNECTION)
-def expire_held_cancellations(timer: func.TimerRequest, feedback: func.Out[typing.List[str]]) -> None:
+def expire_held_cancellations(timer: func.TimerRequest) -> None:
     from function_app import telemetry
     from function_app.bootstrap import exchange
-    from function_app.domain.kernel.feedback import encode_feedback
 
     with telemetry.invocation("expire_held_cancellations", telemetry.TIMER, **{"fni.past_due": timer.past_due}):
-        report = exchange().holds.run(datetime.now(UTC))
-        feedback.set([encode_feedback(fb) for fb in report.feedback])
+        current = exchange()
+        report = current.holds.run(datetime.now(UTC))
+        current.feedback.send(report.feedback)  # each under the key its request came with

@@ -188,7 +188,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           name: 'AzureWebJobsStorage__clientId'
           value: identityClientId
         }
-        // Event Hubs triggers and the feedback output binding (connection `EventHubConnection`).
+        // Event Hubs triggers and the feedback sender (azure-eventhub in function_app/adapters/realtime/), one connection.
         {
           name: 'EventHubConnection__fullyQualifiedNamespace'
           value: eventHubsNamespace

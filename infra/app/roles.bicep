@@ -20,7 +20,7 @@ param eventHubNamespaceName string
 @description('Hubs the app reads (Data Receiver on each).')
 param inputHubNames array
 
-@description('Hub the app writes feedback to (Data Sender).')
+@description('Hub the app sends feedback to with azure-eventhub (Data Sender).')
 param feedbackHubName string
 
 @description('Application Insights component the app publishes telemetry to.')

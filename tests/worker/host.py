@@ -58,6 +58,8 @@ class WorkerHost:
         self._ids = itertools.count(1)
         self.functions: dict[str, Any] = {}
         self.capabilities: dict[str, str] = {}
+        self.feedback_hub: Any = None  # the Event Hubs stand-in its EventHubConnection names (conftest.py)
+        self.feedback_seen = 0
 
     # -- the protocol -------------------------------------------------------------------------------------
 

@@ -11,10 +11,10 @@ import pytest
 
 from function_app.bootstrap import bootstrap
 from function_app.config import Settings
-from tests.events import body, cancellation, contract
+from tests.events import body, cancellation, contract, lender_cancellation
 from tests.peers.cloudevents_sender import SentMessage, binary, sdk_event, structured
-from tests.worker.conftest import StartWorker
-from tests.worker.encoding import EventHubMessage, HostBindingFailure, eventhub_batch, output_strings
+from tests.worker.conftest import StartWorker, sent_feedback
+from tests.worker.encoding import EventHubMessage, HostBindingFailure, eventhub_batch
 from tests.worker.host import WorkerHost
 from tests.worker.test_loading import bindings_of
 
@@ -27,11 +27,18 @@ def declared_data_type(host: WorkerHost, function: str) -> str:
 
 
 def deliver(host: WorkerHost, function: str, hub: str, messages: list[EventHubMessage], **batch: Any) -> list[Any]:
+    """The feedback the invocation sent to the hub (through the SDK, to the test's stand-in), in order."""
+    return [event for _key, event in deliver_keyed(host, function, hub, messages, **batch)]
+
+
+def deliver_keyed(host: WorkerHost, function: str, hub: str, messages: list[EventHubMessage],
+                  **batch: Any) -> list[tuple[str | None, Any]]:
+    """Each feedback with the partition key it went under."""
     data, metadata = eventhub_batch(messages, data_type=declared_data_type(host, function), hub=hub, **batch)
     result = host.invoke(function, {"events": data}, metadata)
     assert result.succeeded, result.exception + host.stderr()
-    feedback = result.outputs.get("feedback")
-    return [json.loads(item) for item in output_strings(feedback)] if feedback is not None else []
+    assert not result.outputs, "feedback goes through the SDK, not an output binding"
+    return sent_feedback(host)
 
 
 def oversized(event: dict[str, Any]) -> bytes:
@@ -59,6 +66,26 @@ def test_a_hostile_batch_is_answered_input_by_input_and_again_identically(start_
     assert first[3]["data"]["in_reply_to"] == "too-big"  # a body up to 1 MiB is still read for its id
     again = deliver(host, "contract_submissions", "contracts", hostile_batch(), partition="2")
     assert again == first
+
+
+def test_a_dealer_is_answered_under_its_dealer_code_and_a_lender_under_its_lienholder_code(
+    start_worker: StartWorker,
+) -> None:
+    """EVENTS.md "Feedback" and REFUNDS.md: the partition key the worker passes with each event (`partition_key`,
+    from the host's `SystemPropertiesArray`, tests/worker/encoding.py) is the one its answer goes back under."""
+    host = start_worker()
+    contracts = deliver_keyed(host, "contract_submissions", "contracts", [
+        EventHubMessage(body(contract("WKR9000001", event_id="c-1")), partition_key="D10442"),
+        EventHubMessage(b"{ not json"),  # no key: answered without one (the hub spreads it round robin)
+    ])
+    assert [(key, f["data"]["in_reply_to"], f["data"]["status"]) for key, f in contracts] == [
+        ("D10442", "c-1", "ACCEPTED"), (None, None, "REJECTED")]
+    lender = deliver_keyed(host, "cancellation_requests", "cancellations", [
+        EventHubMessage(body(lender_cancellation("WKR9000001", event_id="fpcu-1")), partition_key="FPCU")],
+        first_sequence=500)
+    assert [(key, f["data"]["in_reply_to"], f["data"]["status"]) for key, f in lender] == [
+        ("FPCU", "fpcu-1", "ACCEPTED")]
+    assert host.feedback_hub.transfers == 3  # one batch per key and invocation
 
 
 def test_a_hostile_cancellation_batch_is_answered_where_it_can_be(start_worker: StartWorker) -> None:

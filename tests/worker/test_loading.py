@@ -52,8 +52,9 @@ def test_event_hub_triggers_take_bodies_as_bytes(start_worker: StartWorker) -> N
         assert trigger["dataType"].lower() == "binary"
         assert functions[name].bindings["events"].data_type == 2  # BindingInfo.DataType.binary
     for name in ("contract_submissions", "cancellation_requests", "expire_held_cancellations"):
-        output = bindings_of(functions[name])["feedback"]
-        assert (output["type"], output["direction"], output["eventHubName"]) == ("eventHub", "OUT", "dealer-feedback")
+        # feedback is sent with azure-eventhub under each input's partition key, which the output binding cannot
+        # set for Python (Azure/azure-functions-python-worker#654)
+        assert [b for b in bindings_of(functions[name]).values() if b["direction"] == "OUT"] == []
 
 
 def test_timers_and_queues_are_bound_as_the_host_needs(start_worker: StartWorker) -> None:

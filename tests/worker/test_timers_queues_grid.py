@@ -11,7 +11,7 @@ from function_app.adapters.kernel.partner_config_file import load_partner_config
 from function_app.bootstrap import bootstrap
 from function_app.config import Settings
 from tests.events import body, cancellation
-from tests.worker.conftest import StartWorker
+from tests.worker.conftest import StartWorker, sent_feedback
 from tests.worker.encoding import EventHubMessage, event_grid_event, output_strings, queue_message, timer_request
 from tests.worker.host import Invocation, WorkerHost
 from tests.worker.test_event_hubs import deliver
@@ -71,9 +71,10 @@ def test_held_cancellations_past_their_hours_are_answered_by_the_timer(start_wor
     held = deliver(host, "cancellation_requests", "cancellations",
                    [EventHubMessage(body(cancellation("WKR4000001")), partition_key="D10442")])
     assert held == []
-    answers = [json.loads(item) for item in run_timer(host, "expire_held_cancellations")["feedback"]]
-    assert [(a["subject"], a["data"]["status"], a["data"]["reasons"][0]["code"]) for a in answers] == [
-        ("WKR4000001", "REJECTED", "CONTRACT_NOT_FOUND")]
+    assert run_timer(host, "expire_held_cancellations") == {}  # no output binding: sent with the SDK
+    answers = sent_feedback(host)
+    assert [(key, a["subject"], a["data"]["status"], a["data"]["reasons"][0]["code"]) for key, a in answers] == [
+        ("D10442", "WKR4000001", "REJECTED", "CONTRACT_NOT_FOUND")]
 
 
 def test_a_claims_upload_is_queued_and_a_malformed_job_fails_for_the_poison_queue(

@@ -156,12 +156,16 @@ class Feedback:
     in_reply_to: str | None
     subject: str | None
     decision: Decision
+    # Not part of the event: the Event Hubs partition key it is sent under, the one of the message it answers
+    # (EVENTS.md "Feedback"; a lender's: its lienholder code), None when that message had none.
+    partition_key: str | None = None
 
     @classmethod
     def answering(
-        cls, input_key: str, *, in_reply_to: str | None, subject: str | None, decision: Decision, time: datetime
+        cls, input_key: str, *, in_reply_to: str | None, subject: str | None, decision: Decision, time: datetime,
+        partition_key: str | None = None,
     ) -> Feedback:
-        return cls(feedback_id(input_key), time.astimezone(UTC), in_reply_to, subject, decision)
+        return cls(feedback_id(input_key), time.astimezone(UTC), in_reply_to, subject, decision, partition_key)
 
     def to_json(self) -> dict[str, Any]:
         event: dict[str, Any] = {
@@ -178,10 +182,10 @@ class Feedback:
         return event
 
     @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> Feedback:
+    def from_json(cls, raw: dict[str, Any], partition_key: str | None = None) -> Feedback:
         data = raw["data"]
         return cls(raw["id"], datetime.fromisoformat(raw["time"]), data["in_reply_to"], raw.get("subject"),
-                   Decision.from_json(data))
+                   Decision.from_json(data), partition_key)
 
 
 def encode_feedback(feedback: Feedback) -> str:

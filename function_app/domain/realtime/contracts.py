@@ -31,9 +31,11 @@ class HeldRequest:
     content_hash: str
     received_at: datetime
     position: str
+    partition_key: str | None = None  # the request's, so that its answer goes back under it, however late
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "partition_key": self.partition_key,
             "input_key": self.input_key,
             "event_id": self.event_id,
             "source": self.source,
@@ -53,6 +55,7 @@ class HeldRequest:
             content_hash=raw["content_hash"],
             received_at=datetime.fromisoformat(raw["received_at"]),
             position=raw["position"],
+            partition_key=raw.get("partition_key"),  # absent in rows held before keys were kept
         )
 
 
@@ -165,6 +168,7 @@ class EventContext:
     position: str
     business_date: date
     received_at: datetime
+    partition_key: str | None = None  # the input message's, for its answers
 
 
 @dataclass
@@ -179,10 +183,11 @@ class Outcome:
     decided_at: datetime
     facts: list[JournalFact] = field(default_factory=list)
     held: HeldRequest | None = None
+    partition_key: str | None = None
 
     def feedback(self) -> Feedback:
         """What the dealer is answered; an input without an id (unreadable envelope) is answered without subject."""
         assert self.decision is not None, "a held request is answered when it is decided"
         subject = self.contract_number if self.event_id else None
         return Feedback.answering(self.input_key, in_reply_to=self.event_id or None, subject=subject,
-                                  decision=self.decision, time=self.decided_at)
+                                  decision=self.decision, time=self.decided_at, partition_key=self.partition_key)

@@ -100,6 +100,7 @@ class ContractBook:
                 position=f"{ctx.position}~{short_hash(held.input_key, 8)}",
                 business_date=ctx.business_date,
                 received_at=ctx.received_at,
+                partition_key=held.partition_key,
             )
             record, outcome = self.cancel(record, held.request, held.content_hash, held_ctx)
             outcome.held = held
@@ -243,6 +244,7 @@ def _hold(
         content_hash=content_hash,
         received_at=ctx.received_at,
         position=ctx.position,
+        partition_key=ctx.partition_key,
     )
     return replace(record, held=(*record.held, held)), _outcome(ctx, record, None)
 
@@ -255,7 +257,8 @@ def _outcome(
     ctx: EventContext, record: ContractRecord, decision: Decision | None, fact: JournalFact | None = None
 ) -> Outcome:
     facts = [fact] if fact else []
-    return Outcome(ctx.input_key, ctx.event_id, ctx.source, record.contract_number, decision, ctx.received_at, facts)
+    return Outcome(ctx.input_key, ctx.event_id, ctx.source, record.contract_number, decision, ctx.received_at, facts,
+                   partition_key=ctx.partition_key)
 
 
 def _fact(kind: FactKind, record: ContractRecord, ctx: EventContext, data: dict[str, Any]) -> JournalFact:

@@ -36,6 +36,7 @@ class InboxEntry:
             "routing_key": self.routing_key,
             "status": self.status.value,
             "feedback": [f.to_json() for f in self.feedback],
+            "feedback_partition_keys": [f.partition_key for f in self.feedback],
             "facts": [f.to_json() for f in self.facts],
         }
 
@@ -45,7 +46,7 @@ class InboxEntry:
             input_key=raw["input_key"],
             routing_key=raw["routing_key"],
             status=InboxStatus(raw["status"]),
-            feedback=tuple(Feedback.from_json(f) for f in raw.get("feedback", [])),
+            feedback=tuple(Feedback.from_json(f, key) for f, key in _keyed(raw)),
             facts=tuple(JournalFact.from_json(f) for f in raw.get("facts", [])),
         )
 
@@ -211,3 +212,10 @@ class DeadLetterStore(ABC):
     @abstractmethod
     def replayed(self, blob_name: str) -> str | None:
         """The outcome of an earlier replay, or None."""
+
+
+def _keyed(raw: Mapping[str, Any]) -> list[tuple[dict[str, Any], str | None]]:
+    """Each stored feedback with the partition key it goes under; entries written before keys were kept: none."""
+    feedback = list(raw.get("feedback", []))
+    keys = list(raw.get("feedback_partition_keys") or [])
+    return list(zip(feedback, keys + [None] * (len(feedback) - len(keys)), strict=False))

@@ -63,7 +63,7 @@ class HoldExpiry:
             change = ContractChange(key, stored, record)
             for held in [h for h in record.held if h.input_key in due[key]]:
                 ctx = EventContext(held.input_key, held.event_id, held.source, held.position,
-                                   now.astimezone(self._zone).date(), now)
+                                   now.astimezone(self._zone).date(), now, partition_key=held.partition_key)
                 record, outcome = self._book.expire(record, held, ctx)
                 entry = InboxEntry(held.input_key, key, InboxStatus.DECIDED, (outcome.feedback(),))
                 change.replaced_entries.append(entry)

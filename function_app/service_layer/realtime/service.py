@@ -204,7 +204,8 @@ class RealtimeService:
         ctx = self._context(event)
         if event.reasons or event.payload is None:
             decision = Decision.rejected(*event.reasons)
-            outcome = Outcome(ctx.input_key, ctx.event_id, ctx.source, event.routing_key, decision, ctx.received_at)
+            outcome = Outcome(ctx.input_key, ctx.event_id, ctx.source, event.routing_key, decision, ctx.received_at,
+                              partition_key=ctx.partition_key)
             return record, [outcome]
         if isinstance(event.payload, ContractSubmission):
             return self._book.submit(record, event.payload, event.content_hash, ctx)
@@ -225,6 +226,7 @@ class RealtimeService:
             position=message.position(self._now),
             business_date=changed_on or message.business_date(self._zone),
             received_at=message.enqueued_time,
+            partition_key=message.partition_key,
         )
 
     def _answer(self, parsed: list[ParsedEvent], firsts: dict[str, ParsedEvent], answers: dict[str, Answer]
