@@ -45,7 +45,9 @@ from bench import harness
 from bench.harness import say
 from bench.workload import HUB, T0, Batch, EventRows, Workload, build_workload, key, transactions, without_decision_time
 from function_app import bootstrap as composition
+from function_app.adapters.realtime.memory import SentFeedback
 from function_app.config import Settings, load_settings
+from function_app.domain.kernel.feedback import encode_feedback
 from function_app.entrypoints.eventhub import answer_batch
 from tests.events import eventhub_batch
 
@@ -195,12 +197,13 @@ class Bench:
         return lane
 
     def _real(self, lane: Lane) -> tuple[Write, Callable[[Batch], object]]:
-        exchange = composition.bootstrap(lane.settings, response_hook=lane.counter)
+        exchange = composition.bootstrap(lane.settings, response_hook=lane.counter, feedback=SentFeedback())
 
         def write(lo: int, hi: int) -> int:
             batch = eventhub_batch(self._bodies[lo:hi], first_sequence=FIRST_SEQUENCE + lo,
                                    at=T0 + timedelta(milliseconds=lo))
-            statuses = Counter(json.loads(fb)["data"]["status"] for fb in answer_batch(exchange, HUB, batch))
+            report = answer_batch(exchange, HUB, batch)  # sent to memory: each answer encoded as the hub adapter does
+            statuses = Counter(json.loads(encode_feedback(fb))["data"]["status"] for fb in report.feedback)
             return statuses["ACCEPTED"]
 
         return write, lambda batch: answer_batch(exchange, HUB, batch.events)
