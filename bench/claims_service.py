@@ -27,7 +27,8 @@ from function_app import bootstrap as composition
 from function_app.adapters.memory_storage import memory_storage
 from function_app.config import load_settings
 from function_app.domain.kernel.journal import FactKind
-from tests.events import contract, messages, with_check_digit
+from function_app.domain.kernel.vin import with_check_digit
+from tests.events import contract, messages
 
 PARTNER, ADMINISTRATOR = "adm-01", "ADM-01"
 NAME = "inbound/claims/adm-01_claims_20260303_001.csv"
@@ -122,10 +123,7 @@ def run(data: bytes, profile: bool = False, twice: bool = False) -> dict[str, An
     intake = exchange.claims
     profiler = cProfile.Profile() if profile else None
     cpu, started = time.process_time(), time.perf_counter()
-    if profiler is not None:
-        outcomes = profiler.runcall(intake.scan, PARTNER)
-    else:
-        outcomes = intake.scan(PARTNER)
+    outcomes = profiler.runcall(intake.scan, PARTNER) if profiler is not None else intake.scan(PARTNER)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     if twice:
         second = NAME.replace("_001.csv", "_002.csv")

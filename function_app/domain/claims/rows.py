@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from function_app.domain.claims.reasons import MAX_ECHO_CHARS, ClaimReason, Reason, schema_invalid
@@ -57,6 +58,10 @@ class ClaimRow:
 
     def to_json(self) -> dict[str, Any]:
         """The claim's content (not its row): what the hash covers and what a journal fact can carry."""
+        return dict(self._json)
+
+    @cached_property
+    def _json(self) -> dict[str, Any]:  # made once: the hash and the journal fact both ask for it
         return {
             "claim_number": self.claim_number,
             "contract_number": self.contract_number,
