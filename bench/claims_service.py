@@ -15,14 +15,22 @@ import cProfile
 import hashlib
 import io
 import json
+import os
 import pstats
 import resource
+import shutil
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from bench import harness
+from bench.harness import say
 from function_app import bootstrap as composition
 from function_app.adapters.memory_storage import memory_storage
 from function_app.config import load_settings
@@ -172,12 +180,78 @@ def _without_created_at(blob: bytes) -> bytes:
     return json.dumps(document, sort_keys=True).encode()
 
 
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "claims-service.md"
+
+
+def _child(tree: Path, rows: int) -> dict[str, Any]:
+    """One run in a fresh process on the code in `tree` (its function_app/ first on the path)."""
+    done = subprocess.run([sys.executable, "-m", "bench.claims_service", "--rows", str(rows)], cwd=tree,
+                          capture_output=True, text=True, check=True)
+    report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return report
+
+
+def compare(old: str, rows: int, rounds: int) -> str:
+    """Old and new, alternating (old first in odd rounds, new first in even ones), in fresh processes."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                            check=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "function_app"], cwd=ROOT, capture_output=True,
+                           text=True, check=True).stdout.strip()
+    runs: dict[str, list[dict[str, Any]]] = {"old": [], "new": []}
+    loads = [os.getloadavg()]
+    with tempfile.TemporaryDirectory() as folder:
+        tree = Path(folder)
+        archive = subprocess.run(["git", "archive", old, "function_app", "tests", "bench", "config", "tools"],
+                                 cwd=ROOT, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+        shutil.copy(Path(__file__), tree / "bench" / "claims_service.py")
+        for round_ in range(rounds):
+            for side in ("old", "new") if round_ % 2 == 0 else ("new", "old"):
+                report = _child(tree if side == "old" else ROOT, rows)
+                runs[side].append(report)
+                say(f"round {round_ + 1} {side}: {report['rows'] / report['seconds']:,.0f} rows/s "
+                    f"(cpu {report['cpu_seconds']:.2f} s)")
+            loads.append(os.getloadavg())
+    keys = ("results_sha256", "facts_sha256", "registry_sha256", "outcomes")
+    if any({json.dumps(r[k]) for r in runs["old"] + runs["new"]} != {json.dumps(runs["old"][0][k])} for k in keys):
+        raise SystemExit("old and new wrote different results, facts or registry")
+    rate = {side: statistics.median(r["rows"] / r["seconds"] for r in runs[side]) for side in runs}
+    cpu = {side: statistics.median(r["cpu_seconds"] * 1e6 / r["rows"] for r in runs[side]) for side in runs}
+    lines = [
+        "# Claims service with storage in memory: old vs new, side by side", "",
+        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; machine: {harness.machine()}",
+        f"- code: new = commit {commit}{' + uncommitted function_app/' if dirty else ''}, old = {old}",
+        "- load average (1/5/15 min) before, between rounds, after: "
+        + "; ".join(" ".join(f"{x:.2f}" for x in load) for load in loads),
+        f"- {rows:,} rows (bench.claims' rows: 3.5% refused), {rounds} rounds, old and new alternating in fresh "
+        "processes, not niced; results, facts and registry digests identical in every run", "",
+        "| code | rows/s (median) | CPU µs per row (median) | rows/s per round |", "|---|---:|---:|---|",
+    ]
+    for side in ("old", "new"):
+        per = ", ".join(f"{r['rows'] / r['seconds']:,.0f}" for r in runs[side])
+        lines.append(f"| {side} | {rate[side]:,.0f} | {cpu[side]:.0f} | {per} |")
+    lines += ["", f"new / old: {rate['new'] / rate['old']:.2f}×; target ≥ 40,000 rows/s: "
+              f"{'met' if rate['new'] >= 40_000 else '**not met**'}", "",
+              f"Command: `.venv/bin/python -m bench.claims_service --compare {old} --rows {rows} "
+              f"--rounds {rounds}`", ""]
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.claims_service", description=__doc__)
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--odd", action="store_true", help="mix in the equivalence file's odd lines")
+    parser.add_argument("--compare", metavar="COMMIT", help="time this code against COMMIT's, alternating")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    if args.compare:
+        text = compare(args.compare, args.rows, args.rounds)
+        print(text)
+        args.output.write_text(text)
+        return 0
     report = run(data_file(args.rows, args.odd), args.profile)
     report["max_rss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if args.profile:
