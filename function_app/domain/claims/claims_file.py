@@ -19,7 +19,16 @@ from decimal import Decimal
 
 from function_app.domain.claims.csv_lines import MAX_LINE_BYTES, line_cells, strip_line_end
 from function_app.domain.claims.reasons import ClaimReason, ClaimsFileError, Reason, shown
-from function_app.domain.claims.rows import COLUMNS, ClaimRow, RowProblem, fast_row, parse_row, total_cents
+from function_app.domain.claims.rows import (
+    COLUMNS,
+    GOOD_LINE,
+    GOOD_LINE_TOTAL,
+    ClaimRow,
+    RowProblem,
+    fast_row,
+    parse_row,
+    total_cents,
+)
 
 _BOM = b"\xef\xbb\xbf"
 _MAX_CELLS = len(COLUMNS) + 1  # one more than the header's: enough to know a line has too many
@@ -110,16 +119,17 @@ class ClaimsReader:
 
     def _count(self, content: bytes) -> None:
         self.record_count += 1
-        if len(content) <= MAX_LINE_BYTES and b'"' not in content and b"\0" not in content:
+        if len(content) <= MAX_LINE_BYTES:  # a line GOOD_LINE matches has the header's cells and a good total
             try:
-                cells = content.decode("utf-8").split(",")
+                match = GOOD_LINE.fullmatch(content.decode("utf-8"))
             except UnicodeDecodeError:
                 return  # no cells: not counted in the total
+            if match is not None:
+                self._total_cents += int(match.group(GOOD_LINE_TOTAL).replace(".", ""))
+                return
+        cells = line_cells(content, _MAX_CELLS)
+        if not isinstance(cells, Reason):
             self._total_cents += total_cents(cells)
-            return
-        cells_or_reason = line_cells(content, _MAX_CELLS)
-        if not isinstance(cells_or_reason, Reason):
-            self._total_cents += total_cents(cells_or_reason)
 
 
 def read_claims(lines: Iterable[bytes]) -> Iterator[ClaimRow | RowProblem]:
