@@ -10,6 +10,10 @@ and three ways of answering that file are timed side by side:
         stage a results file of the real one's size as blocks of the real blocks' sizes, interleaved with the
         reading, then commit the block list. No parsing, no tables, nothing else.
         Run once before and once after the real path; their mean is the floor.
+(writes floor) the writes CLAIMS-INBOUND requires, as directly as the SDKs allow: the file read as one stream and
+        parsed with ``csv``, each accepted row's registry entity sent in full 100-entity transactions across chunks,
+        the journal entities the Table journal stores (made offline) upserted and the results blocks staged. Run
+        before and after the real path, on fresh tables; the target is real rows/s ≥ 0.7 × this floor's.
 (real)  ``exchange.claims.scan("adm-01")`` on an exchange bootstrapped on Azurite: manifest, measure pass (sha256,
         record count, total), then chunks of ``CHUNK_ROWS`` rows: contract look-ups, registry insert (a look-up only
         when a number is taken), the chunk's facts as one journal pack, results block staged, checkpoint; then the
