@@ -215,6 +215,11 @@ def _partition_key(index: int) -> str:
     return f"c{index:02d}"
 
 
+def claim_entity(administrator: str, claim: AcceptedClaim) -> dict[str, Any]:
+    """The registry's entity of an accepted claim, in its partition (the claims benchmark's floor writes these)."""
+    return _claim_entity(_partition(administrator, claim.claim_number), administrator, claim)
+
+
 def _claim_entity(partition: str, administrator: str, claim: AcceptedClaim) -> dict[str, Any]:
     return {
         "PartitionKey": partition, "RowKey": _row_key(administrator, claim.claim_number),

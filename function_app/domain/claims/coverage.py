@@ -40,6 +40,9 @@ def _cancel_date(contract: ContractRecord) -> date | None:
 def coverage_problems(row: ClaimRow, coverage: Coverage) -> list[Reason]:
     """NOT_COVERED reasons: all of them, each naming the rule it breaks."""
     day = row.failure_date
+    if coverage.effective <= day < coverage.expiry and (coverage.cancel_date is None or day <= coverage.cancel_date) \
+            and (coverage.odometer_limit is None or row.odometer <= coverage.odometer_limit):
+        return []  # covered: the common case, without building the list below
     problems: list[tuple[str, str]] = []
     if day < coverage.effective:
         problems.append(("failure_date", f"failure_date {day} is before the contract's effective date "

@@ -21,25 +21,23 @@ class _QuotingError(ValueError):
 
 def split_lines(chunks: Iterator[bytes], limit: int = MAX_LINE_BYTES) -> Iterator[bytes]:
     """Lines of a stream of chunks, line ends kept for the reader to strip. A line longer than `limit` is cut
-    to `limit + 1` bytes (the reader rejects it as too long) so that a hostile file cannot exhaust memory."""
-    buffer = bytearray()
-    overlong = False
+    to `limit + 1` bytes (the reader rejects it as too long) so that a hostile file cannot exhaust memory: at most
+    that much of a line is held across chunks."""
+    most = limit + 1
+    pending = b""  # the start of the line the last chunk ended in, at most `most` bytes
     for chunk in chunks:
-        start = 0
-        while (end := chunk.find(b"\n", start)) != -1:
-            if not overlong:
-                buffer += chunk[start : end + 1]
-            yield bytes(buffer[: limit + 1]) if len(buffer) > limit + 1 else bytes(buffer)
-            buffer.clear()
-            overlong = False
-            start = end + 1
-        if not overlong:
-            buffer += chunk[start:]
-            if len(buffer) > limit + 1:
-                del buffer[limit + 1 :]
-                overlong = True
-    if buffer:
-        yield bytes(buffer)
+        parts = chunk.split(b"\n")
+        if len(parts) == 1:
+            if len(pending) < most:
+                pending = (pending + chunk)[:most]
+            continue
+        yield (pending + parts[0] + b"\n")[:most] if pending else (parts[0] + b"\n")[:most]
+        for part in parts[1:-1]:
+            line = part + b"\n"
+            yield line if len(line) <= most else line[:most]
+        pending = parts[-1][:most]
+    if pending:
+        yield pending
 
 
 def split_cells(text: str, max_cells: int) -> list[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from function_app.domain.claims.coverage import coverage_of, coverage_problems
+from function_app.domain.claims.coverage import Coverage, coverage_of, coverage_problems
 from function_app.domain.claims.origin import ClaimRecord
 from function_app.domain.claims.reasons import ClaimReason, Reason
 from function_app.domain.claims.rows import ClaimRow, content_hash
@@ -31,6 +31,9 @@ class ClaimDecision:
         return tuple(reason.code for reason in self.reasons)
 
 
+ACCEPTED = ClaimDecision(Status.ACCEPTED)
+
+
 def decide_claim(
     row: ClaimRow,
     contract: ContractRecord | None,
@@ -38,8 +41,10 @@ def decide_claim(
     earlier: ClaimRecord | None,
     *,
     same_origin: bool,
+    coverage: Coverage | None = None,
 ) -> ClaimDecision:
-    """One well-formed row against the contract it names and the claim accepted before under its number."""
+    """One well-formed row against the contract it names and the claim accepted before under its number.
+    `coverage`: the contract's, when the caller has it already (a chunk decides many rows of one contract)."""
     _check_inputs(row, contract, earlier)
     if contract is None or not contract.exists or contract.submission is None \
             or contract.submission.administrator != administrator_code:
@@ -47,12 +52,12 @@ def decide_claim(
                          f"no contract {row.contract_number} at the exchange")
     same_content = earlier is not None and earlier.content_hash == content_hash(row)
     if same_content and same_origin:
-        return ClaimDecision(Status.ACCEPTED)
-    uncovered = coverage_problems(row, coverage_of(contract))
+        return ACCEPTED
+    uncovered = coverage_problems(row, coverage or coverage_of(contract))
     if uncovered:
         return ClaimDecision(Status.REJECTED, tuple(uncovered))
     if earlier is None:
-        return ClaimDecision(Status.ACCEPTED)
+        return ACCEPTED
     if same_content:
         message = f"claim {row.claim_number} was accepted before with the same content: no change"
         return ClaimDecision(Status.DUPLICATE, (Reason(ClaimReason.DUPLICATE, "claim_number", message),))

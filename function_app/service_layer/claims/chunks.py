@@ -10,13 +10,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from function_app.domain.claims.coverage import Coverage, coverage_of
 from function_app.domain.claims.decisions import decide_claim
 from function_app.domain.claims.origin import ClaimOrigin, ClaimRecord
 from function_app.domain.claims.results import ResultsWriter
 from function_app.domain.claims.rows import ClaimRow, RowProblem, content_hash
 from function_app.domain.kernel.feedback import Status
 from function_app.domain.kernel.partners import Partner
-from function_app.service_layer.claims.facts import claim_fact
+from function_app.domain.realtime.contracts import ContractRecord
+from function_app.service_layer.claims.facts import claim_facts
 from function_app.service_layer.claims.ports import AcceptedClaim, ClaimsRegistry, FileProgress
 from function_app.service_layer.kernel.ports import ContractStore, Journal, StoredContract
 
@@ -60,8 +62,9 @@ class ChunkAnswerer:
             look_up = met = True  # a claim number was taken before: decide again against the registry
         else:
             raise RuntimeError(f"claims of {progress.name} kept being taken by other files; retry the file")
-        self._journal.append_run([claim_fact(progress, claim, row, contracts[claim.contract_number].record, self._zone)
-                                  for claim, row in accepted_rows(decisions.accepted, claims)])
+        self._journal.append_run(claim_facts(
+            progress, ((claim, row, contracts[claim.contract_number].record)
+                       for claim, row in accepted_rows(decisions.accepted, claims)), self._zone))
         for status, count in decisions.counts.items():
             progress.counts[status] = progress.counts.get(status, 0) + count
         header = ResultsWriter().header() if progress.blocks == 0 else b""
@@ -78,6 +81,7 @@ class ChunkAnswerer:
         writer = ResultsWriter()
         lines: list[bytes] = []
         accepted: list[AcceptedClaim] = []
+        coverages = {number: _coverage(stored.record, administrator) for number, stored in contracts.items()}
         for item in chunk:
             if isinstance(item, RowProblem):
                 lines.append(writer.problem_line(item))
@@ -86,13 +90,26 @@ class ChunkAnswerer:
             before = earlier.get(item.claim_number)
             stored = contracts.get(item.contract_number)
             decision = decide_claim(item, stored.record if stored is not None else None, administrator, before,
-                                    same_origin=before is not None and before.origin == here)
+                                    same_origin=before is not None and before.origin == here,
+                                    coverage=coverages.get(item.contract_number))
             if decision.status is Status.ACCEPTED:
                 digest = content_hash(item)
                 accepted.append(AcceptedClaim(item.claim_number, digest, here, item.contract_number))
                 earlier[item.claim_number] = ClaimRecord(item.claim_number, digest, here)
             lines.append(writer.decision_line(item, decision))
         return _Decisions(lines, accepted, writer.counts, bool(known))
+
+
+def _coverage(contract: ContractRecord, administrator: str) -> Coverage | None:
+    """The contract's coverage once for the chunk, when a row of this administrator can reach it; None leaves it to
+    decide_claim (which then finds it, or the inconsistency, exactly as it would alone)."""
+    submission = contract.submission
+    if not contract.exists or submission is None or submission.administrator != administrator:
+        return None
+    try:
+        return coverage_of(contract)
+    except ValueError:
+        return None
 
 
 def accepted_rows(accepted: list[AcceptedClaim], rows: list[ClaimRow]) -> Iterator[tuple[AcceptedClaim, ClaimRow]]:
