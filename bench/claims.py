@@ -57,7 +57,7 @@ from function_app import bootstrap as composition
 from function_app.adapters.claims.azure import REGISTRY_PARTITIONS, BlobClaimsInbox, registry_partitions
 from function_app.adapters.claims.memory import MemoryClaimsInbox, MemoryClaimsProgress, MemoryClaimsRegistry
 from function_app.adapters.delivery.memory import MemoryPartnerFiles
-from function_app.adapters.kernel.journal_table import PACK_COUNT
+from function_app.adapters.kernel.journal_table import PACK_COUNT, date_filter
 from function_app.adapters.kernel.memory import MemoryContractStore
 from function_app.bootstrap import Exchange
 from function_app.config import Settings, load_settings
@@ -530,7 +530,7 @@ class Bench:
         self.fact_data_bytes = len(json.dumps(sample.data, ensure_ascii=False).encode()) if sample else 0
         journal = tables.get_table_client(exchange.settings.journal_table)
         self.journal_entities, self.journal_bytes = 0, 0
-        for entity in journal.query_entities(f"PartitionKey eq '{day.isoformat()}'"):
+        for entity in journal.query_entities(date_filter(day)):  # every shard partition of the date
             self.journal_entities += 1
             self.journal_bytes += sum(len(v) for k, v in entity.items() if k.startswith("pack_") and k != PACK_COUNT)
         registry = tables.get_table_client(exchange.settings.claims_table)
