@@ -41,8 +41,9 @@ def date_filter(business_date: date) -> str:
 
 class TableJournal(Journal):
     """Each business date over `shards` partitions, a fact's from its contract number; rows keyed by position. A
-    date reads as one ordered range: one paged query per partition, all fetched ahead side by side and merged by
-    position (a k-way merge: memory holds a few pages per partition, whatever the date's size).
+    date reads as one ordered range: one small query for whether it has any fact, then one paged query per
+    partition, all fetched ahead side by side and merged by position (a k-way merge: memory holds a few pages per
+    partition, whatever the date's size).
 
     The shard count only steers writes. Readers read the configured partitions and find any others of the date
     (one small query after the last configured one), so a date written under another count, or under two while a
@@ -73,6 +74,8 @@ class TableJournal(Journal):
                 self._table.upsert_entity(entity, mode=UpdateMode.REPLACE)
 
     def read(self, business_date: date, after: str | None = None) -> Iterator[JournalFact]:
+        if self._first_partition(business_date, partition_key(business_date, 0), "ge") is None:
+            return  # a date without facts (most of a feed's look-back week) costs one small query, not one a shard
         partitions = [partition_key(business_date, shard) for shard in range(self._shards)]
         ahead = [self._pages(partition, after) for partition in partitions]
         try:
@@ -101,15 +104,17 @@ class TableJournal(Journal):
 
     def _other_partitions(self, business_date: date, last: str) -> Iterator[str]:
         """Partitions of the date after the last configured one: written under a larger shard count."""
-        end = odata_quote(business_date.isoformat() + "~")
-        while True:
-            found = self._table.query_entities(f"PartitionKey gt {odata_quote(last)} and PartitionKey lt {end}",
-                                               results_per_page=1, select=["PartitionKey"])
-            entity = next(iter(found), None)
-            if entity is None:
-                return
-            last = entity["PartitionKey"]
+        while (found := self._first_partition(business_date, last, "gt")) is not None:
+            last = found
             yield last
+
+    def _first_partition(self, business_date: date, bound: str, op: str) -> str | None:
+        """The first partition of the date at (`ge`) or after (`gt`) `bound` that holds an entity: one small query."""
+        end = odata_quote(business_date.isoformat() + "~")
+        found = self._table.query_entities(f"PartitionKey {op} {odata_quote(bound)} and PartitionKey lt {end}",
+                                           results_per_page=1, select=["PartitionKey"])
+        entity = next(iter(found), None)
+        return None if entity is None else str(entity["PartitionKey"])
 
     def dates(self) -> Iterator[date]:
         """One small query per date: the first entity after the last date's partitions (tables list them in order)."""
