@@ -42,7 +42,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from azure.data.tables import TableClient, TableServiceClient
+from azure.core.exceptions import ServiceResponseError
+from azure.data.tables import TableClient, TableServiceClient, UpdateMode
 from azure.storage.blob import BlobBlock, BlobServiceClient, ContainerClient, ContentSettings
 from fnix.dev.azurite import Azurite
 
@@ -177,7 +178,11 @@ class Bench:
                 by_partition.setdefault(entity["PartitionKey"], []).append(entity)
             for entities in by_partition.values():
                 for at in range(0, len(entities), 100):
-                    table().submit_transaction([("create", e) for e in entities[at : at + 100]])
+                    batch = entities[at : at + 100]
+                    try:
+                        table().submit_transaction([("create", e) for e in batch])
+                    except ServiceResponseError:  # a busy Azurite dropped the connection: the batch may have landed
+                        table().submit_transaction([("upsert", e, {"mode": UpdateMode.REPLACE}) for e in batch])
             return len(chunk)
 
         started = time.perf_counter()
