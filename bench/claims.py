@@ -69,7 +69,7 @@ from function_app.adapters.claims.azure import (
 )
 from function_app.adapters.claims.memory import MemoryClaimsInbox, MemoryClaimsProgress, MemoryClaimsRegistry
 from function_app.adapters.delivery.memory import MemoryPartnerFiles
-from function_app.adapters.kernel.journal_table import PACK_COUNT, TableJournal, fact_entity
+from function_app.adapters.kernel.journal_table import PACK_COUNT, TableJournal, date_filter, fact_entity
 from function_app.adapters.kernel.memory import MemoryContractStore
 from function_app.adapters.kernel.table_storage import TRANSACTION_LIMIT
 from function_app.bootstrap import Exchange
@@ -348,13 +348,14 @@ class PackingJournal(Journal):
     """The journal entities the Table journal would store, chunk by chunk (its own `append_run`, packs and all),
     made offline for the writes floor: the same entities, so the same sizes."""
 
-    def __init__(self) -> None:
+    def __init__(self, shards: int) -> None:
         self._recorder = _PackRecorder()
-        self._journal = TableJournal(self._recorder)  # type: ignore[arg-type]
+        self._shards = shards
+        self._journal = TableJournal(self._recorder, shards)  # type: ignore[arg-type]
         self.chunks: list[list[dict[str, Any]]] = []
 
     def append(self, facts: Sequence[JournalFact]) -> None:
-        self.chunks.append([fact_entity(f) for f in facts])
+        self.chunks.append([fact_entity(f, self._shards) for f in facts])
 
     def append_run(self, facts: Sequence[JournalFact]) -> None:
         self._recorder.entities = []
@@ -557,7 +558,7 @@ class Bench:
             files.put(PARTNER, name, container.get_blob_client(name).download_blob().readall())
         contracts = MemoryContractStore()
         contracts.records.update(exchange.contracts.load([*CONTRACTS, OTHER_ADMIN], {}).contracts)
-        registry, journal = MemoryClaimsRegistry(), PackingJournal()
+        registry, journal = MemoryClaimsRegistry(), PackingJournal(exchange.settings.journal_shards)
         intake = ClaimsIntake(exchange.partners, MemoryClaimsInbox(files), registry, MemoryClaimsProgress(), contracts,
                               journal, exchange.settings.zone, clock=lambda: NOW)
         _check_outcome(intake.scan(PARTNER), work)
@@ -658,7 +659,7 @@ class Bench:
         self.fact_data_bytes = len(json.dumps(sample.data, ensure_ascii=False).encode()) if sample else 0
         journal = tables.get_table_client(exchange.settings.journal_table)
         self.journal_entities, self.journal_bytes = 0, 0
-        for entity in journal.query_entities(f"PartitionKey eq '{day.isoformat()}'"):
+        for entity in journal.query_entities(date_filter(day)):  # every shard partition of the date
             self.journal_entities += 1
             self.journal_bytes += sum(len(v) for k, v in entity.items() if k.startswith("pack_") and k != PACK_COUNT)
         registry = tables.get_table_client(exchange.settings.claims_table)

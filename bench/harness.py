@@ -131,6 +131,11 @@ def machine(*, with_memory: bool = True) -> str:
             f"Python {platform.python_version()}, Azurite {azurite} (package.json), Node {node or 'unknown'}")
 
 
+def load_average() -> str:
+    """The machine's load average over 1, 5 and 15 minutes, as `uptime` shows it: how busy it was beside the run."""
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def code_version() -> str:
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()

@@ -138,8 +138,8 @@ def _rows(settings: Settings, store: MemoryContractStore, entry: InboxEntry) -> 
     record = store.records[entry.routing_key].record
     claim = store.claims[entry.input_key]
     return EventRows(record_entity(partition, entry.routing_key, record), inbox_entity(partition, entry),
-                     fact_entity(fact), claim_entity(claim_partition(entry.input_key, settings.contract_partitions),
-                                                     claim))
+                     fact_entity(fact, settings.journal_shards),
+                     claim_entity(claim_partition(entry.input_key, settings.contract_partitions), claim))
 
 
 # A journal position starts with the time its batch was decided (InboundMessage.position): an offline derivation

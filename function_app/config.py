@@ -55,6 +55,7 @@ class Settings:
     retention: Retention = field(default_factory=Retention)
     state_rules: StateRules = field(default_factory=StateRules)
     api_callers: CallerMap = field(default_factory=dict, hash=False)  # client id -> dealer or lienholder (API.md)
+    journal_shards: int = 4  # Table partitions each business date's journal facts are spread over
     in_azure: bool = False  # on App Service (WEBSITE_INSTANCE_ID): Entra ID in front, no development identity
     event_hub_connection: str | None = field(default=None, repr=False)  # a connection string (local, emulator)
     event_hub_namespace: str | None = None  # in Azure: reached with the app's managed identity
@@ -114,6 +115,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         or (f"https://{account}.queue.core.windows.net" if account else None),
         zone=_zone(env.get("BUSINESS_TIMEZONE", "America/Chicago")),
         contract_partitions=_int(env, "CONTRACT_PARTITIONS", 4, 1, 100),
+        journal_shards=_int(env, "JOURNAL_SHARDS", 4, 1, 32),
         hold=timedelta(hours=_int(env, "CANCELLATION_HOLD_HOURS", 72, 1, 24 * 30)),
         catalogue=_catalogue(env.get("PRODUCT_CATALOGUE_FILE")),
         namespace=_namespace(env.get("STORAGE_NAMESPACE", "")),

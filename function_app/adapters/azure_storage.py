@@ -40,7 +40,7 @@ def azure_storage(
     tables, blobs, queues = _clients(settings, options)
     return Storage(
         contracts=TableContractStore(ensure_table(tables, settings.contracts_table), settings.contract_partitions),
-        journal=TableJournal(ensure_table(tables, settings.journal_table)),
+        journal=TableJournal(ensure_table(tables, settings.journal_table), settings.journal_shards),
         dead_letters=BlobDeadLetters(ensure_container(blobs, settings.dead_letter_container)),
         deliveries=TableDeliveryStates(ensure_table(tables, settings.deliveries_table)),
         partner_files=BlobPartnerFiles(blobs, settings.namespace),

@@ -57,6 +57,11 @@ param businessTimezone string = 'America/Chicago'
 @maxValue(100)
 param contractPartitions int = 4
 
+@description('Table partitions each business date of the journal is spread over (JOURNAL_SHARDS, 1-32).')
+@minValue(1)
+@maxValue(32)
+param journalShards int = 4
+
 @description('Hours a cancellation waits for its contract (CANCELLATION_HOLD_HOURS).')
 @minValue(1)
 @maxValue(720)
@@ -229,6 +234,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'CONTRACT_PARTITIONS'
           value: string(contractPartitions)
+        }
+        {
+          name: 'JOURNAL_SHARDS'
+          value: string(journalShards)
         }
         {
           name: 'CANCELLATION_HOLD_HOURS'

@@ -43,8 +43,8 @@ def contract_store(settings: Settings) -> TableContractStore:
     return TableContractStore(ensure_table(_tables(settings), settings.contracts_table), settings.contract_partitions)
 
 
-def journal(settings: Settings) -> TableJournal:
-    return TableJournal(ensure_table(_tables(settings), settings.journal_table))
+def journal(settings: Settings, page: int = 1000) -> TableJournal:
+    return TableJournal(ensure_table(_tables(settings), settings.journal_table), settings.journal_shards, page)
 
 
 def in_flight(settings: Settings) -> TableInFlight:

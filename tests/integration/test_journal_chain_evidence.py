@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from azure.data.tables import TableClient, TableServiceClient, UpdateMode
 
+from function_app.adapters.kernel.journal_table import date_filter
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import Settings
 from function_app.domain.reconciliation.model import Break, BreakKind
@@ -64,7 +65,7 @@ def test_a_fact_edited_in_the_journal_table_is_named_by_the_seal_and_the_manifes
 ) -> None:
     assert seal(exchange) is SealOutcome.SEALED
     table = journal_table(storage_settings)
-    entities = sorted(table.query_entities(f"PartitionKey eq '{DAY.isoformat()}'"), key=lambda e: e["RowKey"])
+    entities = sorted(table.query_entities(date_filter(DAY)), key=lambda e: e["RowKey"])
     target = entities[2]
     original = dict(target)
     data = json.loads(target["data"])
@@ -89,7 +90,7 @@ def test_a_fact_removed_before_the_date_was_sealed_is_still_contradicted_by_the_
     exchange: Exchange, storage_settings: Settings
 ) -> None:
     table = journal_table(storage_settings)
-    last = max(table.query_entities(f"PartitionKey eq '{DAY.isoformat()}'"), key=lambda e: e["RowKey"])
+    last = max(table.query_entities(date_filter(DAY)), key=lambda e: e["RowKey"])
     table.delete_entity(last["PartitionKey"], last["RowKey"])
     assert seal(exchange) is SealOutcome.SEALED  # the seal can only hold what the journal gives by then
     found = chain_breaks(exchange)

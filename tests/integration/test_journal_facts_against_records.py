@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from azure.data.tables import TableClient, TableServiceClient, UpdateMode
 
+from function_app.adapters.kernel.journal_table import date_filter
 from function_app.bootstrap import Exchange, bootstrap
 from function_app.config import Settings
 from function_app.domain.reconciliation.model import Break, BreakKind
@@ -36,7 +37,7 @@ def journal(storage_settings: Settings) -> Iterator[TableClient]:
 
 
 def entity_of(journal: TableClient, number: str) -> dict[str, Any]:
-    [entity] = [e for e in journal.query_entities(f"PartitionKey eq '{DAY.isoformat()}'")
+    [entity] = [e for e in journal.query_entities(date_filter(DAY))
                 if e["contract_number"] == number]
     return dict(entity)
 

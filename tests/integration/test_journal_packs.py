@@ -9,6 +9,7 @@ import pytest
 from azure.data.tables import TableServiceClient
 
 from function_app.adapters.kernel import journal_table
+from function_app.adapters.kernel.journal_table import date_filter
 from function_app.bootstrap import bootstrap
 from function_app.config import Settings
 from function_app.domain.kernel.journal import FactKind, JournalFact
@@ -25,7 +26,7 @@ def journal_entities(settings: Settings) -> list[dict[str, object]]:
     assert settings.storage_connection is not None
     service = TableServiceClient.from_connection_string(settings.storage_connection)
     table = service.get_table_client(settings.journal_table)
-    return [dict(e) for e in table.query_entities(f"PartitionKey eq '{DAY.isoformat()}'")]
+    return [dict(e) for e in table.query_entities(date_filter(DAY))]
 
 
 def test_a_run_that_compresses_badly_is_split_into_packs_within_the_limits(storage_settings: Settings) -> None:

@@ -33,6 +33,8 @@ def test_managed_identity_account_name_gives_service_uris() -> None:
         ({"CONTRACT_PARTITIONS": "0"}, "CONTRACT_PARTITIONS"),
         ({"CONTRACT_PARTITIONS": "eight"}, "CONTRACT_PARTITIONS"),
         ({"CANCELLATION_HOLD_HOURS": "-1"}, "CANCELLATION_HOLD_HOURS"),
+        ({"JOURNAL_SHARDS": "0"}, "JOURNAL_SHARDS"),
+        ({"JOURNAL_SHARDS": "33"}, "JOURNAL_SHARDS"),
         ({"STORAGE_NAMESPACE": "Has-Dash"}, "STORAGE_NAMESPACE"),
         ({"PRODUCT_CATALOGUE_FILE": "/no/such/catalogue.json"}, "PRODUCT_CATALOGUE_FILE"),
         # values that pass str.isdigit / str.isalnum but that int() or storage names refuse
@@ -69,6 +71,7 @@ def test_the_longest_namespace_still_makes_valid_container_and_table_names() -> 
     settings = load_settings({"STORAGE_NAMESPACE": "n" * NAMESPACE_MAX, "CONTRACT_PARTITIONS": " 8 "})
     longest_container = f"{settings.namespace}partner-{'a' * 40}"
     assert len(longest_container) <= 63 and settings.contract_partitions == 8
+    assert (settings.journal_shards, load_settings({"JOURNAL_SHARDS": "1"}).journal_shards) == (4, 1)
     assert all(len(name) <= 63 and name.isalnum() for name in (settings.claim_files_table, settings.breaks_table))
 
 

@@ -205,7 +205,9 @@ def _where_to_look(exchange: Exchange, day: date, files: dict[str, Path], feedba
     for hub, path in sorted(files.items()):
         print(f"  events sent to `{hub}`:  {path}")
     print(f"  feedback sent to `dealer-feedback`:  {feedback}")
-    journal = f"table `{settings.journal_table}`, partition {day}"
+    shards = settings.journal_shards
+    journal = (f"table `{settings.journal_table}`, partition {day}" if shards == 1 else
+               f"table `{settings.journal_table}`, partitions {day} to {day}_{shards - 1:02d}")
     print(f"  journal ({journal}):  {report.facts} facts this run")
     print(
         f"  dead letters (container `{settings.dead_letter_container}`):  "

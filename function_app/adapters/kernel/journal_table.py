@@ -1,68 +1,123 @@
-"""The journal in Azure Table Storage: accepted facts by business date, in position order."""
+"""The journal in Azure Table Storage: accepted facts by business date, in position order, over a few partitions."""
 
 from __future__ import annotations
 
+import heapq
 import json
 import zlib
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from azure.data.tables import TableClient, UpdateMode
 
+from function_app.adapters.kernel.contract_rows import bucket
 from function_app.adapters.kernel.json_properties import PIECE_BYTES, PIECES
-from function_app.adapters.kernel.overlap import prefetched
+from function_app.adapters.kernel.overlap import PagesAhead
 from function_app.adapters.kernel.table_storage import TRANSACTION_LIMIT, delete_rows, odata_quote
 from function_app.domain.kernel.journal import FactKind, JournalFact
 from function_app.service_layer.kernel.ports import Journal
 
+PAGE = 1000  # entities per page of a read (Table Storage's most)
+
+
+def shard_of(contract_number: str, shards: int) -> int:
+    """A contract's shard: a stable hash of its number, so its facts stay in one partition, in position order."""
+    return bucket(contract_number, shards)
+
+
+def partition_key(business_date: date, shard: int) -> str:
+    """Shard 0 is the bare date, the one partition a date had before sharding; shard k the date and `_kk`."""
+    day = business_date.isoformat()
+    return day if shard == 0 else f"{day}_{shard:02d}"
+
+
+def date_filter(business_date: date) -> str:
+    """Every partition of the date, whatever shard count wrote it (`~` sorts after `_` and digits)."""
+    day = business_date.isoformat()
+    return f"PartitionKey ge {odata_quote(day)} and PartitionKey lt {odata_quote(day + '~')}"
+
 
 class TableJournal(Journal):
-    """One partition per business date, rows keyed by position: a date reads as one ordered range.
+    """Each business date over `shards` partitions, a fact's from its contract number; rows keyed by position. A
+    date reads as one ordered range: one small query for whether it has any fact, then one paged query per
+    partition, all fetched ahead side by side and merged by position (a k-way merge: memory holds a few pages per
+    partition, whatever the date's size).
 
-    A run of facts (`append_run`) is stored as packs: one entity holding many facts, compressed, keyed by the
-    position of its last fact, so that a range query from any position still finds the pack that holds the
-    facts after it. Table Storage serves a partition at about 2,000 entities a second, so a claims file of a
+    The shard count only steers writes. Readers read the configured partitions and find any others of the date
+    (one small query after the last configured one), so a date written under another count, or under two while a
+    deployment changes it, reads whole; the same fact stored in two partitions (rewritten after a change) reads once.
+
+    A run of facts (`append_run`) is stored as packs, per partition: one entity holding many facts, compressed,
+    keyed by the position of its last fact, so that a range query from any position still finds the pack that holds
+    the facts after it. Table Storage serves a partition at about 2,000 entities a second, so a claims file of a
     million rows written fact by fact would hold up every other writer of that date for minutes.
     """
 
-    def __init__(self, table: TableClient) -> None:
+    def __init__(self, table: TableClient, shards: int = 1, page: int = PAGE) -> None:
         self._table = table
+        self._shards = shards
+        self._page = page
 
     def append(self, facts: Sequence[JournalFact]) -> None:
-        for rows in _by_date(facts).values():
+        for rows in self._by_partition(facts).values():
             for start in range(0, len(rows), TRANSACTION_LIMIT):
                 chunk = rows[start : start + TRANSACTION_LIMIT]
                 self._table.submit_transaction(
-                    [("upsert", fact_entity(f), {"mode": UpdateMode.REPLACE}) for f in chunk]
+                    [("upsert", fact_entity(f, self._shards), {"mode": UpdateMode.REPLACE}) for f in chunk]
                 )
 
     def append_run(self, facts: Sequence[JournalFact]) -> None:
-        for rows in _by_date(facts).values():
-            for entity in _packs(rows):
+        for partition, rows in self._by_partition(facts).items():
+            for entity in _packs(partition, rows):
                 self._table.upsert_entity(entity, mode=UpdateMode.REPLACE)
 
     def read(self, business_date: date, after: str | None = None) -> Iterator[JournalFact]:
-        query = f"PartitionKey eq {odata_quote(business_date.isoformat())}"
+        if self._first_partition(business_date, partition_key(business_date, 0), "ge") is None:
+            return  # a date without facts (most of a feed's look-back week) costs one small query, not one a shard
+        partitions = [partition_key(business_date, shard) for shard in range(self._shards)]
+        ahead = [self._pages(partition, after) for partition in partitions]
+        try:
+            for partition in self._other_partitions(business_date, partitions[-1]):
+                partitions.append(partition)
+                ahead.append(self._pages(partition, after))
+            streams = [_in_order(p, pages, after) for p, pages in zip(partitions, ahead, strict=True)]
+            here: list[JournalFact] = []  # the facts read at the current position
+            for fact in heapq.merge(*streams, key=_position):
+                if here and here[0].position == fact.position:
+                    if fact in here:
+                        continue  # one fact stored in two partitions (rewritten under another shard count): once
+                else:
+                    here.clear()
+                here.append(fact)
+                yield fact
+        finally:
+            for pages in ahead:
+                pages.close()
+
+    def _pages(self, partition: str, after: str | None) -> PagesAhead[Mapping[str, Any]]:
+        query = f"PartitionKey eq {odata_quote(partition)}"
         if after is not None:
             query += f" and RowKey gt {odata_quote(after)}"
-        pages = self._table.query_entities(query, results_per_page=1000).by_page()
-        last = after or ""
-        for entity in prefetched(pages):
-            for fact in _unpacked(entity) if PACK_COUNT in entity else [fact_from_entity(entity)]:
-                if fact.position <= last:
-                    if after is not None and fact.position <= after:
-                        continue  # the earlier facts of the pack that holds the watermark
-                    raise RuntimeError(
-                        f"journal {business_date}: fact {fact.position} stored after {last}; "
-                        "a run of facts was appended across another writer's positions"
-                    )
-                last = fact.position
-                yield fact
+        return PagesAhead(self._table.query_entities(query, results_per_page=self._page).by_page())
+
+    def _other_partitions(self, business_date: date, last: str) -> Iterator[str]:
+        """Partitions of the date after the last configured one: written under a larger shard count."""
+        while (found := self._first_partition(business_date, last, "gt")) is not None:
+            last = found
+            yield last
+
+    def _first_partition(self, business_date: date, bound: str, op: str) -> str | None:
+        """The first partition of the date at (`ge`) or after (`gt`) `bound` that holds an entity: one small query."""
+        end = odata_quote(business_date.isoformat() + "~")
+        found = self._table.query_entities(f"PartitionKey {op} {odata_quote(bound)} and PartitionKey lt {end}",
+                                           results_per_page=1, select=["PartitionKey"])
+        entity = next(iter(found), None)
+        return None if entity is None else str(entity["PartitionKey"])
 
     def dates(self) -> Iterator[date]:
-        """One small query per date: the first entity after the last date found (tables list partitions in order)."""
+        """One small query per date: the first entity after the last date's partitions (tables list them in order)."""
         last = ""
         while True:
             found = self._table.query_entities(f"PartitionKey gt {odata_quote(last)}", results_per_page=1,
@@ -70,26 +125,53 @@ class TableJournal(Journal):
             entity = next(iter(found), None)
             if entity is None:
                 return
-            last = entity["PartitionKey"]
-            yield date.fromisoformat(last)
+            day = date.fromisoformat(entity["PartitionKey"][:10])
+            last = day.isoformat() + "~"
+            yield day
 
     def delete_date(self, business_date: date) -> None:
-        partition = business_date.isoformat()
-        rows = self._table.query_entities(f"PartitionKey eq {odata_quote(partition)}", select=["RowKey"])
-        delete_rows(self._table, partition, [entity["RowKey"] for entity in rows])
+        rows: dict[str, list[str]] = defaultdict(list)
+        for entity in self._table.query_entities(date_filter(business_date), select=["PartitionKey", "RowKey"]):
+            rows[entity["PartitionKey"]].append(entity["RowKey"])
+        for partition, keys in rows.items():
+            delete_rows(self._table, partition, keys)
+
+    def _by_partition(self, facts: Sequence[JournalFact]) -> dict[str, list[JournalFact]]:
+        """The facts per partition, each position once, in position order."""
+        by_partition: dict[str, dict[str, JournalFact]] = defaultdict(dict)
+        for fact in facts:
+            by_partition[partition_of(fact, self._shards)][fact.position] = fact
+        return {partition: [rows[p] for p in sorted(rows)] for partition, rows in by_partition.items()}
 
 
 PACK_COUNT = "pack_facts"
 
 
-def _by_date(facts: Sequence[JournalFact]) -> dict[date, list[JournalFact]]:
-    by_date: dict[date, dict[str, JournalFact]] = defaultdict(dict)
-    for fact in facts:
-        by_date[fact.business_date][fact.position] = fact
-    return {day: [rows[p] for p in sorted(rows)] for day, rows in by_date.items()}
+def partition_of(fact: JournalFact, shards: int) -> str:
+    return partition_key(fact.business_date, shard_of(fact.contract_number, shards))
 
 
-def _packs(facts: list[JournalFact]) -> Iterator[dict[str, Any]]:
+def _position(fact: JournalFact) -> str:
+    return fact.position
+
+
+def _in_order(partition: str, entities: Iterable[Mapping[str, Any]], after: str | None) -> Iterator[JournalFact]:
+    """One partition's facts after `after`, packs unpacked, checked to come in strictly rising position order."""
+    last = after or ""
+    for entity in entities:
+        for fact in _unpacked(entity) if PACK_COUNT in entity else [fact_from_entity(entity)]:
+            if fact.position <= last:
+                if after is not None and fact.position <= after:
+                    continue  # the earlier facts of the pack that holds the watermark
+                raise RuntimeError(
+                    f"journal partition {partition}: fact {fact.position} stored after {last}; "
+                    "a run of facts was appended across another writer's positions"
+                )
+            last = fact.position
+            yield fact
+
+
+def _packs(partition: str, facts: list[JournalFact]) -> Iterator[dict[str, Any]]:
     """Entities of at most PIECES pieces: a run that compresses to more is halved, the same way each time."""
     document = json.dumps([f.to_json() for f in facts], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     payload = zlib.compress(document.encode("utf-8"), 6)
@@ -97,11 +179,11 @@ def _packs(facts: list[JournalFact]) -> Iterator[dict[str, Any]]:
         if len(facts) == 1:
             raise ValueError(f"journal fact {facts[0].position} is too large to store ({len(payload)} bytes packed)")
         middle = len(facts) // 2
-        yield from _packs(facts[:middle])
-        yield from _packs(facts[middle:])
+        yield from _packs(partition, facts[:middle])
+        yield from _packs(partition, facts[middle:])
         return
     entity: dict[str, Any] = {
-        "PartitionKey": facts[0].business_date.isoformat(),
+        "PartitionKey": partition,
         "RowKey": facts[-1].position,
         "first_position": facts[0].position,
         PACK_COUNT: len(facts),
@@ -120,10 +202,10 @@ def _unpacked(entity: Mapping[str, Any]) -> list[JournalFact]:
     return facts
 
 
-def fact_entity(fact: JournalFact) -> dict[str, Any]:
-    """A fact appended on its own: one entity, keyed by business date and position."""
+def fact_entity(fact: JournalFact, shards: int) -> dict[str, Any]:
+    """A fact appended on its own: one entity, keyed by its partition (date and shard) and position."""
     return {
-        "PartitionKey": fact.business_date.isoformat(),
+        "PartitionKey": partition_of(fact, shards),
         "RowKey": fact.position,
         "kind": fact.kind.value,
         "contract_number": fact.contract_number,
@@ -140,7 +222,7 @@ def fact_entity(fact: JournalFact) -> dict[str, Any]:
 
 def fact_from_entity(entity: Mapping[str, Any]) -> JournalFact:
     return JournalFact(
-        business_date=date.fromisoformat(entity["PartitionKey"]),
+        business_date=date.fromisoformat(entity["PartitionKey"][:10]),
         position=entity["RowKey"],
         kind=FactKind(entity["kind"]),
         contract_number=entity["contract_number"],

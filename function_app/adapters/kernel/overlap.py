@@ -18,28 +18,42 @@ def prefetched(pages: Iterable[Iterable[T]], depth: int = 2) -> Iterator[T]:
 
     An error while fetching is raised here, in the caller; a caller that stops early stops the fetching.
     """
-    buffer: queue.Queue[Any] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
+    ahead = PagesAhead(pages, depth)
+    try:
+        yield from ahead
+    finally:
+        ahead.close()
 
-    def fetch() -> None:
+
+class PagesAhead(Iterable[T]):
+    """Fetches `pages` on a background thread from the moment it is made, up to `depth` pages ahead: several of
+    them started together wait for their first pages side by side. Iterate it once; `close` stops the fetching
+    (the owner calls it, also when it stops early)."""
+
+    def __init__(self, pages: Iterable[Iterable[T]], depth: int = 2) -> None:
+        self._buffer: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._pages = pages
+        threading.Thread(target=self._fetch, name="prefetch", daemon=True).start()
+
+    def _fetch(self) -> None:
         try:
-            for page in pages:
-                if not _offer(buffer, list(page), stop):
+            for page in self._pages:
+                if not _offer(self._buffer, list(page), self._stop):
                     return
         except BaseException as exc:  # handed to the caller, who re-raises it
-            _offer(buffer, exc, stop)
+            _offer(self._buffer, exc, self._stop)
             return
-        _offer(buffer, _DONE, stop)
+        _offer(self._buffer, _DONE, self._stop)
 
-    worker = threading.Thread(target=fetch, name="prefetch", daemon=True)
-    worker.start()
-    try:
-        while (item := buffer.get()) is not _DONE:
+    def __iter__(self) -> Iterator[T]:
+        while (item := self._buffer.get()) is not _DONE:
             if isinstance(item, BaseException):
                 raise item
             yield from item
-    finally:
-        stop.set()
+
+    def close(self) -> None:
+        self._stop.set()
 
 
 def _offer(buffer: queue.Queue[Any], item: object, stop: threading.Event) -> bool:
