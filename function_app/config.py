@@ -207,13 +207,18 @@ def _namespace(raw: str) -> str:
     return raw
 
 
+def _json_file(setting: str, path: Path) -> object:
+    """A configuration file's JSON; unreadable or not JSON stops start-up naming the setting and the file."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:  # RecursionError: nesting deeper than the parser goes
+        raise ConfigError(f"{setting}: cannot read {_shown(str(path))}: {str(exc)[:200]}") from exc
+
+
 def _catalogue(path: str | None) -> Catalogue:
     if not path:
         return DEFAULT_CATALOGUE
-    try:
-        overrides = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as exc:
-        raise ConfigError(f"PRODUCT_CATALOGUE_FILE: cannot read {_shown(path)}: {str(exc)[:200]}") from exc
+    overrides = _json_file("PRODUCT_CATALOGUE_FILE", Path(path))
     if not isinstance(overrides, dict):
         raise ConfigError(f"PRODUCT_CATALOGUE_FILE: {path} must hold a JSON object keyed by product type")
     try:
@@ -226,23 +231,17 @@ def _state_rules(path: Path) -> StateRules:
     """The default file too must be there: a deployment that lost its rules would refund less than the law says.
     No rules at all is said with `{"rules": []}`."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as exc:
-        raise ConfigError(f"STATE_RULES: cannot read {_shown(str(path))}: {str(exc)[:200]}") from exc
-    try:
-        return state_rules_from_document(document)
+        return state_rules_from_document(_json_file("STATE_RULES", path))
     except StateRuleError as exc:
         raise ConfigError(f"STATE_RULES {path}: {exc}") from exc
+
+
 def _callers(raw: str | None) -> CallerMap:
     """The default file may be absent (no caller then); a file that is named must be there and right."""
     path = _path(raw, DEFAULT_API_CALLERS, "API_CALLERS")
     if not raw and not path.exists():
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as exc:
-        raise ConfigError(f"API_CALLERS: cannot read {_shown(str(path))}: {str(exc)[:200]}") from exc
-    try:
-        return parse_callers(data)
+        return parse_callers(_json_file("API_CALLERS", path))
     except CallerMapError as exc:
         raise ConfigError(f"API_CALLERS {path}: {exc}") from exc
