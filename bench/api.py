@@ -445,12 +445,7 @@ def render(result: Result, args: argparse.Namespace, command: str) -> str:
         "| — |",
         f"| status p99 / read p99 (server process) | {ratio['status']:.2f}× | — | — |",
         f"| quote p99 / read p99 (server in this process's thread) | {ratio['quote-thread']:.2f}× | — | — |",
-        "",
-        "Command (from the repository root):",
-        "",
-        "```",
-        command,
-        "```",
+        *harness.command_block(command),
     ]
     if result.profile is not None:
         n = result.profiled_quotes  # the warm-up's quotes included: the profiler ran from the server's start

@@ -973,7 +973,7 @@ def render(outcome: Run, args: argparse.Namespace, argv: Sequence[str]) -> str:
         total = outcome.profile_seconds
         lines += [f"| {label} | {s:.1f} | {s / total:.0%} |" for label, s in outcome.breakdown]
         lines += ["", "```", outcome.profile.strip(), "```"]
-    lines += ["", "Command (from the repository root):", "", "```", harness.command("bench.claims", argv), "```"]
+    lines += harness.command_block(harness.command("bench.claims", argv))
     return "\n".join(lines) + "\n"
 
 

@@ -483,7 +483,7 @@ def render(results: Sequence[SizeResult], args: argparse.Namespace, argv: Sequen
     lines += ["", "Floor, Azurite's answer time per page of 1000 (ms; first, median, last page):", ""]
     lines += [f"- {facts:,} facts: {ms[0]:.0f}, {statistics.median(ms):.0f}, {ms[-1]:.0f}" for facts, ms in page_rows]
     lines += ["", *_azurite_notes(results, args.journal_shards)]
-    lines += ["", "Command (from the repository root):", "", "```", harness.command("bench.delivery", argv), "```"]
+    lines += harness.command_block(harness.command("bench.delivery", argv))
     for result in results:
         if result.profile is not None:
             lines += ["", f"Real path under cProfile, {result.facts:,} facts (one extra run, not in the timings):",

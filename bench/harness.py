@@ -95,6 +95,11 @@ def command(module: str, argv: Sequence[str]) -> str:
     return shlex.join([str(shown), "-m", module, *argv])
 
 
+def command_block(command_line: str) -> list[str]:
+    """The report's closing lines: the command that reproduces the run, as a fenced block."""
+    return ["", "Command (from the repository root):", "", "```", command_line, "```"]
+
+
 def sizes(text: str) -> list[int]:
     """`--sizes 100000,1000000` (underscores and spaces allowed)."""
     try:

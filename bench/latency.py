@@ -321,7 +321,7 @@ def render(ceilings: list[Step], levels: list[list[Step]], args: argparse.Namesp
         lines.append(f"| real p99 / raw p99 at {real.load:.0%} load | {ratio:.2f}× "
                      f"| {'≤ ' + str(TARGET) + '×' if judged else '—'} "
                      f"| {harness.met(ratio <= TARGET) if judged else '—'} |")
-    lines += ["", "Command (from the repository root):", "", "```", command, "```"]
+    lines += harness.command_block(command)
     if profile is not None:
         lines += ["", "Real path at 50 % load under cProfile (one extra run, not in the timings above):", "", "```",
                   profile.strip(), "```"]

@@ -297,12 +297,7 @@ def render(rounds: Sequence[list[Run]], args: argparse.Namespace, command: str, 
         f"| (c) Table requests per accepted event, batch size {args.batch_size} | {per_event:.3f} "
         f"| ≤ {REQUESTS_PER_EVENT} | {harness.met(per_event <= REQUESTS_PER_EVENT)} |",
         f"| (c) Blob requests in the timed slices | {blob_requests} | — | — |",
-        "",
-        "Command (from the repository root):",
-        "",
-        "```",
-        command,
-        "```",
+        *harness.command_block(command),
     ]
     if profile is not None:
         lines += ["", "Real path under cProfile (one extra run, not in the timings above):", "", "```",
