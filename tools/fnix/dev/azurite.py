@@ -55,7 +55,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -147,7 +147,8 @@ class Azurite:
 
     ``location`` is the persistence directory (default ``<project_root>/.azurite``, git-ignored);
     ``in_memory=True`` runs with ``--inMemoryPersistence`` instead (data is lost on stop; the log goes
-    to ``location`` if given, else to a temporary directory removed by :meth:`stop`).
+    to ``location`` if given, else to a temporary directory removed by :meth:`stop`). ``env`` is added to the
+    environment Azurite starts with (a benchmark's ``NODE_OPTIONS``).
 
     :meth:`start` picks fresh free ports every time; :meth:`restart` keeps the ports and the location,
     so clients built from the old connection string reconnect to the restarted emulator.
@@ -158,9 +159,11 @@ class Azurite:
     reach it directly -- the parent's exit hook stops it gracefully instead.
     """
 
-    def __init__(self, project_root: Path, location: Path | None = None, in_memory: bool = False) -> None:
+    def __init__(self, project_root: Path, location: Path | None = None, in_memory: bool = False,
+                 env: Mapping[str, str] | None = None) -> None:
         self._project_root = Path(project_root).resolve()
         self._in_memory = in_memory
+        self._env = dict(env or {})  # added to the process's environment (a benchmark's NODE_OPTIONS)
         if location is not None:
             self._location: Path | None = Path(location).resolve()
         elif in_memory:
@@ -379,7 +382,7 @@ class Azurite:
         log_dir = self._log_dir()
         log_dir.mkdir(parents=True, exist_ok=True)
         log_path = log_dir / _LOG_NAME
-        env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
+        env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV} | self._env
         with log_path.open("ab") as log:
             offset = log.tell()
             log.write(f"--- fnix: starting Azurite on ports {endpoints.ports}\n".encode())
