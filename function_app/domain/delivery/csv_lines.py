@@ -59,7 +59,7 @@ def line_maker(fields: Sequence[str], pii: PiiLevel) -> Callable[[JournalFact], 
         if field.kind is FieldKind.MONEY:
             amount = _Amount()
             amounts.append(amount)
-            columns.append(_money_column(field, pii, amount))
+            columns.append(_money_column(field, pii, amount, steps))
         else:
             columns.append(_column(field, pii, steps))
     walk = steps.walk
@@ -71,30 +71,56 @@ def line_maker(fields: Sequence[str], pii: PiiLevel) -> Callable[[JournalFact], 
     return make
 
 
-def _money_column(field: Field, pii: PiiLevel, amount: _Amount) -> Column:
+def _money_column(field: Field, pii: PiiLevel, amount: _Amount, steps: _Steps) -> Column:
     extract, mask, kind = field.extract, mask_for(field, pii), field.kind
+    if field.path is None or mask is not None:
 
-    def column(fact: JournalFact, nodes: list[Any]) -> str:
-        cell = masked(mask, extract(fact))
-        if isinstance(cell, Decimal):
-            amount.value = cents(cell)
-            return f"{amount.value:f}"
-        amount.value = None
-        return csv_cell(cell, kind)
+        def column(fact: JournalFact, nodes: list[Any]) -> str:
+            cell = masked(mask, extract(fact))
+            if isinstance(cell, Decimal):
+                amount.value = cents(cell)
+                return f"{amount.value:f}"
+            amount.value = None
+            return csv_cell(cell, kind)
 
-    return column
+        return column
+    parent, key = steps.node(field.path[:-1]), field.path[-1]
+
+    def data_column(fact: JournalFact, nodes: list[Any]) -> str:
+        node = nodes[parent]
+        value = node.get(key) if isinstance(node, dict) else None
+        if value is None:
+            amount.value = None
+            return ""
+        amount.value = cents(Decimal(str(value)))
+        return f"{amount.value:f}"
+
+    return data_column
 
 
 def _column(field: Field, pii: PiiLevel, steps: _Steps) -> Column:
-    mask, kind = mask_for(field, pii), field.kind
-    if field.path is None or (mask is not None and kind not in TEXTUAL):
-        extract = field.extract
+    mask, kind, extract = mask_for(field, pii), field.kind, field.extract
+    if mask is not None and (field.path is None or kind not in TEXTUAL):
         return lambda fact, nodes: csv_cell(masked(mask, extract(fact)), kind)
+    memo: dict[Any, str] = {}
+    if field.path is None:  # a fact attribute: its cell as csv_cell writes it
+
+        def fact_column(fact: JournalFact, nodes: list[Any]) -> str:
+            cell = extract(fact)
+            if type(cell) not in _REMEMBERED:
+                return csv_cell(cell, kind)
+            text = memo.get(cell)
+            if text is None:
+                if len(memo) >= MEMO_SIZE:
+                    memo.clear()
+                text = memo[cell] = csv_cell(cell, kind)
+            return text
+
+        return fact_column
     parent, key = steps.node(field.path[:-1]), field.path[-1]
     text_of = _TEXTS[kind] if mask is None else _masked_text(mask)
-    memo: dict[str, str] = {}
 
-    def column(fact: JournalFact, nodes: list[Any]) -> str:
+    def data_column(fact: JournalFact, nodes: list[Any]) -> str:
         node = nodes[parent]
         value = node.get(key) if isinstance(node, dict) else None
         if value is None:
@@ -108,7 +134,10 @@ def _column(field: Field, pii: PiiLevel, steps: _Steps) -> Column:
             text = memo[value] = text_of(value)
         return text
 
-    return column
+    return data_column
+
+
+_REMEMBERED = (str, date)  # cells whose equal values always write the same text (unlike 1, 1.0 and True)
 
 
 class _Steps:
