@@ -88,3 +88,11 @@ JSON_VALUES = st.recursive(
 def test_a_facts_canonical_json_is_its_json_with_sorted_keys_and_no_spaces(fact: JournalFact) -> None:
     assert canonical_json(fact) == json.dumps(fact.to_json(), ensure_ascii=False, sort_keys=True,
                                               separators=(",", ":"))
+
+
+@pytest.mark.parametrize("odd", [{"revision": True}, {"contract_number": 7}, {"oem": 1.5}, {"source": None},
+                                 {"dealer_code": ["D1"]}])
+def test_a_fact_whose_text_fields_hold_other_values_is_written_as_json_writes_them(odd: dict[str, object]) -> None:
+    strange = replace(FACTS[0], **odd)  # type: ignore[arg-type]
+    assert canonical_json(strange) == json.dumps(strange.to_json(), ensure_ascii=False, sort_keys=True,
+                                                 separators=(",", ":"))

@@ -57,21 +57,22 @@ class FileBuilder:
         own = claim.business_date.isoformat()
         cursors = {day: ChainCursor(claim.chain_from.get(day) or self._facts.chain_at(day, after))
                    for day, (after, _) in claim.ranges.items()}
-        for fact in self._facts.in_ranges(claim.ranges):
-            day = fact.business_date.isoformat()
-            value = cursors[day].advance(fact)
-            if not feed.receives(fact):
-                continue
-            if day == own:
-                chain.at_last_record = value
-            span = lineage.get(day)
-            if span is None:
-                lineage[day] = Span(fact.position, fact.position)
-            else:
-                span.last = fact.position
-            if progress is not None:
-                progress(1)
-            yield fact
+        receives = feed.receives
+        for day, facts in self._facts.day_by_day(claim.ranges):
+            advance, span = cursors[day].advance, lineage.get(day)
+            for fact in facts:
+                value = advance(fact)
+                if not receives(fact):
+                    continue
+                if day == own:
+                    chain.at_last_record = value
+                if span is None:
+                    span = lineage[day] = Span(fact.position, fact.position)
+                else:
+                    span.last = fact.position
+                if progress is not None:
+                    progress(1)
+                yield fact
         chain.ends.update({day: cursor.value for day, cursor in cursors.items()})
 
 
