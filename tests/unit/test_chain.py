@@ -3,12 +3,15 @@ that fact on, and only from there."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from function_app.domain.kernel.chain import ChainSeal, genesis, links
+from function_app.domain.kernel.chain import ChainSeal, canonical_json, genesis, links
 from function_app.domain.kernel.journal import FactKind, JournalFact
 
 DAY = date(2026, 3, 2)
@@ -68,3 +71,28 @@ def test_a_seal_round_trips_and_refuses_another_chain_version() -> None:
     assert ChainSeal.from_json(seal.to_json()) == seal
     with pytest.raises(ValueError, match="not 'fni-journal-chain/1'"):
         ChainSeal.from_json(seal.to_json() | {"chain": "other/9"})
+
+
+TEXT = st.text(st.characters(codec="utf-8") | st.sampled_from(['"', "\\", "\n", "\u2028", "é"]), max_size=6)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@given(st.builds(JournalFact, business_date=st.dates(), position=TEXT, kind=st.sampled_from(FactKind),
+                 contract_number=TEXT, revision=st.integers(), dealer_code=TEXT, product_type=TEXT,
+                 oem=st.none() | TEXT, administrator=TEXT, event_id=TEXT, source=TEXT,
+                 data=st.dictionaries(TEXT, JSON_VALUES, max_size=4)))
+def test_a_facts_canonical_json_is_its_json_with_sorted_keys_and_no_spaces(fact: JournalFact) -> None:
+    assert canonical_json(fact) == json.dumps(fact.to_json(), ensure_ascii=False, sort_keys=True,
+                                              separators=(",", ":"))
+
+
+@pytest.mark.parametrize("odd", [{"revision": True}, {"contract_number": 7}, {"oem": 1.5}, {"source": None},
+                                 {"dealer_code": ["D1"]}])
+def test_a_fact_whose_text_fields_hold_other_values_is_written_as_json_writes_them(odd: dict[str, object]) -> None:
+    strange = replace(FACTS[0], **odd)  # type: ignore[arg-type]
+    assert canonical_json(strange) == json.dumps(strange.to_json(), ensure_ascii=False, sort_keys=True,
+                                                 separators=(",", ":"))

@@ -158,8 +158,9 @@ def _position(fact: JournalFact) -> str:
 def _in_order(partition: str, entities: Iterable[Mapping[str, Any]], after: str | None) -> Iterator[JournalFact]:
     """One partition's facts after `after`, packs unpacked, checked to come in strictly rising position order."""
     last = after or ""
+    day = date.fromisoformat(partition[:10])
     for entity in entities:
-        for fact in _unpacked(entity) if PACK_COUNT in entity else [fact_from_entity(entity)]:
+        for fact in _unpacked(entity) if PACK_COUNT in entity else [_read_fact(entity, day)]:
             if fact.position <= last:
                 if after is not None and fact.position <= after:
                     continue  # the earlier facts of the pack that holds the watermark
@@ -218,6 +219,28 @@ def fact_entity(fact: JournalFact, shards: int) -> dict[str, Any]:
         "source": fact.source,
         "data": json.dumps(fact.data, ensure_ascii=False, sort_keys=True),
     }
+
+
+_KINDS = {kind.value: kind for kind in FactKind}
+
+
+def _read_fact(entity: Mapping[str, Any], business_date: date) -> JournalFact:
+    """`fact_from_entity` for an entity of a partition of `business_date`, as a read of a whole date makes them."""
+    kind = entity["kind"]
+    return JournalFact(
+        business_date,
+        entity["RowKey"],
+        _KINDS[kind] if kind in _KINDS else FactKind(kind),
+        entity["contract_number"],
+        int(entity["revision"]),
+        entity["dealer_code"],
+        entity["product_type"],
+        entity["oem"] or None,
+        entity["administrator"],
+        entity["event_id"],
+        entity["source"],
+        json.loads(entity["data"]),
+    )
 
 
 def fact_from_entity(entity: Mapping[str, Any]) -> JournalFact:

@@ -45,6 +45,7 @@ class Field:
     width: int
     personal: PersonalData | None
     extract: Callable[[JournalFact], Cell]
+    path: tuple[str, ...] | None = None  # where in the fact's data the value is, for a field read from there
 
 
 _FROM_JSON: Mapping[FieldKind, Callable[[Any], Cell]] = {
@@ -57,7 +58,7 @@ _FROM_JSON: Mapping[FieldKind, Callable[[Any], Cell]] = {
 }
 
 
-def _json_value(fact: JournalFact, path: tuple[str, ...]) -> Any:
+def json_value(fact: JournalFact, path: tuple[str, ...]) -> Any:
     node: Any = fact.data
     for key in path:
         node = node.get(key) if isinstance(node, dict) else None
@@ -69,10 +70,10 @@ def _data(name: str, kind: FieldKind, width: int, path: str, personal: PersonalD
     keys, convert = tuple(path.split(".")), _FROM_JSON[kind]
 
     def extract(fact: JournalFact) -> Cell:
-        value = _json_value(fact, keys)
+        value = json_value(fact, keys)
         return None if value is None else convert(value)
 
-    return Field(name, kind, width, personal, extract)
+    return Field(name, kind, width, personal, extract, keys)
 
 
 def _fact(name: str, kind: FieldKind, width: int, extract: Callable[[JournalFact], Cell]) -> Field:
@@ -87,7 +88,7 @@ def _cancelled_by(code: bool) -> Callable[[JournalFact], Cell]:
     (`DEALER`, `LENDER`) or its code; None for any other fact."""
 
     def extract(fact: JournalFact) -> Cell:
-        request = _json_value(fact, ("cancellation",))
+        request = json_value(fact, ("cancellation",))
         for key, party in _PARTIES:
             value = request.get(key) if isinstance(request, dict) else None
             if value is not None:

@@ -19,6 +19,7 @@ from function_app.domain.delivery.layout import RecordLayout, fixed_layout
 from function_app.domain.kernel.money import CENT
 
 Record = tuple[Cell, ...]
+Line = tuple[str, list[Decimal | None]]  # a record's text and its money fields' amounts, already rounded to the cent
 CHUNK_CHARS = 64 * 1024
 MAX_OVERFLOW_NOTES = 100  # enough to find the records; a file of millions keeps bounded memory
 _TOTALS = Context(prec=1000, rounding=ROUND_HALF_UP)  # exact sums of any amount EVENTS.md or DECIMAL(38,2) allows
@@ -123,6 +124,24 @@ class _Writer:
         if lines:
             yield _utf8("".join(lines))
 
+    def lines(self, lines: Iterable[Line]) -> Iterator[bytes]:
+        """`rows` for records already written as text (csv_lines.py): counted, totalled and chunked the same way."""
+        money = [name for _, name in self._money]
+        chunk: list[str] = []
+        size = 0
+        for text, amounts in lines:
+            self._count += 1
+            for name, amount in zip(money, amounts, strict=True):
+                if amount is not None:
+                    self._totals[name] = _TOTALS.add(self._totals[name], amount)
+            chunk.append(text)
+            size += len(text)
+            if size >= CHUNK_CHARS:
+                yield _utf8("".join(chunk))
+                chunk, size = [], 0
+        if chunk:
+            yield _utf8("".join(chunk))
+
     def _add_to_totals(self, cells: Record) -> None:
         for index, name in self._money:
             amount = cells[index]
@@ -141,17 +160,17 @@ def _utf8(text: str) -> bytes:
     return text.encode("utf-8", errors="replace")
 
 
-_CSV_QUOTE = re.compile('[,"\r\n]')
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_TEXTUAL = frozenset({FieldKind.TEXT, FieldKind.CODE})
+CSV_QUOTE = re.compile('[,"\r\n]')
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+TEXTUAL = frozenset({FieldKind.TEXT, FieldKind.CODE})
 
 
 def csv_cell(cell: Cell, kind: FieldKind) -> str:
     """OWASP CSV-injection neutralising for text cells only (a money "-5.00" stays), then RFC 4180 quoting."""
     text = cell_text(cell, kind)
-    if kind in _TEXTUAL and text.startswith(_FORMULA_START):
+    if kind in TEXTUAL and text.startswith(FORMULA_START):
         text = "'" + text
-    return '"' + text.replace('"', '""') + '"' if _CSV_QUOTE.search(text) else text
+    return '"' + text.replace('"', '""') + '"' if CSV_QUOTE.search(text) else text
 
 
 class CsvWriter(_Writer):

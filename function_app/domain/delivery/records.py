@@ -73,17 +73,17 @@ def record_maker(fields: Sequence[str], pii: PiiLevel) -> Callable[[JournalFact]
     violations = pii_violations(fields, pii)
     if violations:
         raise ValueError("; ".join(violations))
-    cells = [(FIELDS[name].extract, _mask_for(FIELDS[name], pii)) for name in fields]
+    cells = [(FIELDS[name].extract, mask_for(FIELDS[name], pii)) for name in fields]
 
     def make(fact: JournalFact) -> tuple[Cell, ...]:
-        return tuple(_masked(mask, extract(fact)) for extract, mask in cells)
+        return tuple(masked(mask, extract(fact)) for extract, mask in cells)
 
     return make
 
 
-def _mask_for(field: Field, pii: PiiLevel) -> Callable[[str], str] | None:
+def mask_for(field: Field, pii: PiiLevel) -> Callable[[str], str] | None:
     return _MASKS.get((pii, field.personal)) if field.personal else None
 
 
-def _masked(mask: Callable[[str], str] | None, value: Cell) -> Cell:
+def masked(mask: Callable[[str], str] | None, value: Cell) -> Cell:
     return mask(str(value)) if mask is not None and value is not None else value

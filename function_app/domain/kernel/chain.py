@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from json.encoder import encode_basestring
 from typing import Any, NamedTuple
 
 from function_app.domain.kernel.journal import JournalFact
@@ -25,8 +26,32 @@ def genesis(business_date: date) -> str:
 
 def fact_digest(fact: JournalFact) -> str:
     """The fact's content as stored (every field, canonical JSON), hashed."""
-    document = json.dumps(fact.to_json(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(document.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_json(fact).encode("utf-8")).hexdigest()
+
+
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def canonical_json(fact: JournalFact) -> str:
+    """`json.dumps(fact.to_json(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))`, its keys written in
+    their sorted order and only `data` through the encoder: a partner file's build digests every fact it reads."""
+    try:
+        return _canonical_json(fact, encode_basestring)  # raises TypeError on a text field that holds no text
+    except TypeError:
+        return _canonical_json(fact, _CANONICAL.encode)
+
+
+def _canonical_json(fact: JournalFact, text: Callable[[Any], str]) -> str:
+    value = _CANONICAL.encode
+    oem = "null" if fact.oem is None else text(fact.oem)
+    revision = str(fact.revision) if type(fact.revision) is int else value(fact.revision)
+    return (
+        f'{{"administrator":{text(fact.administrator)},"business_date":"{fact.business_date.isoformat()}",'
+        f'"contract_number":{text(fact.contract_number)},"data":{value(fact.data)},'
+        f'"dealer_code":{text(fact.dealer_code)},"event_id":{text(fact.event_id)},"kind":{value(fact.kind.value)},'
+        f'"oem":{oem},"position":{text(fact.position)},"product_type":{text(fact.product_type)},'
+        f'"revision":{revision},"source":{text(fact.source)}}}'
+    )
 
 
 def link(previous: str, fact: JournalFact) -> str:

@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from function_app.domain.delivery.formats import FileWriter, Record, file_bytes, writer_for
+from function_app.domain.delivery.csv_lines import fact_rows
+from function_app.domain.delivery.formats import FileWriter, writer_for
 from function_app.domain.delivery.manifest import FileManifest, Span
-from function_app.domain.delivery.records import PiiLevel, record_maker
+from function_app.domain.delivery.records import PiiLevel
 from function_app.domain.kernel.chain import ChainCursor
+from function_app.domain.kernel.journal import JournalFact
 from function_app.domain.kernel.partners import Feed
 from function_app.service_layer.delivery.feed_facts import FeedFacts
 from function_app.service_layer.delivery.ports import DeliveredFile, FileClaim
@@ -46,32 +48,39 @@ class FileBuilder:
         writer = writer_for(feed.format, partner, feed.name, claim.business_date, claim.sequence, list(feed.fields))
         lineage: dict[str, Span] = {}
         chain = FileChain()
-        records = self._records(feed, claim, lineage, chain, progress)
-        return FileBuild(writer, file_bytes(writer, records), lineage, chain)
+        facts = self._received(feed, claim, lineage, chain, progress)
+        return FileBuild(writer, _file_bytes(writer, facts, feed), lineage, chain)
 
-    def _records(
+    def _received(
         self, feed: Feed, claim: FileClaim, lineage: dict[str, Span], chain: FileChain, progress: Progress | None
-    ) -> Iterator[Record]:
-        make = record_maker(list(feed.fields), PiiLevel(feed.pii))
+    ) -> Iterator[JournalFact]:
         own = claim.business_date.isoformat()
         cursors = {day: ChainCursor(claim.chain_from.get(day) or self._facts.chain_at(day, after))
                    for day, (after, _) in claim.ranges.items()}
-        for fact in self._facts.in_ranges(claim.ranges):
-            day = fact.business_date.isoformat()
-            value = cursors[day].advance(fact)
-            if not feed.receives(fact):
-                continue
-            if day == own:
-                chain.at_last_record = value
-            span = lineage.get(day)
-            if span is None:
-                lineage[day] = Span(fact.position, fact.position)
-            else:
-                span.last = fact.position
-            if progress is not None:
-                progress(1)
-            yield make(fact)
+        receives = feed.receives
+        for day, facts in self._facts.day_by_day(claim.ranges):
+            advance, span = cursors[day].advance, lineage.get(day)
+            for fact in facts:
+                value = advance(fact)
+                if not receives(fact):
+                    continue
+                if day == own:
+                    chain.at_last_record = value
+                if span is None:
+                    span = lineage[day] = Span(fact.position, fact.position)
+                else:
+                    span.last = fact.position
+                if progress is not None:
+                    progress(1)
+                yield fact
         chain.ends.update({day: cursor.value for day, cursor in cursors.items()})
+
+
+def _file_bytes(writer: FileWriter, facts: Iterator[JournalFact], feed: Feed) -> Iterator[bytes]:
+    """A whole file as chunks: the header, the rows, then the trailer (which may carry the count and totals)."""
+    yield writer.header()
+    yield from fact_rows(writer, facts, list(feed.fields), PiiLevel(feed.pii))
+    yield writer.trailer()
 
 
 def manifest_of(feed: Feed, delivered: DeliveredFile, build: FileBuild) -> FileManifest:

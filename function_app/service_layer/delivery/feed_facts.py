@@ -37,11 +37,19 @@ class FeedFacts:
 
     def in_ranges(self, ranges: Ranges) -> Iterator[JournalFact]:
         """Every fact of the ranges, date by date in position order."""
+        for _, facts in self.day_by_day(ranges):
+            yield from facts
+
+    def day_by_day(self, ranges: Ranges) -> Iterator[tuple[str, Iterator[JournalFact]]]:
+        """Each date of the ranges (ISO), oldest first, with its facts in position order; take them before the next."""
         for day, (after, upto) in sorted(ranges.items()):
-            for fact in self._journal.read(date.fromisoformat(day), after or None):
-                if fact.position > upto:
-                    break
-                yield fact
+            yield day, self._in_range(day, after, upto)
+
+    def _in_range(self, day: str, after: str, upto: str) -> Iterator[JournalFact]:
+        for fact in self._journal.read(date.fromisoformat(day), after or None):
+            if fact.position > upto:
+                break
+            yield fact
 
     def chain_at(self, day: str, position: str) -> str:
         """The date's chain link at a position (its last fact at or before it), read from the date's start."""
