@@ -119,11 +119,17 @@ class ClaimsReader:
 
     def _count(self, content: bytes) -> None:
         self.record_count += 1
-        if len(content) <= MAX_LINE_BYTES:  # a line GOOD_LINE matches has the header's cells and a good total
+        if len(content) <= MAX_LINE_BYTES:  # the common line, without quotes: its cells are its text split at commas
             try:
-                match = GOOD_LINE.fullmatch(content.decode("utf-8"))
+                text = content.decode("utf-8")
             except UnicodeDecodeError:
                 return  # no cells: not counted in the total
+            if '"' not in text and "\0" not in text:
+                plain = text.split(",")
+                if len(plain) == len(COLUMNS):
+                    self._total_cents += total_cents(plain)
+                return
+            match = GOOD_LINE.fullmatch(text)  # quoted free text: a line GOOD_LINE matches has a good total
             if match is not None:
                 self._total_cents += int(match.group(GOOD_LINE_TOTAL).replace(".", ""))
                 return

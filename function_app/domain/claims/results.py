@@ -23,6 +23,8 @@ from function_app.domain.kernel.feedback import Status
 
 RESULTS_HEADER = ("row", "claim_number", "status", "reasons")
 
+# A claim number as the row rules allow it, not starting like a formula: `_inert` leaves it as it is.
+_PLAIN_NUMBER = re.compile(f"[A-Z0-9][A-Z0-9-]{{0,{MAX_ECHO_CHARS - 1}}}")
 _UNSAFE_ECHO = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
@@ -56,7 +58,8 @@ class ResultsWriter:
     def decision_line(self, row: ClaimRow, decision: ClaimDecision) -> bytes:
         if decision.status is Status.ACCEPTED and not decision.reasons and row.row > 0:  # most lines: as `line` does
             self._counts[Status.ACCEPTED] += 1
-            return f"{row.row},{_inert(row.claim_number)},ACCEPTED,\n".encode()
+            number = row.claim_number
+            return f"{row.row},{number if _PLAIN_NUMBER.fullmatch(number) else _inert(number)},ACCEPTED,\n".encode()
         return self.line(row.row, row.claim_number, decision.status, decision.codes)
 
     @property

@@ -3,13 +3,12 @@ problem of the row. Amounts have 2 places and at most MAX_AMOUNT_DIGITS before t
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cached_property
+from hashlib import sha256
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -58,10 +57,6 @@ class ClaimRow:
 
     def to_json(self) -> dict[str, Any]:
         """The claim's content (not its row): what the hash covers and what a journal fact can carry."""
-        return dict(self._json)
-
-    @cached_property
-    def _json(self) -> dict[str, Any]:  # made once: the hash and the journal fact both ask for it
         return {
             "claim_number": self.claim_number,
             "contract_number": self.contract_number,
@@ -77,10 +72,29 @@ class ClaimRow:
         }
 
 
+_new = object.__new__
+
+
+def _claim_row(row: int, claim_number: str, contract_number: str, repair_order: str, failure_date: date,
+               odometer: int, labor: Decimal, parts: Decimal, tax: Decimal, total: Decimal, facility: str,
+               cause: str) -> ClaimRow:
+    """`ClaimRow(...)` with its fields set at once: a frozen dataclass's own __init__ sets them one by one through
+    object.__setattr__, which costs several times as much and is paid on every row of a file."""
+    made = _new(ClaimRow)
+    made.__dict__.update({
+        "row": row, "claim_number": claim_number, "contract_number": contract_number, "repair_order": repair_order,
+        "failure_date": failure_date, "odometer": odometer, "labor_amount": labor, "parts_amount": parts,
+        "tax_amount": tax, "total_amount": total, "repair_facility_code": facility, "cause": cause,
+    })
+    return made
+
+
 def _money(amount: Decimal) -> str:
-    """money_str without its exact rounding when there is nothing to round (a parsed amount: 2 places, no sign)."""
-    text = f"{amount:f}"  # exact: shows every digit the Decimal holds
-    return text if text[-3:-2] == "." and not text.startswith("-") else money_str(amount)
+    """money_str without its exact rounding when there is nothing to round (a parsed amount: 2 places, no sign).
+    str() shows every digit the Decimal holds, as format "f" does, unless it picks scientific notation (then there
+    is an "E", and money_str decides)."""
+    text = str(amount)
+    return text if text[-3:-2] == "." and text[0] != "-" and "E" not in text else money_str(amount)
 
 
 @dataclass(frozen=True)
@@ -94,17 +108,22 @@ class RowProblem:
 
 
 def content_hash(row: ClaimRow) -> str:
-    """sha256 of the claim's canonical JSON: the same claim hashes alike in any file, at any row. The text is
-    `json.dumps(row.to_json(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)`, written out key by key
-    (the keys in sorted order, each string encoded by json's own encoder): a third of the cost."""
-    claim, s = row._json, encode_basestring
+    """sha256 of the claim's canonical JSON: the same claim hashes alike in any file, at any row."""
+    return document_hash(row.to_json())
+
+
+def document_hash(claim: dict[str, Any]) -> str:
+    """`content_hash` of the row whose `to_json()` this is (made once when a journal fact carries it too). The text
+    is `json.dumps(claim, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`, written out key by key (the
+    keys in sorted order, each string encoded by json's own encoder): a third of the cost."""
+    s = encode_basestring
     text = (f'{{"cause":{s(claim["cause"])},"claim_number":{s(claim["claim_number"])},'
             f'"contract_number":{s(claim["contract_number"])},"failure_date":{s(claim["failure_date"])},'
             f'"labor_amount":{s(claim["labor_amount"])},"odometer":{int(claim["odometer"])!s},'
             f'"parts_amount":{s(claim["parts_amount"])},"repair_facility_code":{s(claim["repair_facility_code"])},'
             f'"repair_order":{s(claim["repair_order"])},"tax_amount":{s(claim["tax_amount"])},'
             f'"total_amount":{s(claim["total_amount"])}}}')
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return sha256(text.encode("utf-8")).hexdigest()
 
 
 def total_cents(cells: Sequence[str]) -> int:
@@ -212,7 +231,7 @@ def fast_row(row: int, text: str) -> ClaimRow | None:
     amounts = Decimal(labor), Decimal(parts), Decimal(tax), Decimal(total)
     if amounts[0] + amounts[1] + amounts[2] != amounts[3]:
         return None
-    return ClaimRow(row, number, contract, order, failure_date, int(odometer), *amounts, facility, cause)
+    return _claim_row(row, number, contract, order, failure_date, int(odometer), *amounts, facility, cause)
 
 
 def parse_row(row: int, cells: Sequence[str]) -> ClaimRow | RowProblem:

@@ -26,20 +26,21 @@ def claim_fact(
 ) -> JournalFact:
     """CLAIM_SUBMITTED, positioned by the chunk's stamp (the checkpoint before it), file and row: the same on a
     retry, and a range of positions no other writer shares (the journal may store the chunk's facts as one)."""
-    return claim_facts(progress, [(claim, row, contract)], zone)[0]
+    return claim_facts(progress, [(claim, row.to_json(), contract)], zone)[0]
 
 
 def claim_facts(
-    progress: FileProgress, accepted: Iterable[tuple[AcceptedClaim, ClaimRow, ContractRecord]], zone: ZoneInfo
+    progress: FileProgress, accepted: Iterable[tuple[AcceptedClaim, dict[str, Any], ContractRecord]], zone: ZoneInfo
 ) -> list[JournalFact]:
-    """The facts of a chunk's accepted claims, in the order given: each exactly as `claim_fact` describes."""
+    """The facts of a chunk's accepted claims, each with its row's `to_json()`, in the order given: each exactly as
+    `claim_fact` describes."""
     decided = datetime.fromisoformat(progress.checkpoint_at or progress.started_at)
     stamp = decided.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     business_date = decided.astimezone(zone).date()
     prefix, source = f"{stamp}-claims-{progress.partner}-{progress.sha256[:16]}-", f"urn:partner:{progress.partner}"
     submissions: dict[str, dict[str, Any] | None] = {}
     facts = []
-    for claim, row, contract in accepted:
+    for claim, content, contract in accepted:
         submission = contract.submission
         if submission is None:  # decide_claim accepts no claim against a contract the exchange has not seen
             raise ValueError(f"claim {claim.origin} names contract {contract.contract_number}, "
@@ -47,9 +48,10 @@ def claim_facts(
         key = f"{contract.contract_number}\0{contract.revision}"
         if key not in submissions:
             submissions[key] = contract.contract_json()
+        content["status"] = "SUBMITTED"
         facts.append(JournalFact(
             business_date=business_date,
-            position=f"{prefix}{row.row:010d}",
+            position=f"{prefix}{claim.origin.row:010d}",
             kind=FactKind.CLAIM_SUBMITTED,
             contract_number=claim.contract_number,
             revision=contract.revision,
@@ -59,7 +61,6 @@ def claim_facts(
             administrator=submission.administrator,
             event_id=str(claim.origin),
             source=source,
-            data={"contract": submissions[key], "claim": row.to_json() | {"status": "SUBMITTED"},
-                  "file": progress.name},
+            data={"contract": submissions[key], "claim": content, "file": progress.name},
         ))
     return facts
