@@ -57,6 +57,9 @@ class ClaimRow:
 
     def to_json(self) -> dict[str, Any]:
         """The claim's content (not its row): what the hash covers and what a journal fact can carry."""
+        content: dict[str, Any] | None = self.__dict__.get(_CONTENT)  # `fast_row` made it from the line's text
+        if content is not None:
+            return dict(content)
         return {
             "claim_number": self.claim_number,
             "contract_number": self.contract_number,
@@ -73,20 +76,7 @@ class ClaimRow:
 
 
 _new = object.__new__
-
-
-def _claim_row(row: int, claim_number: str, contract_number: str, repair_order: str, failure_date: date,
-               odometer: int, labor: Decimal, parts: Decimal, tax: Decimal, total: Decimal, facility: str,
-               cause: str) -> ClaimRow:
-    """`ClaimRow(...)` with its fields set at once: a frozen dataclass's own __init__ sets them one by one through
-    object.__setattr__, which costs several times as much and is paid on every row of a file."""
-    made = _new(ClaimRow)
-    made.__dict__.update({
-        "row": row, "claim_number": claim_number, "contract_number": contract_number, "repair_order": repair_order,
-        "failure_date": failure_date, "odometer": odometer, "labor_amount": labor, "parts_amount": parts,
-        "tax_amount": tax, "total_amount": total, "repair_facility_code": facility, "cause": cause,
-    })
-    return made
+_CONTENT = "_content"  # not a field: the row's `to_json()` as `fast_row` made it, where it did
 
 
 def _money(amount: Decimal) -> str:
@@ -131,9 +121,8 @@ def total_cents(cells: Sequence[str]) -> int:
     obeys the amount rule, whatever else is wrong with the row; else 0."""
     if len(cells) != len(COLUMNS):
         return 0
-    text = cells[COLUMNS.index("total_amount")]
-    amount, _ = _amount(text)
-    return 0 if amount is None else int(text.replace(".", ""))
+    text = cells[_TOTAL]
+    return int(text.replace(".", "")) if AMOUNT_TEXT.fullmatch(text) else 0  # what `_amount` takes, without a Decimal
 
 
 def _amount(text: str) -> tuple[Decimal | None, str]:
@@ -202,15 +191,13 @@ _TEXT_CELL = r'(?:"([^"\x00]*(?:""[^"\x00]*)*)"|([^,"\x00]*))'  # quoted (double
 # A whole line that obeys every pattern rule, its free-text cells quoted or not: what almost every line of a real
 # file is. Its cells are exactly those `split_cells` finds. Anything it does not match (a bad cell, a quoted code or
 # amount, a cell too many or too few) goes the long way, cell by cell, which says why.
+AMOUNT_TEXT = re.compile(_AMOUNT)  # the amount rule: `_amount` takes exactly the texts this matches
+_TOTAL = COLUMNS.index("total_amount")
 GOOD_LINE = re.compile(",".join((
     r"([A-Z0-9-]{6,20})", r"([A-Z0-9-]{6,20})", _TEXT_CELL, r"([0-9]{4}-[0-9]{2}-[0-9]{2})", r"([0-9]{1,7})",
     _AMOUNT, _AMOUNT, _AMOUNT, _AMOUNT, r"([A-Z0-9-]{1,20})", _TEXT_CELL,
 )))
 GOOD_LINE_TOTAL = 10  # the group of total_amount
-
-
-def _text(quoted: str | None, plain: str | None) -> str:
-    return (plain or "") if quoted is None else quoted.replace('""', '"')
 
 
 def fast_row(row: int, text: str) -> ClaimRow | None:
@@ -221,17 +208,36 @@ def fast_row(row: int, text: str) -> ClaimRow | None:
         return None
     number, contract, order_q, order_p, day, odometer, labor, parts, tax, total, facility, cause_q, cause_p = \
         match.groups()
-    order, cause = _text(order_q, order_p), _text(cause_q, cause_p)
+    order = order_p if order_q is None else order_q.replace('""', '"')  # RFC 4180: doubled quotes inside
+    cause = cause_p if cause_q is None else cause_q.replace('""', '"')
     if not order.strip() or len(order) > MAX_REPAIR_ORDER or len(cause) > MAX_CAUSE:
         return None
     try:
         failure_date = date.fromisoformat(day)
     except ValueError:
         return None
-    amounts = Decimal(labor), Decimal(parts), Decimal(tax), Decimal(total)
-    if amounts[0] + amounts[1] + amounts[2] != amounts[3]:
+    a, b, c, d = Decimal(labor), Decimal(parts), Decimal(tax), Decimal(total)
+    if a + b + c != d:
         return None
-    return _claim_row(row, number, contract, order, failure_date, int(odometer), *amounts, facility, cause)
+    miles = int(odometer)
+    # `ClaimRow(...)` with its fields set at once (a frozen dataclass's own __init__ sets them one by one through
+    # object.__setattr__, several times the cost), and its `to_json()` from the line's text: a date the pattern
+    # matched and date.fromisoformat took is its own isoformat(), an amount without a leading zero its own str()
+    made = _new(ClaimRow)
+    made.__dict__.update({
+        "row": row, "claim_number": number, "contract_number": contract, "repair_order": order,
+        "failure_date": failure_date, "odometer": miles, "labor_amount": a, "parts_amount": b, "tax_amount": c,
+        "total_amount": d, "repair_facility_code": facility, "cause": cause,
+        _CONTENT: {
+            "claim_number": number, "contract_number": contract, "repair_order": order, "failure_date": day,
+            "odometer": miles, "labor_amount": labor if labor[0] != "0" or labor[1] == "." else str(a),
+            "parts_amount": parts if parts[0] != "0" or parts[1] == "." else str(b),
+            "tax_amount": tax if tax[0] != "0" or tax[1] == "." else str(c),
+            "total_amount": total if total[0] != "0" or total[1] == "." else str(d),
+            "repair_facility_code": facility, "cause": cause,
+        },
+    })
+    return made
 
 
 def parse_row(row: int, cells: Sequence[str]) -> ClaimRow | RowProblem:

@@ -11,7 +11,7 @@ submission as JSON once per contract (a pydantic dump costs more than the rest o
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,29 +38,39 @@ def claim_facts(
     stamp = decided.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     business_date = decided.astimezone(zone).date()
     prefix, source = f"{stamp}-claims-{progress.partner}-{progress.sha256[:16]}-", f"urn:partner:{progress.partner}"
-    submissions: dict[str, dict[str, Any] | None] = {}
+    shared: dict[str, dict[str, Any]] = {}  # by contract and revision: what its facts have in common
     facts = []
     for claim, content, contract in accepted:
-        submission = contract.submission
-        if submission is None:  # decide_claim accepts no claim against a contract the exchange has not seen
-            raise ValueError(f"claim {claim.origin} names contract {contract.contract_number}, "
-                             "which holds no submission")
         key = f"{contract.contract_number}\0{contract.revision}"
-        if key not in submissions:
-            submissions[key] = contract.contract_json()
+        common = shared.get(key)
+        if common is None:
+            common = shared[key] = _common(claim, contract, business_date, source)
         content["status"] = "SUBMITTED"
-        facts.append(JournalFact(
-            business_date=business_date,
-            position=f"{prefix}{claim.origin.row:010d}",
-            kind=FactKind.CLAIM_SUBMITTED,
-            contract_number=claim.contract_number,
-            revision=contract.revision,
-            dealer_code=contract.dealer_code,
-            product_type=submission.product.type,
-            oem=submission.oem,
-            administrator=submission.administrator,
-            event_id=str(claim.origin),
-            source=source,
-            data={"contract": submissions[key], "claim": content, "file": progress.name},
-        ))
+        origin = claim.origin
+        # JournalFact(...) with its fields set at once: a frozen dataclass's __init__ sets them one by one
+        fact = _new(JournalFact)
+        vars(fact).update(common)
+        vars(fact).update({
+            "position": f"{prefix}{origin.row:010d}", "contract_number": claim.contract_number,
+            "event_id": f"{origin.file_sha256}#{origin.row}",  # str(origin)
+            "data": {"contract": common["data"], "claim": content, "file": progress.name},
+        })
+        facts.append(fact)
     return facts
+
+
+_new = object.__new__
+
+
+def _common(claim: AcceptedClaim, contract: ContractRecord, business_date: date, source: str) -> dict[str, Any]:
+    """The fields a contract's facts share (its submission as JSON once: a pydantic dump costs more than the rest
+    of a fact), `data` standing for the submission until each fact's own replaces it."""
+    submission = contract.submission
+    if submission is None:  # decide_claim accepts no claim against a contract the exchange has not seen
+        raise ValueError(f"claim {claim.origin} names contract {contract.contract_number}, "
+                         "which holds no submission")
+    return {
+        "business_date": business_date, "kind": FactKind.CLAIM_SUBMITTED, "revision": contract.revision,
+        "dealer_code": contract.dealer_code, "product_type": submission.product.type, "oem": submission.oem,
+        "administrator": submission.administrator, "source": source, "data": contract.contract_json(),
+    }
