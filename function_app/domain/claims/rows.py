@@ -57,9 +57,6 @@ class ClaimRow:
 
     def to_json(self) -> dict[str, Any]:
         """The claim's content (not its row): what the hash covers and what a journal fact can carry."""
-        content: dict[str, Any] | None = self.__dict__.get(_CONTENT)  # `fast_row` made it from the line's text
-        if content is not None:
-            return dict(content)
         return {
             "claim_number": self.claim_number,
             "contract_number": self.contract_number,
@@ -76,7 +73,7 @@ class ClaimRow:
 
 
 _new = object.__new__
-_CONTENT = "_content"  # not a field: the row's `to_json()` as `fast_row` made it, where it did
+_CANONICAL = "_canonical"  # not a field: the row's `canonical_json` as `fast_row` made it, where it did
 
 
 def _money(amount: Decimal) -> str:
@@ -99,21 +96,23 @@ class RowProblem:
 
 def content_hash(row: ClaimRow) -> str:
     """sha256 of the claim's canonical JSON: the same claim hashes alike in any file, at any row."""
-    return document_hash(row.to_json())
+    return sha256(canonical_json(row).encode("utf-8")).hexdigest()
 
 
-def document_hash(claim: dict[str, Any]) -> str:
-    """`content_hash` of the row whose `to_json()` this is (made once when a journal fact carries it too). The text
-    is `json.dumps(claim, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`, written out key by key (the
-    keys in sorted order, each string encoded by json's own encoder): a third of the cost."""
-    s = encode_basestring
-    text = (f'{{"cause":{s(claim["cause"])},"claim_number":{s(claim["claim_number"])},'
+def canonical_json(row: ClaimRow) -> str:
+    """`json.dumps(row.to_json(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)`, written out key by
+    key (the keys in sorted order, each string encoded by json's own encoder): a third of the cost; `fast_row`
+    writes it from the line's own text."""
+    made: str | None = row.__dict__.get(_CANONICAL)
+    if made is not None:
+        return made
+    claim, s = row.to_json(), encode_basestring
+    return (f'{{"cause":{s(claim["cause"])},"claim_number":{s(claim["claim_number"])},'
             f'"contract_number":{s(claim["contract_number"])},"failure_date":{s(claim["failure_date"])},'
             f'"labor_amount":{s(claim["labor_amount"])},"odometer":{int(claim["odometer"])!s},'
             f'"parts_amount":{s(claim["parts_amount"])},"repair_facility_code":{s(claim["repair_facility_code"])},'
             f'"repair_order":{s(claim["repair_order"])},"tax_amount":{s(claim["tax_amount"])},'
             f'"total_amount":{s(claim["total_amount"])}}}')
-    return sha256(text.encode("utf-8")).hexdigest()
 
 
 def total_cents(cells: Sequence[str]) -> int:
@@ -221,21 +220,22 @@ def fast_row(row: int, text: str) -> ClaimRow | None:
         return None
     miles = int(odometer)
     # `ClaimRow(...)` with its fields set at once (a frozen dataclass's own __init__ sets them one by one through
-    # object.__setattr__, several times the cost), and its `to_json()` from the line's text: a date the pattern
-    # matched and date.fromisoformat took is its own isoformat(), an amount without a leading zero its own str()
+    # object.__setattr__, several times the cost), and its canonical JSON from the line's text: a date the pattern
+    # matched and date.fromisoformat took is its own isoformat(), an amount without a leading zero its own str(),
+    # codes the patterns matched need no escaping
     made = _new(ClaimRow)
     made.__dict__.update({
         "row": row, "claim_number": number, "contract_number": contract, "repair_order": order,
         "failure_date": failure_date, "odometer": miles, "labor_amount": a, "parts_amount": b, "tax_amount": c,
         "total_amount": d, "repair_facility_code": facility, "cause": cause,
-        _CONTENT: {
-            "claim_number": number, "contract_number": contract, "repair_order": order, "failure_date": day,
-            "odometer": miles, "labor_amount": labor if labor[0] != "0" or labor[1] == "." else str(a),
-            "parts_amount": parts if parts[0] != "0" or parts[1] == "." else str(b),
-            "tax_amount": tax if tax[0] != "0" or tax[1] == "." else str(c),
-            "total_amount": total if total[0] != "0" or total[1] == "." else str(d),
-            "repair_facility_code": facility, "cause": cause,
-        },
+        _CANONICAL: (
+            f'{{"cause":{encode_basestring(cause)},"claim_number":"{number}","contract_number":"{contract}",'
+            f'"failure_date":"{day}","labor_amount":"{labor if labor[0] != "0" or labor[1] == "." else a}",'
+            f'"odometer":{miles},"parts_amount":"{parts if parts[0] != "0" or parts[1] == "." else b}",'
+            f'"repair_facility_code":"{facility}","repair_order":{encode_basestring(order)},'
+            f'"tax_amount":"{tax if tax[0] != "0" or tax[1] == "." else c}",'
+            f'"total_amount":"{total if total[0] != "0" or total[1] == "." else d}"}}'
+        ),
     })
     return made
 

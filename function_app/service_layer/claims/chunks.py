@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from hashlib import sha256
 from zoneinfo import ZoneInfo
 
 from function_app.domain.claims.coverage import Coverage, coverage_of, coverage_problems
 from function_app.domain.claims.decisions import ACCEPTED, decide_claim
 from function_app.domain.claims.origin import ClaimOrigin, ClaimRecord
 from function_app.domain.claims.results import ResultsWriter
-from function_app.domain.claims.rows import ClaimRow, RowProblem, document_hash
+from function_app.domain.claims.rows import ClaimRow, RowProblem, canonical_json
 from function_app.domain.kernel.feedback import Status
 from function_app.domain.kernel.partners import Partner
 from function_app.domain.realtime.contracts import ContractRecord
-from function_app.service_layer.claims.facts import claim_facts
+from function_app.service_layer.claims.facts import rendered_claim_facts
 from function_app.service_layer.claims.ports import AcceptedClaim, ClaimsRegistry, FileProgress
 from function_app.service_layer.kernel.ports import ContractStore, Journal, StoredContract
 
@@ -36,7 +36,7 @@ class ChunkAnswer:
 class _Decisions:
     lines: list[bytes]
     accepted: list[AcceptedClaim]
-    contents: list[dict[str, Any]]  # each accepted claim's `ClaimRow.to_json()`, made once for its hash and its fact
+    canonical: list[str]  # each accepted claim's `canonical_json`, made once for its hash and its fact
     counts: dict[str, int]
     met_registered: bool
 
@@ -64,9 +64,9 @@ class ChunkAnswerer:
             look_up = met = True  # a claim number was taken before: decide again against the registry
         else:
             raise RuntimeError(f"claims of {progress.name} kept being taken by other files; retry the file")
-        self._journal.append_run(claim_facts(
-            progress, ((claim, content, contracts[claim.contract_number].record)
-                       for claim, content in zip(decisions.accepted, decisions.contents, strict=True)), self._zone))
+        self._journal.append_rendered(rendered_claim_facts(
+            progress, ((claim, text, contracts[claim.contract_number].record)
+                       for claim, text in zip(decisions.accepted, decisions.canonical, strict=True)), self._zone))
         for status, count in decisions.counts.items():
             progress.counts[status] = progress.counts.get(status, 0) + count
         header = ResultsWriter().header() if progress.blocks == 0 else b""
@@ -83,10 +83,10 @@ class ChunkAnswerer:
         writer = ResultsWriter()
         lines: list[bytes] = []
         accepted: list[AcceptedClaim] = []
-        contents: list[dict[str, Any]] = []
+        canonical: list[str] = []
         taken: dict[str, AcceptedClaim] = {}  # accepted from this chunk, by number
         coverages = {number: _coverage(stored.record, administrator) for number, stored in contracts.items()}
-        sha256 = progress.sha256
+        file = progress.sha256
         for item in chunk:
             if isinstance(item, RowProblem):
                 lines.append(writer.problem_line(item))
@@ -101,19 +101,19 @@ class ChunkAnswerer:
                 decision = ACCEPTED  # what decide_claim answers a covered claim of a number not seen before
             else:
                 stored = contracts.get(item.contract_number)
-                here = ClaimOrigin(sha256, item.row)
+                here = ClaimOrigin(file, item.row)
                 decision = decide_claim(item, stored.record if stored is not None else None, administrator, before,
                                         same_origin=before is not None and before.origin == here, coverage=coverage)
             if decision.status is Status.ACCEPTED:
-                content = item.to_json()
-                origin = ClaimOrigin(sha256, item.row)
-                claim = AcceptedClaim(number, document_hash(content), origin, item.contract_number)
+                text = canonical_json(item)
+                origin = ClaimOrigin(file, item.row)
+                claim = AcceptedClaim(number, sha256(text.encode("utf-8")).hexdigest(), origin, item.contract_number)
                 accepted.append(claim)
-                contents.append(content)
+                canonical.append(text)
                 taken[number] = claim
                 earlier.pop(number, None)
             lines.append(writer.decision_line(item, decision))
-        return _Decisions(lines, accepted, contents, writer.counts, bool(known))
+        return _Decisions(lines, accepted, canonical, writer.counts, bool(known))
 
 
 def _coverage(contract: ContractRecord, administrator: str) -> Coverage | None:
