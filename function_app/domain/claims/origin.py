@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # no __dict__: a registry in memory holds one per claim
 class ClaimOrigin:
     """Where a claim was accepted from: the file (by content) and the row."""
 

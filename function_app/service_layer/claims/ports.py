@@ -69,7 +69,7 @@ class FileStatus(StrEnum):
     PAUSED = "PAUSED"  # stopped at a checkpoint to stay inside a time limit: the next call goes on from there
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # no __dict__: a registry in memory holds one per claim
 class AcceptedClaim:
     claim_number: str
     content_hash: str
