@@ -67,11 +67,11 @@ def rendered_claim_facts(
 ) -> list[RenderedFact]:
     """`render_fact` of each of `claim_facts`, given each claim's `canonical_json` instead of its row."""
     business_date, prefix, source = _chunk(progress, zone)
-    shared: dict[str, tuple[str, str, str, str]] = {}  # by contract and revision: the text around a fact's own
+    shared: dict[tuple[str, int], tuple[str, str, str, str]] = {}  # by contract and revision: text around a fact
     facts = []
     s = encode_basestring
     for claim, canonical, contract in accepted:
-        key = f"{contract.contract_number}\0{contract.revision}"
+        key = contract.contract_number, contract.revision
         around = shared.get(key)
         if around is None:
             around = shared[key] = _around(claim, contract, business_date, source, progress.name)
