@@ -49,7 +49,8 @@ class TableJournal(Journal):
     (one small query after the last configured one), so a date written under another count, or under two while a
     deployment changes it, reads whole; the same fact stored in two partitions (rewritten after a change) reads once.
 
-    A run of facts (`append_run`) is stored as packs, per partition: one entity holding many facts, compressed,
+    A run of facts (`append_run`, or `append_rendered` of facts their writer rendered already: a claims chunk's) is
+    stored as packs, per partition: one entity holding many facts (their JSON texts as one array), compressed,
     keyed by the position of its last fact, so that a range query from any position still finds the pack that holds
     the facts after it. Table Storage serves a partition at about 2,000 entities a second, so a claims file of a
     million rows written fact by fact would hold up every other writer of that date for minutes.
