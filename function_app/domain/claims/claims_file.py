@@ -89,13 +89,14 @@ class ClaimsReader:
         check_header(next(stream, None))
         blank = 0  # blank lines seen and not yet known to be trailing
         for line in stream:
-            content = strip_line_end(line)
+            content = line.removesuffix(b"\n").removesuffix(b"\r")  # strip_line_end, inline: this runs per line
             if not content:
                 blank += 1
                 continue
-            for _ in range(blank):
-                yield self._row(b"")
-            blank = 0
+            if blank:
+                for _ in range(blank):
+                    yield self._row(b"")
+                blank = 0
             if made:
                 yield self._row(content)
             else:
