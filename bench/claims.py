@@ -79,7 +79,7 @@ from function_app.domain.claims.rows import COLUMNS
 from function_app.domain.kernel.journal import FactKind, JournalFact
 from function_app.service_layer.claims.ports import AcceptedClaim, FileStatus
 from function_app.service_layer.claims.service import CHUNK_ROWS, ClaimsIntake, FileOutcome, results_name
-from function_app.service_layer.kernel.ports import Journal
+from function_app.service_layer.kernel.ports import Journal, RenderedFact
 from tests.events import contract, messages
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -330,6 +330,9 @@ class SinkJournal(Journal):
     def append(self, facts: Sequence[JournalFact]) -> None:
         self.facts += len(facts)
 
+    def append_rendered(self, facts: Sequence[RenderedFact]) -> None:
+        self.facts += len(facts)
+
     def read(self, business_date: date, after: str | None = None) -> Iterator[JournalFact]:
         return iter(())
 
@@ -360,6 +363,11 @@ class PackingJournal(Journal):
     def append_run(self, facts: Sequence[JournalFact]) -> None:
         self._recorder.entities = []
         self._journal.append_run(facts)
+        self.chunks.append(self._recorder.entities)
+
+    def append_rendered(self, facts: Sequence[RenderedFact]) -> None:
+        self._recorder.entities = []
+        self._journal.append_rendered(facts)
         self.chunks.append(self._recorder.entities)
 
     def read(self, business_date: date, after: str | None = None) -> Iterator[JournalFact]:
@@ -702,12 +710,12 @@ PARTS = (
     ("  TableContractStore.load (contract look-ups)", "adapters/kernel/contract_store.py", "load"),
     ("  TableClaimsRegistry.load (earlier claims)", "adapters/claims/azure.py", "load"),
     ("  TableClaimsRegistry.add (inserts)", "adapters/claims/azure.py", "add"),
-    ("  TableJournal.append (facts, upserts)", "adapters/kernel/journal_table.py", "append"),
+    ("  TableJournal.append_rendered (facts, packs)", "adapters/kernel/journal_table.py", "append_rendered"),
     ("  BlobClaimsInbox.stage_results (block + create_container)", "adapters/claims/azure.py", "stage_results"),
     ("  TableClaimsProgress.put (checkpoint)", "adapters/claims/azure.py", "put"),
     ("  ClaimsReader._rows (parse rows; pass 1 and 2)", "domain/claims/claims_file.py", "_rows"),
     ("  decide_claim (rules)", "domain/claims/decisions.py", "decide_claim"),
-    ("  claim_facts (journal facts built)", "service_layer/claims/facts.py", "claim_facts"),
+    ("  rendered_claim_facts (journal facts rendered)", "service_layer/claims/facts.py", "rendered_claim_facts"),
     ("ClaimsIntake._finish (commit, re-read results, manifest)", "service_layer/claims/service.py", "_finish"),
     ("azure-core: building transaction bodies", "azure/core/pipeline/_base.py", "_prepare_multipart"),
     ("azure-core: parsing transaction responses (email parser)", "azure/core/utils/_pipeline_transport_rest_shared.py",

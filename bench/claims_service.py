@@ -174,7 +174,8 @@ def digests(storage: Any) -> dict[str, str]:
         if "claims-results" in name:
             text = blob if not name.endswith(".json") else _without_created_at(blob)
             results.update(f"{partner}/{name}:{len(text)}:".encode() + text)
-    facts = [fact.to_json() for _key, fact in sorted(storage.journal.facts.items())
+    journal = storage.journal  # read back (what the journal stores as text is parsed as a reader would)
+    facts = [fact.to_json() for day in journal.dates() for fact in journal.read(day)
              if fact.kind is FactKind.CLAIM_SUBMITTED]
     document = json.dumps(facts, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     registry = json.dumps(sorted([admin, number, c.content_hash, str(c.origin), c.contract_number]

@@ -15,7 +15,7 @@ from function_app.adapters.kernel.journal_table import TableJournal, date_filter
 from function_app.adapters.kernel.memory import MemoryJournal
 from function_app.adapters.kernel.table_storage import ensure_table
 from function_app.domain.kernel.journal import FactKind, JournalFact
-from function_app.service_layer.kernel.ports import Journal
+from function_app.service_layer.kernel.ports import Journal, RenderedFact, render_fact
 from tests.contracts import on_azurite
 
 DAY = date(2026, 3, 2)
@@ -67,6 +67,18 @@ class JournalContract(ABC):
         assert len(list(journal.read(DAY, after="p5-0150"))) == 149 + 1
         assert [f.position for f in journal.read(DAY, after="p5-0299")] == ["p9"]
         assert [f.position for f in journal.read(date(2026, 3, 3))] == ["p5-0007"]
+
+    def test_rendered_facts_read_back_as_the_facts_they_render_among_others(self, journal: Journal) -> None:
+        run = [fact(f"p5-{i:04d}", contract=f"VSC{i % 5:07d}") for i in range(120)]
+        rendered = [RenderedFact(f.business_date, f.position, f.contract_number, render_fact(f)) for f in run]
+        journal.append([fact("p1"), fact("p9")])
+        journal.append_rendered([*reversed(rendered), RenderedFact(date(2026, 3, 3), "p5-0007", "C1",
+                                                                   render_fact(fact("p5-0007", date(2026, 3, 3))))])
+        journal.append_rendered(rendered)  # a retried chunk: stored once
+        assert list(journal.read(DAY)) == [fact("p1"), *run, fact("p9")]
+        assert list(journal.read(DAY, after="p5-0059"))[:2] == run[60:62]
+        assert list(journal.read(date(2026, 3, 3))) == [fact("p5-0007", date(2026, 3, 3))]
+        assert list(journal.dates()) == [DAY, date(2026, 3, 3)]
 
     def test_lists_its_dates_oldest_first_and_deletes_one_whole(self, journal: Journal) -> None:
         assert list(journal.dates()) == []

@@ -21,6 +21,7 @@ from function_app.domain.kernel.partners import PartnerConfig
 from function_app.service_layer.claims import service as claims_intake
 from function_app.service_layer.delivery.feed_facts import decided_at_position
 from function_app.service_layer.kernel.in_flight import WRITER_LIFETIME
+from function_app.service_layer.kernel.ports import RenderedFact
 from tests.events import cancellation, contract, messages
 from tests.partners import DEFAULT_PARTNERS, NOON, Clock, config, feed
 
@@ -35,7 +36,8 @@ class WatchedJournal(MemoryJournal):
 
     def _check(self, facts: Sequence[JournalFact]) -> None:
         lowest = self.in_flight.lowest(self.clock())
-        new = [f for f in facts if (f.business_date, f.position) not in self.facts]  # a redelivery's are stored
+        new = [f for f in facts if (f.business_date, f.position) not in self.facts  # a redelivery's are stored
+               and (f.business_date, f.position) not in self.rendered]
         assert facts and lowest is not None
         assert lowest <= min((decided_at_position(f.position) for f in new), default=lowest)
         self.appends += 1
@@ -45,6 +47,10 @@ class WatchedJournal(MemoryJournal):
     def append(self, facts: Sequence[JournalFact]) -> None:
         self._check(facts)
         super().append(facts)
+
+    def append_rendered(self, facts: Sequence[RenderedFact]) -> None:  # a claims chunk's
+        self._check([JournalFact.from_json(json.loads(f.text)) for f in facts])
+        super().append_rendered(facts)
 
 
 def watched(clock: Clock, fail: bool = False, partners: PartnerConfig = DEFAULT_PARTNERS

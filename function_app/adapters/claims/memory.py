@@ -9,6 +9,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 
 from function_app.adapters.delivery.manifest_json import document_bytes
 from function_app.adapters.delivery.memory import MemoryPartnerFiles
+from function_app.domain.claims.origin import ClaimOrigin
 from function_app.domain.claims.results import ResultsManifest
 from function_app.service_layer.claims.ports import (
     AcceptedClaim,
@@ -70,28 +71,45 @@ class MemoryClaimsInbox(ClaimsInbox):
 
 
 class MemoryClaimsRegistry(ClaimsRegistry):
+    """Each claim kept as text, as storage keeps it: (content hash, origin, contract number) by (administrator,
+    claim number). Tuples of strings are not tracked by the garbage collector; objects by the hundred thousand
+    would be walked by each of its full collections."""
+
     def __init__(self) -> None:
-        self.claims: dict[tuple[str, str], AcceptedClaim] = {}  # by (administrator, claim number)
+        self.stored: dict[tuple[str, str], tuple[str, str, str]] = {}
+
+    @property
+    def claims(self) -> dict[tuple[str, str], AcceptedClaim]:
+        """Every claim, by (administrator, claim number)."""
+        return {key: _claim(key[1], row) for key, row in self.stored.items()}
 
     def load(self, administrator: str, claim_numbers: Iterable[str]) -> dict[str, AcceptedClaim]:
-        found = (self.claims.get((administrator, n)) for n in claim_numbers)
-        return {c.claim_number: c for c in found if c is not None}
+        found = ((n, self.stored.get((administrator, n))) for n in claim_numbers)
+        return {n: _claim(n, row) for n, row in found if row is not None}
 
     def add(self, administrator: str, claims: Sequence[AcceptedClaim]) -> list[str]:
         taken: list[str] = []
         for claim in claims:
-            existing = self.claims.setdefault((administrator, claim.claim_number), claim)
-            if existing.origin != claim.origin and claim.claim_number not in taken:
+            origin = str(claim.origin)
+            row = self.stored.setdefault((administrator, claim.claim_number),
+                                         (claim.content_hash, origin, claim.contract_number))
+            if row[1] != origin and claim.claim_number not in taken:
                 taken.append(claim.claim_number)
         return taken
 
     def of_contracts(self, contract_numbers: Collection[str]) -> list[tuple[str, AcceptedClaim]]:
         wanted = set(contract_numbers)
-        return [(admin, claim) for (admin, _), claim in sorted(self.claims.items()) if claim.contract_number in wanted]
+        return [(admin, _claim(number, row)) for (admin, number), row in sorted(self.stored.items())
+                if row[2] in wanted]
 
     def delete(self, administrator: str, claim_numbers: Iterable[str]) -> None:
         for number in claim_numbers:
-            self.claims.pop((administrator, number), None)
+            self.stored.pop((administrator, number), None)
+
+
+def _claim(number: str, row: tuple[str, str, str]) -> AcceptedClaim:
+    content_hash, origin, contract_number = row
+    return AcceptedClaim(number, content_hash, ClaimOrigin.parse(origin), contract_number)
 
 
 class MemoryClaimsProgress(ClaimsProgress):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from function_app.service_layer.kernel.ports import (
     IdentityClaim,
     InboxEntry,
     Journal,
+    RenderedFact,
     Snapshot,
     StoredContract,
 )
@@ -102,20 +104,35 @@ class MemoryContractStore(ContractStore):
 class MemoryJournal(Journal):
     def __init__(self) -> None:
         self.facts: dict[tuple[date, str], JournalFact] = {}
+        self.rendered: dict[tuple[date, str], str] = {}  # appended as text: parsed into `facts` when next read
+
+    def append_rendered(self, facts: Sequence[RenderedFact]) -> None:
+        """Kept as the text it came as, as storage keeps it (a claims file's facts would otherwise be objects by the
+        hundred thousand, which every full collection of the garbage collector walks through)."""
+        for fact in facts:
+            self.rendered[(fact.business_date, fact.position)] = fact.text
+
+    def _parse_rendered(self) -> None:
+        for key, text in self.rendered.items():
+            self.facts[key] = JournalFact.from_json(json.loads(text))
+        self.rendered.clear()
 
     def append(self, facts: Sequence[JournalFact]) -> None:
         for fact in facts:
             self.facts[(fact.business_date, fact.position)] = fact
 
     def read(self, business_date: date, after: str | None = None) -> Iterator[JournalFact]:
+        self._parse_rendered()
         for (day, position), fact in sorted(self.facts.items()):
             if day == business_date and (after is None or position > after):
                 yield fact
 
     def dates(self) -> Iterator[date]:
+        self._parse_rendered()
         return iter(sorted({day for day, _ in self.facts}))
 
     def delete_date(self, business_date: date) -> None:
+        self._parse_rendered()
         for key in [k for k in self.facts if k[0] == business_date]:
             del self.facts[key]
 

@@ -89,13 +89,14 @@ class ClaimsReader:
         check_header(next(stream, None))
         blank = 0  # blank lines seen and not yet known to be trailing
         for line in stream:
-            content = strip_line_end(line)
+            content = line.removesuffix(b"\n").removesuffix(b"\r")  # strip_line_end, inline: this runs per line
             if not content:
                 blank += 1
                 continue
-            for _ in range(blank):
-                yield self._row(b"")
-            blank = 0
+            if blank:
+                for _ in range(blank):
+                    yield self._row(b"")
+                blank = 0
             if made:
                 yield self._row(content)
             else:
@@ -119,11 +120,17 @@ class ClaimsReader:
 
     def _count(self, content: bytes) -> None:
         self.record_count += 1
-        if len(content) <= MAX_LINE_BYTES:  # a line GOOD_LINE matches has the header's cells and a good total
+        if len(content) <= MAX_LINE_BYTES:  # the common line, without quotes: its cells are its text split at commas
             try:
-                match = GOOD_LINE.fullmatch(content.decode("utf-8"))
+                text = content.decode("utf-8")
             except UnicodeDecodeError:
                 return  # no cells: not counted in the total
+            if '"' not in text and "\0" not in text:
+                plain = text.split(",")
+                if len(plain) == len(COLUMNS):
+                    self._total_cents += total_cents(plain)
+                return
+            match = GOOD_LINE.fullmatch(text)  # quoted free text: a line GOOD_LINE matches has a good total
             if match is not None:
                 self._total_cents += int(match.group(GOOD_LINE_TOTAL).replace(".", ""))
                 return

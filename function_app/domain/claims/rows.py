@@ -3,13 +3,12 @@ problem of the row. Amounts have 2 places and at most MAX_AMOUNT_DIGITS before t
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cached_property
+from hashlib import sha256
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -58,10 +57,6 @@ class ClaimRow:
 
     def to_json(self) -> dict[str, Any]:
         """The claim's content (not its row): what the hash covers and what a journal fact can carry."""
-        return dict(self._json)
-
-    @cached_property
-    def _json(self) -> dict[str, Any]:  # made once: the hash and the journal fact both ask for it
         return {
             "claim_number": self.claim_number,
             "contract_number": self.contract_number,
@@ -77,10 +72,16 @@ class ClaimRow:
         }
 
 
+_new = object.__new__
+_CANONICAL = "_canonical"  # not a field: the row's `canonical_json` as `fast_row` made it, where it did
+
+
 def _money(amount: Decimal) -> str:
-    """money_str without its exact rounding when there is nothing to round (a parsed amount: 2 places, no sign)."""
-    text = f"{amount:f}"  # exact: shows every digit the Decimal holds
-    return text if text[-3:-2] == "." and not text.startswith("-") else money_str(amount)
+    """money_str without its exact rounding when there is nothing to round (a parsed amount: 2 places, no sign).
+    str() shows every digit the Decimal holds, as format "f" does, unless it picks scientific notation (then there
+    is an "E", and money_str decides)."""
+    text = str(amount)
+    return text if text[-3:-2] == "." and text[0] != "-" and "E" not in text else money_str(amount)
 
 
 @dataclass(frozen=True)
@@ -94,17 +95,24 @@ class RowProblem:
 
 
 def content_hash(row: ClaimRow) -> str:
-    """sha256 of the claim's canonical JSON: the same claim hashes alike in any file, at any row. The text is
-    `json.dumps(row.to_json(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)`, written out key by key
-    (the keys in sorted order, each string encoded by json's own encoder): a third of the cost."""
-    claim, s = row._json, encode_basestring
-    text = (f'{{"cause":{s(claim["cause"])},"claim_number":{s(claim["claim_number"])},'
+    """sha256 of the claim's canonical JSON: the same claim hashes alike in any file, at any row."""
+    return sha256(canonical_json(row).encode("utf-8")).hexdigest()
+
+
+def canonical_json(row: ClaimRow) -> str:
+    """`json.dumps(row.to_json(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)`, written out key by
+    key (the keys in sorted order, each string encoded by json's own encoder): a third of the cost; `fast_row`
+    writes it from the line's own text."""
+    made: str | None = row.__dict__.get(_CANONICAL)
+    if made is not None:
+        return made
+    claim, s = row.to_json(), encode_basestring
+    return (f'{{"cause":{s(claim["cause"])},"claim_number":{s(claim["claim_number"])},'
             f'"contract_number":{s(claim["contract_number"])},"failure_date":{s(claim["failure_date"])},'
             f'"labor_amount":{s(claim["labor_amount"])},"odometer":{int(claim["odometer"])!s},'
             f'"parts_amount":{s(claim["parts_amount"])},"repair_facility_code":{s(claim["repair_facility_code"])},'
             f'"repair_order":{s(claim["repair_order"])},"tax_amount":{s(claim["tax_amount"])},'
             f'"total_amount":{s(claim["total_amount"])}}}')
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def total_cents(cells: Sequence[str]) -> int:
@@ -112,9 +120,8 @@ def total_cents(cells: Sequence[str]) -> int:
     obeys the amount rule, whatever else is wrong with the row; else 0."""
     if len(cells) != len(COLUMNS):
         return 0
-    text = cells[COLUMNS.index("total_amount")]
-    amount, _ = _amount(text)
-    return 0 if amount is None else int(text.replace(".", ""))
+    text = cells[_TOTAL]
+    return int(text.replace(".", "")) if AMOUNT_TEXT.fullmatch(text) else 0  # what `_amount` takes, without a Decimal
 
 
 def _amount(text: str) -> tuple[Decimal | None, str]:
@@ -183,15 +190,13 @@ _TEXT_CELL = r'(?:"([^"\x00]*(?:""[^"\x00]*)*)"|([^,"\x00]*))'  # quoted (double
 # A whole line that obeys every pattern rule, its free-text cells quoted or not: what almost every line of a real
 # file is. Its cells are exactly those `split_cells` finds. Anything it does not match (a bad cell, a quoted code or
 # amount, a cell too many or too few) goes the long way, cell by cell, which says why.
+AMOUNT_TEXT = re.compile(_AMOUNT)  # the amount rule: `_amount` takes exactly the texts this matches
+_TOTAL = COLUMNS.index("total_amount")
 GOOD_LINE = re.compile(",".join((
     r"([A-Z0-9-]{6,20})", r"([A-Z0-9-]{6,20})", _TEXT_CELL, r"([0-9]{4}-[0-9]{2}-[0-9]{2})", r"([0-9]{1,7})",
     _AMOUNT, _AMOUNT, _AMOUNT, _AMOUNT, r"([A-Z0-9-]{1,20})", _TEXT_CELL,
 )))
 GOOD_LINE_TOTAL = 10  # the group of total_amount
-
-
-def _text(quoted: str | None, plain: str | None) -> str:
-    return (plain or "") if quoted is None else quoted.replace('""', '"')
 
 
 def fast_row(row: int, text: str) -> ClaimRow | None:
@@ -202,17 +207,37 @@ def fast_row(row: int, text: str) -> ClaimRow | None:
         return None
     number, contract, order_q, order_p, day, odometer, labor, parts, tax, total, facility, cause_q, cause_p = \
         match.groups()
-    order, cause = _text(order_q, order_p), _text(cause_q, cause_p)
+    order = order_p if order_q is None else order_q.replace('""', '"')  # RFC 4180: doubled quotes inside
+    cause = cause_p if cause_q is None else cause_q.replace('""', '"')
     if not order.strip() or len(order) > MAX_REPAIR_ORDER or len(cause) > MAX_CAUSE:
         return None
     try:
         failure_date = date.fromisoformat(day)
     except ValueError:
         return None
-    amounts = Decimal(labor), Decimal(parts), Decimal(tax), Decimal(total)
-    if amounts[0] + amounts[1] + amounts[2] != amounts[3]:
+    a, b, c, d = Decimal(labor), Decimal(parts), Decimal(tax), Decimal(total)
+    if a + b + c != d:
         return None
-    return ClaimRow(row, number, contract, order, failure_date, int(odometer), *amounts, facility, cause)
+    miles = int(odometer)
+    # `ClaimRow(...)` with its fields set at once (a frozen dataclass's own __init__ sets them one by one through
+    # object.__setattr__, several times the cost), and its canonical JSON from the line's text: a date the pattern
+    # matched and date.fromisoformat took is its own isoformat(), an amount without a leading zero its own str(),
+    # codes the patterns matched need no escaping
+    made = _new(ClaimRow)
+    made.__dict__.update({
+        "row": row, "claim_number": number, "contract_number": contract, "repair_order": order,
+        "failure_date": failure_date, "odometer": miles, "labor_amount": a, "parts_amount": b, "tax_amount": c,
+        "total_amount": d, "repair_facility_code": facility, "cause": cause,
+        _CANONICAL: (
+            f'{{"cause":{encode_basestring(cause)},"claim_number":"{number}","contract_number":"{contract}",'
+            f'"failure_date":"{day}","labor_amount":"{labor if labor[0] != "0" or labor[1] == "." else a}",'
+            f'"odometer":{miles},"parts_amount":"{parts if parts[0] != "0" or parts[1] == "." else b}",'
+            f'"repair_facility_code":"{facility}","repair_order":{encode_basestring(order)},'
+            f'"tax_amount":"{tax if tax[0] != "0" or tax[1] == "." else c}",'
+            f'"total_amount":"{total if total[0] != "0" or total[1] == "." else d}"}}'
+        ),
+    })
+    return made
 
 
 def parse_row(row: int, cells: Sequence[str]) -> ClaimRow | RowProblem:

@@ -6,19 +6,20 @@ only a chunk whose insert finds a number taken is decided again against what the
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
+from hashlib import sha256
 from zoneinfo import ZoneInfo
 
-from function_app.domain.claims.coverage import Coverage, coverage_of
-from function_app.domain.claims.decisions import decide_claim
+from function_app.domain.claims.coverage import Coverage, coverage_of, coverage_problems
+from function_app.domain.claims.decisions import ACCEPTED, decide_claim
 from function_app.domain.claims.origin import ClaimOrigin, ClaimRecord
 from function_app.domain.claims.results import ResultsWriter
-from function_app.domain.claims.rows import ClaimRow, RowProblem, content_hash
+from function_app.domain.claims.rows import ClaimRow, RowProblem, canonical_json
 from function_app.domain.kernel.feedback import Status
 from function_app.domain.kernel.partners import Partner
 from function_app.domain.realtime.contracts import ContractRecord
-from function_app.service_layer.claims.facts import claim_facts
+from function_app.service_layer.claims.facts import rendered_claim_facts
 from function_app.service_layer.claims.ports import AcceptedClaim, ClaimsRegistry, FileProgress
 from function_app.service_layer.kernel.ports import ContractStore, Journal, StoredContract
 
@@ -35,6 +36,7 @@ class ChunkAnswer:
 class _Decisions:
     lines: list[bytes]
     accepted: list[AcceptedClaim]
+    canonical: list[str]  # each accepted claim's `canonical_json`, made once for its hash and its fact
     counts: dict[str, int]
     met_registered: bool
 
@@ -62,9 +64,9 @@ class ChunkAnswerer:
             look_up = met = True  # a claim number was taken before: decide again against the registry
         else:
             raise RuntimeError(f"claims of {progress.name} kept being taken by other files; retry the file")
-        self._journal.append_run(claim_facts(
-            progress, ((claim, row, contracts[claim.contract_number].record)
-                       for claim, row in accepted_rows(decisions.accepted, claims)), self._zone))
+        self._journal.append_rendered(rendered_claim_facts(
+            progress, ((claim, text, contracts[claim.contract_number].record)
+                       for claim, text in zip(decisions.accepted, decisions.canonical, strict=True)), self._zone))
         for status, count in decisions.counts.items():
             progress.counts[status] = progress.counts.get(status, 0) + count
         header = ResultsWriter().header() if progress.blocks == 0 else b""
@@ -81,23 +83,37 @@ class ChunkAnswerer:
         writer = ResultsWriter()
         lines: list[bytes] = []
         accepted: list[AcceptedClaim] = []
+        canonical: list[str] = []
+        taken: dict[str, AcceptedClaim] = {}  # accepted from this chunk, by number
         coverages = {number: _coverage(stored.record, administrator) for number, stored in contracts.items()}
+        file = progress.sha256
         for item in chunk:
             if isinstance(item, RowProblem):
                 lines.append(writer.problem_line(item))
                 continue
-            here = ClaimOrigin(progress.sha256, item.row)
-            before = earlier.get(item.claim_number)
-            stored = contracts.get(item.contract_number)
-            decision = decide_claim(item, stored.record if stored is not None else None, administrator, before,
-                                    same_origin=before is not None and before.origin == here,
-                                    coverage=coverages.get(item.contract_number))
+            number = item.claim_number
+            before = earlier.get(number)
+            if before is None and number in taken:
+                mine = taken[number]
+                before = ClaimRecord(number, mine.content_hash, mine.origin)
+            coverage = coverages.get(item.contract_number)
+            if before is None and coverage is not None and not coverage_problems(item, coverage):
+                decision = ACCEPTED  # what decide_claim answers a covered claim of a number not seen before
+            else:
+                stored = contracts.get(item.contract_number)
+                here = ClaimOrigin(file, item.row)
+                decision = decide_claim(item, stored.record if stored is not None else None, administrator, before,
+                                        same_origin=before is not None and before.origin == here, coverage=coverage)
             if decision.status is Status.ACCEPTED:
-                digest = content_hash(item)
-                accepted.append(AcceptedClaim(item.claim_number, digest, here, item.contract_number))
-                earlier[item.claim_number] = ClaimRecord(item.claim_number, digest, here)
+                text = canonical_json(item)
+                origin = ClaimOrigin(file, item.row)
+                claim = AcceptedClaim(number, sha256(text.encode("utf-8")).hexdigest(), origin, item.contract_number)
+                accepted.append(claim)
+                canonical.append(text)
+                taken[number] = claim
+                earlier.pop(number, None)
             lines.append(writer.decision_line(item, decision))
-        return _Decisions(lines, accepted, writer.counts, bool(known))
+        return _Decisions(lines, accepted, canonical, writer.counts, bool(known))
 
 
 def _coverage(contract: ContractRecord, administrator: str) -> Coverage | None:
@@ -110,13 +126,6 @@ def _coverage(contract: ContractRecord, administrator: str) -> Coverage | None:
         return coverage_of(contract)
     except ValueError:
         return None
-
-
-def accepted_rows(accepted: list[AcceptedClaim], rows: list[ClaimRow]) -> Iterator[tuple[AcceptedClaim, ClaimRow]]:
-    by_origin_row = {claim.origin.row: claim for claim in accepted}
-    for row in rows:
-        if row.row in by_origin_row:
-            yield by_origin_row[row.row], row
 
 
 def administrator_of(partner: Partner) -> str:

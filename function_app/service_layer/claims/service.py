@@ -208,7 +208,8 @@ class ClaimsIntake:
         self, partner: Partner, progress: FileProgress, etag: str | None, pause: Callable[[], bool] | None
     ) -> FileOutcome:
         rows = ClaimsReader().read(split_lines(self._inbox.chunks(partner.id, progress.name, progress.version)))
-        pending = (item for item in rows if item.row >= progress.next_row)
+        first = progress.next_row  # a resumed file goes on from its checkpoint (rows come in order)
+        pending = itertools.dropwhile(lambda item: item.row < first, rows)
         look_up = progress.next_row > 1  # a resumed file may meet its own claims again: ask first
         while True:
             try:

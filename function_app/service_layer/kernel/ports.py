@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from function_app.domain.kernel.feedback import Feedback, Reason
 from function_app.domain.kernel.journal import JournalFact
@@ -146,6 +147,20 @@ class ContractStore(ABC):
         raise NotImplementedError(f"{type(self).__name__} cannot delete contracts")
 
 
+class RenderedFact(NamedTuple):
+    """A journal fact as JSON text, exactly `render_fact(fact)`, with what it is stored under."""
+
+    business_date: date
+    position: str
+    contract_number: str
+    text: str
+
+
+def render_fact(fact: JournalFact) -> str:
+    """The one JSON form of a fact that journals store as text (keys sorted, compact, UTF-8 as it is)."""
+    return json.dumps(fact.to_json(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 class Journal(ABC):
     @abstractmethod
     def append(self, facts: Sequence[JournalFact]) -> None:
@@ -155,6 +170,12 @@ class Journal(ABC):
         """Facts of one writer's own range of positions, which no other writer's position can sort into (one
         chunk of one claims file): the adapter may store them as one unit. Idempotent like `append`."""
         self.append(facts)
+
+    def append_rendered(self, facts: Sequence[RenderedFact]) -> None:
+        """`append_run` of facts its writer rendered already (a claims chunk: many facts of few contracts, whose
+        shared parts are rendered once), for adapters that store facts as JSON text. Read back, each is
+        `JournalFact.from_json` of its text. This default parses them back and appends them as a run."""
+        self.append_run([JournalFact.from_json(json.loads(fact.text)) for fact in facts])
 
     @abstractmethod
     def read(self, business_date: date, after: str | None = None) -> Iterator[JournalFact]:
