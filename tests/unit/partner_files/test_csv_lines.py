@@ -53,9 +53,10 @@ def test_a_column_that_forgets_values_it_remembered_still_writes_them() -> None:
     fact = sample_facts()[0]
     terms = fact.data["contract"]
     facts = [replace(fact, data={**fact.data, "contract": {**terms, "sale_date": f"2026-01-{1 + i % 28:02d}",
-                                                           "vehicle": {"make": f"Make {i}"}}})
+                                                           "vehicle": {"make": f"Make {i}"},
+                                                           "pricing": {"retail_price": f"{i}.005", "dealer_cost": i}}})
              for i in range(MEMO_SIZE + 10)]
-    records, lines = both(facts, ["vehicle_make", "sale_date", "vin"], PiiLevel.MASKED)
+    records, lines = both(facts, ["vehicle_make", "sale_date", "vin", "retail_price", "dealer_cost"], PiiLevel.MASKED)
     assert lines == records
 
 
