@@ -96,3 +96,20 @@ def test_a_fact_whose_text_fields_hold_other_values_is_written_as_json_writes_th
     strange = replace(FACTS[0], **odd)  # type: ignore[arg-type]
     assert canonical_json(strange) == json.dumps(strange.to_json(), ensure_ascii=False, sort_keys=True,
                                                  separators=(",", ":"))
+
+
+def test_data_json_cannot_write_is_refused_as_json_refuses_it_and_the_next_fact_still_encodes() -> None:
+    cyclic: dict[str, object] = {"a": 1}
+    cyclic["self"] = cyclic
+    deep: list[object] = []
+    for _ in range(100_000):
+        deep = [deep]
+    for data, refusal in [(cyclic, ValueError), ({"deep": deep}, RecursionError), ({"set": {1}}, TypeError)]:
+        strange = replace(FACTS[0], data=data)
+        with pytest.raises(refusal) as expected:
+            json.dumps(strange.to_json(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        with pytest.raises(refusal) as refused:
+            canonical_json(strange)
+        assert str(refused.value) == str(expected.value)
+        assert canonical_json(FACTS[1]) == json.dumps(FACTS[1].to_json(), ensure_ascii=False, sort_keys=True,
+                                                      separators=(",", ":"))
