@@ -6,13 +6,14 @@ much of its Python time here."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import partial
 from typing import Any, TypeVar
 
-from function_app.domain.delivery.fields import FIELDS, Cell, Field, FieldKind
+from function_app.domain.delivery.fields import FIELDS, Cell, Field, FieldKind, PersonalData
 from function_app.domain.delivery.formats import (
     CSV_QUOTE,
     FORMULA_START,
@@ -91,28 +92,36 @@ class _Source:
         elif field.path is None:  # a fact attribute: its cell as csv_cell writes it
             self.body.append(f"    v = {self.constant('x', extract)}(fact)")
             # str and date cells are remembered: their equal values always write the same text (unlike 1, 1.0, True)
-            self._cell(cell, kind, "if", partial(csv_cell, kind=kind), "v.__class__ is str or v.__class__ is date")
+            self._cell(cell, field, "if", partial(csv_cell, kind=kind), "v.__class__ is str or v.__class__ is date")
         else:
             self.body += [f"    v = {self._value(field.path)}", f"    if v is None: {cell} = ''"]
-            if mask is None and kind in TEXTUAL:  # a text as is, unless csv_cell would guard or quote it
-                guard, quote = self.constant("s", FORMULA_START), self.constant("q", CSV_QUOTE.search)
-                plain = f"v.__class__ is str and not v.startswith({guard}) and {quote}(v) is None"
-                self.body.append(f"    elif {plain}: {cell} = v")
-            self._cell(cell, kind, "elif", _TEXTS[kind] if mask is None else _masked_text(mask), "v.__class__ is str")
+            text_of = _TEXTS[kind] if mask is None else _masked_text(mask)
+            self._cell(cell, field, "elif", text_of, "v.__class__ is str", plain=mask is None)
 
     def _value(self, path: tuple[str, ...]) -> str:
         return f"{self.node(path[:-1])}.get({self.constant('k', path[-1])})"
 
-    def _cell(self, cell: str, kind: FieldKind, keyword: str, text_of: Callable[[Any], str], remembered: str) -> None:
-        """The cell of the value `v` as `text_of` writes it, remembered for the values that pass `remembered`."""
-        memo: dict[Any, str] = {}
-        text, lookup, remember = (self.constant(prefix, value) for prefix, value in
-                                  (("t", text_of), ("g", memo.get), ("r", _remembering(memo, text_of))))
-        if kind is FieldKind.INTEGER:  # an int's text is its str, as str(int(v)) and cell_text write it
-            self.body.append(f"    {keyword} v.__class__ is int: {cell} = str(v)")
+    def _cell(
+        self, cell: str, field: Field, keyword: str, text_of: Callable[[Any], str], remembered: str, plain: bool = True
+    ) -> None:
+        """The cell of the value `v` as `text_of` writes it: a plain text as is, an int's text its str, the values
+        that pass `remembered` remembered (but a VIN, all but unique to its contract, never)."""
+        branches: list[str] = []
+        if plain and field.kind in TEXTUAL:  # a text as is, unless csv_cell would guard or quote it
+            guard, quote = self.constant("s", FORMULA_START), self.constant("q", CSV_QUOTE.search)
+            branches.append(f"v.__class__ is str and not v.startswith({guard}) and {quote}(v) is None: {cell} = v")
+        if field.kind is FieldKind.INTEGER:  # as str(int(v)) and cell_text write an int
+            branches.append(f"v.__class__ is int: {cell} = str(v)")
+        text = self.constant("t", text_of)
+        if field.personal is not PersonalData.VIN:
+            memo: dict[Any, str] = {}
+            lookup, remember = self.constant("g", memo.get), self.constant("r", _remembering(memo, text_of))
+            branches.append(f"{remembered}:\n        {cell} = {lookup}(v)\n"
+                            f"        if {cell} is None: {cell} = {remember}(v)")
+        for branch in branches:
+            self.body.append(f"    {keyword} {branch}")
             keyword = "elif"
-        self.body += [f"    {keyword} {remembered}:", f"        {cell} = {lookup}(v)",
-                      f"        if {cell} is None: {cell} = {remember}(v)", f"    else: {cell} = {text}(v)"]
+        self.body.append(f"    else: {cell} = {text}(v)" if keyword == "elif" else f"    {cell} = {text}(v)")
 
     def _money(self, field: Field, mask: Callable[[str], str] | None, cell: str) -> None:
         amount = f"a{len(self.amounts)}"
@@ -120,12 +129,9 @@ class _Source:
         if field.path is None or mask is not None:
             self.body.append(f"    {cell}, {amount} = {self.constant('f', _money_cell(mask, field.extract))}(fact)")
             return
-        # str and int amounts are remembered (a float is not: 2**60 == float(2**60), their texts differ)
-        memo: dict[Any, tuple[str, Decimal]] = {}
-        lookup, remember = self.constant("g", memo.get), self.constant("r", _remembering(memo, _money_text))
+        cents_text = self.constant("p", _CENTS_TEXT.fullmatch)  # already its cents' text: the amount is exact
         self.body += [f"    v = {self._value(field.path)}", f"    if v is None: {cell} = ''; {amount} = None",
-                      "    elif v.__class__ is str or v.__class__ is int:", f"        m = {lookup}(v)",
-                      f"        if m is None: m = {remember}(v)", f"        {cell}, {amount} = m",
+                      f"    elif v.__class__ is str and {cents_text}(v) is not None: {cell} = v; {amount} = Decimal(v)",
                       f"    else: {cell}, {amount} = {self.constant('f', _money_text)}(v)"]
 
     def compiled(self) -> Callable[[JournalFact], Line]:
@@ -139,6 +145,7 @@ class _Source:
 
 
 _EMPTY: dict[str, Any] = {}  # never written
+_CENTS_TEXT = re.compile("-?(?:0|[1-9][0-9]*)[.][0-9]{2}")  # `cents` leaves it as it is, `f"{amount:f}"` writes it
 
 
 def _remembering(memo: dict[Any, T], text_of: Callable[[Any], T]) -> Callable[[Any], T]:

@@ -84,7 +84,8 @@ def data_of(draw: st.DrawFn) -> dict[str, Any]:
         for key in field.path[:-1]:
             node = node.setdefault(key, {}) if isinstance(node.get(key, {}), dict) else {}
         if field.kind.value == "money":
-            node[field.path[-1]] = draw(st.sampled_from(["0.005", "12.345", "-5.00", "1e3", "2695", "0"]) | st.none())
+            amounts = ["0.005", "12.345", "-5.00", "1e3", "2695", "0", "-0.00", "07.50", "12.30", "1.5", "\u0661.00"]
+            node[field.path[-1]] = draw(st.sampled_from(amounts) | st.none())
         elif field.kind.value in ("text", "code"):
             node[field.path[-1]] = draw(TEXTS | st.integers(0, 99) | JSON)
         else:
