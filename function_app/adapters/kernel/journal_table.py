@@ -12,7 +12,7 @@ from typing import Any
 from azure.data.tables import TableClient, UpdateMode
 
 from function_app.adapters.kernel.contract_rows import bucket
-from function_app.adapters.kernel.journal_merge import merged
+from function_app.adapters.kernel.journal_reads import merged, read_fact
 from function_app.adapters.kernel.json_properties import PIECE_BYTES, PIECES
 from function_app.adapters.kernel.overlap import PagesAhead
 from function_app.adapters.kernel.table_storage import TRANSACTION_LIMIT, delete_rows, odata_quote
@@ -157,7 +157,7 @@ def _in_order(
             if PACK_COUNT in entity:
                 facts += _unpacked(entity)
             else:
-                facts.append(_read_fact(entity, day))
+                facts.append(read_fact(entity, day))
         if facts and facts[0].position > last and _rising(facts):
             last = facts[-1].position
             yield facts
@@ -229,28 +229,6 @@ def fact_entity(fact: JournalFact, shards: int) -> dict[str, Any]:
         "source": fact.source,
         "data": json.dumps(fact.data, ensure_ascii=False, sort_keys=True),
     }
-
-
-_KINDS = {kind.value: kind for kind in FactKind}
-
-
-def _read_fact(entity: Mapping[str, Any], business_date: date) -> JournalFact:
-    """`fact_from_entity` for an entity of a partition of `business_date`, as a read of a whole date makes them."""
-    kind = entity["kind"]
-    return JournalFact(
-        business_date,
-        entity["RowKey"],
-        _KINDS[kind] if kind in _KINDS else FactKind(kind),
-        entity["contract_number"],
-        int(entity["revision"]),
-        entity["dealer_code"],
-        entity["product_type"],
-        entity["oem"] or None,
-        entity["administrator"],
-        entity["event_id"],
-        entity["source"],
-        json.loads(entity["data"]),
-    )
 
 
 def fact_from_entity(entity: Mapping[str, Any]) -> JournalFact:

@@ -1,14 +1,18 @@
-"""A date's journal partitions merged into one position order a page at a time: the facts up to the smallest last
-position among the pages in hand are all in hand, so they are sorted together (in C) and handed on, rather than
-passed one by one through a heap. A delivery of a million facts reads each of them here."""
+"""A date's journal as read from its partitions: each entity's fact, and the partitions merged into one position
+order a page at a time (the facts up to the smallest last position among the pages in hand are all in hand, so they
+are sorted together, in C, rather than passed one by one through a heap). A delivery of a million facts reads each
+of them here."""
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
 from operator import attrgetter
+from typing import Any
 
-from function_app.domain.kernel.journal import JournalFact
+from function_app.domain.kernel.journal import FactKind, JournalFact
 
 Page = list[JournalFact]  # one partition's facts, in strictly rising position order
 _position = attrgetter("position")
@@ -68,3 +72,44 @@ def _once(batch: Page) -> Page:
         here.append(fact)
         kept.append(fact)
     return kept
+
+
+_KINDS = {kind.value: kind for kind in FactKind}
+_FIELDS = tuple(JournalFact.__dataclass_fields__)
+_new = object.__new__
+_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the C scanner `json.loads` ends in, without its two Python calls
+
+
+def read_fact(entity: Mapping[str, Any], business_date: date) -> JournalFact:
+    """`fact_from_entity` for an entity of a partition of `business_date`, as a read of a whole date makes them: its
+    fields set as JournalFact's own (frozen, no `__post_init__`) `__init__` sets them, in a third of the time."""
+    kind = entity["kind"]
+    fact = _new(JournalFact)
+    fact.__dict__.update(zip(_FIELDS, (
+        business_date,
+        entity["RowKey"],
+        _KINDS[kind] if kind in _KINDS else FactKind(kind),
+        entity["contract_number"],
+        int(entity["revision"]),
+        entity["dealer_code"],
+        entity["product_type"],
+        entity["oem"] or None,
+        entity["administrator"],
+        entity["event_id"],
+        entity["source"],
+        _json(entity["data"]),
+    ), strict=True))
+    return fact
+
+
+def _json(text: Any) -> Any:
+    """`json.loads(text)`: the scanner's value when it reads the whole text from its start, else `json.loads`'s own
+    (which also raises as it does)."""
+    if text.__class__ is str:
+        try:
+            value, end = _scan(text, 0)
+        except StopIteration:
+            return json.loads(text)
+        if end == len(text):
+            return value
+    return json.loads(text)
