@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -96,3 +97,23 @@ def test_a_fact_whose_text_fields_hold_other_values_is_written_as_json_writes_th
     strange = replace(FACTS[0], **odd)  # type: ignore[arg-type]
     assert canonical_json(strange) == json.dumps(strange.to_json(), ensure_ascii=False, sort_keys=True,
                                                  separators=(",", ":"))
+
+
+def test_data_json_cannot_write_is_refused_as_json_refuses_it_and_the_next_fact_still_encodes() -> None:
+    cyclic: dict[str, Any] = {"a": 1}
+    cyclic["self"] = cyclic
+    deep: list[object] = []
+    for _ in range(100_000):
+        deep = [deep]
+    cases: list[tuple[dict[str, Any], type[Exception]]] = [
+        (cyclic, ValueError), ({"deep": deep}, RecursionError), ({"set": {1}}, TypeError)
+    ]
+    for data, refusal in cases:
+        strange = replace(FACTS[0], data=data)
+        with pytest.raises(refusal) as expected:
+            json.dumps(strange.to_json(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        with pytest.raises(refusal) as refused:
+            canonical_json(strange)
+        assert str(refused.value) == str(expected.value)
+        assert canonical_json(FACTS[1]) == json.dumps(FACTS[1].to_json(), ensure_ascii=False, sort_keys=True,
+                                                      separators=(",", ":"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 import json
 import zlib
 from collections import defaultdict
@@ -13,6 +12,7 @@ from typing import Any
 from azure.data.tables import TableClient, UpdateMode
 
 from function_app.adapters.kernel.contract_rows import bucket
+from function_app.adapters.kernel.journal_reads import merged, read_fact
 from function_app.adapters.kernel.json_properties import PIECE_BYTES, PIECES
 from function_app.adapters.kernel.overlap import PagesAhead
 from function_app.adapters.kernel.table_storage import TRANSACTION_LIMIT, delete_rows, odata_quote
@@ -91,25 +91,18 @@ class TableJournal(Journal):
             for partition in self._other_partitions(business_date, partitions[-1]):
                 partitions.append(partition)
                 ahead.append(self._pages(partition, after))
-            streams = [_in_order(p, pages, after) for p, pages in zip(partitions, ahead, strict=True)]
-            here: list[JournalFact] = []  # the facts read at the current position
-            for fact in heapq.merge(*streams, key=_position):
-                if here and here[0].position == fact.position:
-                    if fact in here:
-                        continue  # one fact stored in two partitions (rewritten under another shard count): once
-                else:
-                    here.clear()
-                here.append(fact)
-                yield fact
+            yield from merged(_in_order(p, pages, after) for p, pages in zip(partitions, ahead, strict=True))
         finally:
             for pages in ahead:
                 pages.close()
 
-    def _pages(self, partition: str, after: str | None) -> PagesAhead[Mapping[str, Any]]:
+    def _pages(self, partition: str, after: str | None) -> PagesAhead[list[Mapping[str, Any]]]:
+        """The partition's pages, fetched ahead, each as one list of entities."""
         query = f"PartitionKey eq {odata_quote(partition)}"
         if after is not None:
             query += f" and RowKey gt {odata_quote(after)}"
-        return PagesAhead(self._table.query_entities(query, results_per_page=self._page).by_page())
+        pages = self._table.query_entities(query, results_per_page=self._page).by_page()
+        return PagesAhead([list(page)] for page in pages)
 
     def _other_partitions(self, business_date: date, last: str) -> Iterator[str]:
         """Partitions of the date after the last configured one: written under a larger shard count."""
@@ -160,16 +153,26 @@ def partition_of(fact: JournalFact, shards: int) -> str:
     return partition_key(fact.business_date, shard_of(fact.contract_number, shards))
 
 
-def _position(fact: JournalFact) -> str:
-    return fact.position
-
-
-def _in_order(partition: str, entities: Iterable[Mapping[str, Any]], after: str | None) -> Iterator[JournalFact]:
-    """One partition's facts after `after`, packs unpacked, checked to come in strictly rising position order."""
+def _in_order(
+    partition: str, pages: Iterable[list[Mapping[str, Any]]], after: str | None
+) -> Iterator[list[JournalFact]]:
+    """One partition's facts after `after`, a page at a time, packs unpacked, checked to come in strictly rising
+    position order."""
     last = after or ""
     day = date.fromisoformat(partition[:10])
-    for entity in entities:
-        for fact in _unpacked(entity) if PACK_COUNT in entity else [_read_fact(entity, day)]:
+    for entities in pages:
+        facts: list[JournalFact] = []
+        for entity in entities:
+            if PACK_COUNT in entity:
+                facts += _unpacked(entity)
+            else:
+                facts.append(read_fact(entity, day))
+        if facts and facts[0].position > last and _rising(facts):
+            last = facts[-1].position
+            yield facts
+            continue
+        checked: list[JournalFact] = []
+        for fact in facts:
             if fact.position <= last:
                 if after is not None and fact.position <= after:
                     continue  # the earlier facts of the pack that holds the watermark
@@ -178,7 +181,14 @@ def _in_order(partition: str, entities: Iterable[Mapping[str, Any]], after: str 
                     "a run of facts was appended across another writer's positions"
                 )
             last = fact.position
-            yield fact
+            checked.append(fact)
+        yield checked
+
+
+def _rising(facts: list[JournalFact]) -> bool:
+    """Positions strictly rising (in C: each one below the next)."""
+    positions = [fact.position for fact in facts]
+    return all(map(str.__lt__, positions, positions[1:]))
 
 
 def _packs(partition: str, facts: list[RenderedFact]) -> Iterator[dict[str, Any]]:
@@ -229,28 +239,6 @@ def fact_entity(fact: JournalFact, shards: int) -> dict[str, Any]:
         "source": fact.source,
         "data": json.dumps(fact.data, ensure_ascii=False, sort_keys=True),
     }
-
-
-_KINDS = {kind.value: kind for kind in FactKind}
-
-
-def _read_fact(entity: Mapping[str, Any], business_date: date) -> JournalFact:
-    """`fact_from_entity` for an entity of a partition of `business_date`, as a read of a whole date makes them."""
-    kind = entity["kind"]
-    return JournalFact(
-        business_date,
-        entity["RowKey"],
-        _KINDS[kind] if kind in _KINDS else FactKind(kind),
-        entity["contract_number"],
-        int(entity["revision"]),
-        entity["dealer_code"],
-        entity["product_type"],
-        entity["oem"] or None,
-        entity["administrator"],
-        entity["event_id"],
-        entity["source"],
-        json.loads(entity["data"]),
-    )
 
 
 def fact_from_entity(entity: Mapping[str, Any]) -> JournalFact:

@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from json.encoder import encode_basestring
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, NamedTuple
 
 from function_app.domain.kernel.journal import JournalFact
@@ -30,6 +30,21 @@ def fact_digest(fact: JournalFact) -> str:
 
 
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+# `_CANONICAL`'s C encoder made once, not once a call as `encode` makes it; it keeps no markers (the circular check),
+# so a value it cannot encode for nesting is encoded again by `_CANONICAL`, which raises as json.dumps would
+_C_ENCODER = None if c_make_encoder is None else c_make_encoder(
+    None, _CANONICAL.default, encode_basestring, None, ":", ",", True, False, True
+)
+
+
+def _encoded(value: Any) -> str:
+    """`_CANONICAL.encode(value)`."""
+    if _C_ENCODER is None or isinstance(value, str):  # `encode` writes a bare text itself
+        return _CANONICAL.encode(value)
+    try:
+        return "".join(_C_ENCODER(value, 0))
+    except RecursionError:  # a cycle, or nesting too deep: as `_CANONICAL` says it
+        return _CANONICAL.encode(value)
 
 
 def canonical_json(fact: JournalFact) -> str:
@@ -42,7 +57,7 @@ def canonical_json(fact: JournalFact) -> str:
 
 
 def _canonical_json(fact: JournalFact, text: Callable[[Any], str]) -> str:
-    value = _CANONICAL.encode
+    value = _encoded
     oem = "null" if fact.oem is None else text(fact.oem)
     revision = str(fact.revision) if type(fact.revision) is int else value(fact.revision)
     return (

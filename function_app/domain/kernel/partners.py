@@ -56,11 +56,18 @@ class FeedFilter(_Config):
     lienholder_codes: Codes | None = None
 
     def matches(self, fact: JournalFact) -> bool:
-        return (
+        return self.everything or (
             _allows(self.oems, fact.oem)
             and _allows(self.administrators, fact.administrator)
             and _allows(self.product_types, fact.product_type)
-            and _allows(self.lienholder_codes, _lienholder_code(fact))
+            and (self.lienholder_codes is None or _lienholder_code(fact) in self.lienholder_codes)
+        )
+
+    @cached_property  # asked once per journal fact a file reads
+    def everything(self) -> bool:
+        """No key chosen: every fact passes."""
+        return self.oems is None and self.administrators is None and self.product_types is None and (
+            self.lienholder_codes is None
         )
 
 

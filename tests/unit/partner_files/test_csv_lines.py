@@ -53,9 +53,10 @@ def test_a_column_that_forgets_values_it_remembered_still_writes_them() -> None:
     fact = sample_facts()[0]
     terms = fact.data["contract"]
     facts = [replace(fact, data={**fact.data, "contract": {**terms, "sale_date": f"2026-01-{1 + i % 28:02d}",
-                                                           "vehicle": {"make": f"Make {i}"}}})
+                                                           "vehicle": {"make": f"Make {i}"},
+                                                           "pricing": {"retail_price": f"{i}.005", "dealer_cost": i}}})
              for i in range(MEMO_SIZE + 10)]
-    records, lines = both(facts, ["vehicle_make", "sale_date", "vin"], PiiLevel.MASKED)
+    records, lines = both(facts, ["vehicle_make", "sale_date", "vin", "retail_price", "dealer_cost"], PiiLevel.MASKED)
     assert lines == records
 
 
@@ -83,7 +84,8 @@ def data_of(draw: st.DrawFn) -> dict[str, Any]:
         for key in field.path[:-1]:
             node = node.setdefault(key, {}) if isinstance(node.get(key, {}), dict) else {}
         if field.kind.value == "money":
-            node[field.path[-1]] = draw(st.sampled_from(["0.005", "12.345", "-5.00", "1e3", "2695", "0"]) | st.none())
+            amounts = ["0.005", "12.345", "-5.00", "1e3", "2695", "0", "-0.00", "07.50", "12.30", "1.5", "\u0661.00"]
+            node[field.path[-1]] = draw(st.sampled_from(amounts) | st.none())
         elif field.kind.value in ("text", "code"):
             node[field.path[-1]] = draw(TEXTS | st.integers(0, 99) | JSON)
         else:
