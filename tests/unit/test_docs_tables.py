@@ -48,8 +48,8 @@ def figures(cells: list[str]) -> list[str]:
 
 def test_every_benchmark_figure_in_the_readme_is_in_its_results_file() -> None:
     tables = {"realtime": ("| path | events/s", "(c)/(a)"), "latency": ("| load | offered events/s", "At 50 % load"),
-              "delivery": ("| facts | floor s", "Before the move"),
-              "claims": ("| rows | writes floor rows/s", "The service with storage in memory, old"),
+              "delivery": ("| facts | floor s", "Client CPU per fact, real against"),
+              "claims": ("| rows | writes floor rows/s", "The service with storage in memory, the code before"),
               "claims-service": ("| code | rows/s (median", "New / old"),
               "api": ("| path | p50 ms", "Quote p99 / read p99")}
     for name, (start, end) in tables.items():
