@@ -456,7 +456,7 @@ def render(result: Result, args: argparse.Namespace, command: str) -> str:
                   "| part | calls | ms per quote |", "|---|---:|---:|"]
         lines += [f"| {label} | {calls or '—'} | {seconds / n * 1e3:.3f} |"
                   for label, seconds, calls in result.breakdown]
-        lines += ["", "Top functions by own time (all threads):", "", "```", result.profile.strip(), "```"]
+        lines += harness.titled_block("Top functions by own time (all threads):", result.profile)
     return "\n".join(lines) + "\n"
 
 

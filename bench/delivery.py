@@ -486,8 +486,8 @@ def render(results: Sequence[SizeResult], args: argparse.Namespace, argv: Sequen
     lines += harness.command_block(harness.command("bench.delivery", argv))
     for result in results:
         if result.profile is not None:
-            lines += ["", f"Real path under cProfile, {result.facts:,} facts (one extra run, not in the timings):",
-                      "", "```", result.profile.strip(), "```"]
+            title = f"Real path under cProfile, {result.facts:,} facts (one extra run, not in the timings):"
+            lines += harness.titled_block(title, result.profile)
     return "\n".join(lines) + "\n"
 
 

@@ -110,6 +110,11 @@ def command_block(command_line: str) -> list[str]:
     return ["", "Command (from the repository root):", "", "```", command_line, "```"]
 
 
+def titled_block(title: str, text: str) -> list[str]:
+    """A report's fenced block of text (a profile) under its title line."""
+    return ["", title, "", "```", text.strip(), "```"]
+
+
 def sizes(text: str) -> list[int]:
     """`--sizes 100000,1000000` (underscores and spaces allowed)."""
     try:

@@ -323,8 +323,8 @@ def render(ceilings: list[Step], levels: list[list[Step]], args: argparse.Namesp
                      f"| {harness.met(ratio <= TARGET) if judged else '—'} |")
     lines += harness.command_block(command)
     if profile is not None:
-        lines += ["", "Real path at 50 % load under cProfile (one extra run, not in the timings above):", "", "```",
-                  profile.strip(), "```"]
+        title = "Real path at 50 % load under cProfile (one extra run, not in the timings above):"
+        lines += harness.titled_block(title, profile)
     return "\n".join(lines) + "\n"
 
 

@@ -300,8 +300,7 @@ def render(rounds: Sequence[list[Run]], args: argparse.Namespace, command: str, 
         *harness.command_block(command),
     ]
     if profile is not None:
-        lines += ["", "Real path under cProfile (one extra run, not in the timings above):", "", "```",
-                  profile.strip(), "```"]
+        lines += harness.titled_block("Real path under cProfile (one extra run, not in the timings above):", profile)
     return "\n".join(lines) + "\n"
 
 
